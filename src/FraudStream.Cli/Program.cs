@@ -1,0 +1,3 @@
+using FraudStream.Cli;
+
+return CliApp.Run(args);
