@@ -1,0 +1,69 @@
+namespace FraudStream.Features;
+
+/// <summary>Sizing and retention of the featurizer's state; the defaults suit one carrier's stream.</summary>
+public sealed class FeaturizerOptions
+{
+    /// <summary>Hard cap on tracked caller numbers.</summary>
+    public int MaxCallers { get; init; } = 1_000_000;
+
+    /// <summary>Hard cap on tracked trunks.</summary>
+    public int MaxTrunks { get; init; } = 10_000;
+
+    /// <summary>Hard cap on tracked callee numbers.</summary>
+    public int MaxCallees { get; init; } = 1_000_000;
+
+    /// <summary>Hard cap on tracked caller-callee pairs.</summary>
+    public int MaxPairs { get; init; } = 2_000_000;
+
+    /// <summary>Callers to preallocate for; the table doubles as needed up to <see cref="MaxCallers"/>.</summary>
+    public int InitialCallers { get; init; } = 65_536;
+
+    /// <summary>Trunks to preallocate for.</summary>
+    public int InitialTrunks { get; init; } = 1_024;
+
+    /// <summary>Callees to preallocate for.</summary>
+    public int InitialCallees { get; init; } = 65_536;
+
+    /// <summary>Pairs to preallocate for.</summary>
+    public int InitialPairs { get; init; } = 131_072;
+
+    /// <summary>A caller not seen for this long (event time) is forgotten: twice its longest window.</summary>
+    public TimeSpan CallerIdle { get; init; } = TimeSpan.FromHours(48);
+
+    /// <summary>A trunk not seen for this long is forgotten.</summary>
+    public TimeSpan TrunkIdle { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>A callee not seen for this long is forgotten: twice its longest window.</summary>
+    public TimeSpan CalleeIdle { get; init; } = TimeSpan.FromHours(48);
+
+    /// <summary>A pair not seen for this long is forgotten: twice its window.</summary>
+    public TimeSpan PairIdle { get; init; } = TimeSpan.FromDays(14);
+
+    /// <summary>Slots of each table the idle sweep examines per call.</summary>
+    public int SweepSlotsPerCall { get; init; } = 8;
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxCallers, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxTrunks, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxCallees, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxPairs, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(InitialCallers, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(InitialTrunks, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(InitialCallees, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(InitialPairs, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(SweepSlotsPerCall, 0);
+        ThrowIfNotPositive(CallerIdle);
+        ThrowIfNotPositive(TrunkIdle);
+        ThrowIfNotPositive(CalleeIdle);
+        ThrowIfNotPositive(PairIdle);
+    }
+
+    private static void ThrowIfNotPositive(TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero || value.TotalSeconds > int.MaxValue / 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(value), "an idle time must be positive and under 30 years");
+        }
+    }
+}
