@@ -13,6 +13,8 @@ public static class CliApp
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(ScoreCommand.Create());
+        root.Subcommands.Add(BrokerCommand.Create());
+        root.Subcommands.Add(ReplayCommand.Create());
         return root;
     }
 

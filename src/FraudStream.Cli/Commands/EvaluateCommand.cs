@@ -1,14 +1,67 @@
 using System.CommandLine;
+using System.Text.Json;
+using FraudStream.Ml;
 
 namespace FraudStream.Cli.Commands;
 
-// PLACEHOLDER: replaced by the work item that implements 'fraudstream evaluate'.
+/// <summary><c>fraudstream evaluate</c>: a model's precision, recall and per-class and per-campaign results on labelled data.</summary>
 internal static class EvaluateCommand
 {
     public static Command Create()
     {
-        var command = new Command("evaluate", "not yet implemented");
-        command.SetAction(new Func<ParseResult, int>(_ => throw new CliException("'evaluate' is not implemented yet")));
+        var data = new Option<string[]>("--data", "-d")
+        {
+            Description = "A labelled data folder (calls.ndjson + labels.csv); repeat for several.",
+            Required = true,
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var model = new Option<string?>("--model", "-m")
+        {
+            Description = "Model file [default: the model shipped in models/default.zip].",
+        };
+        var json = new Option<bool>("--json") { Description = "Print the report as one JSON document instead of a table." };
+        var command = new Command("evaluate", "Evaluate a model at its own threshold on labelled data; the last line of output is precision=P recall=R pr_auc=A alerts=N calls=N missed_campaigns=N.")
+        {
+            data, model, json,
+        };
+        command.SetAction(new Func<ParseResult, CancellationToken, Task<int>>((parse, ct) => RunAsync(
+            parse.GetRequiredValue(data), parse.GetValue(model), parse.GetValue(json), ct)));
         return command;
+    }
+
+    private static async Task<int> RunAsync(string[] dirs, string? modelPath, bool json, CancellationToken ct)
+    {
+        foreach (var dir in dirs)
+        {
+            if (!Directory.Exists(dir))
+                throw new CliException($"data folder not found: {dir}");
+        }
+        var model = ModelFiles.Load(modelPath);
+        Console.Error.WriteLine($"evaluating model {model.Id} (threshold {model.Threshold})");
+        LabelledData data;
+        try
+        {
+            data = await LabelledDataLoader.LoadAsync(dirs, Console.Error, ct).ConfigureAwait(false);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new CliException(ex.Message);
+        }
+        var report = ModelEvaluator.Evaluate(data, model);
+        if (json)
+        {
+            using var stdout = Console.OpenStandardOutput();
+            using (var writer = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true }))
+                report.WriteJson(writer);
+            stdout.Flush();
+            Console.Out.WriteLine();
+        }
+        else
+        {
+            Console.Out.Write(report.ToTable());
+            Console.Out.WriteLine();
+        }
+        Console.Out.WriteLine(report.SummaryLine());
+        return 0;
     }
 }

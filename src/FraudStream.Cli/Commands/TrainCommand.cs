@@ -1,14 +1,104 @@
 using System.CommandLine;
+using System.Globalization;
+using FraudStream.Features;
+using FraudStream.Ml;
 
 namespace FraudStream.Cli.Commands;
 
-// PLACEHOLDER: replaced by the work item that implements 'fraudstream train'.
+/// <summary><c>fraudstream train</c>: trains the model from labelled data folders and writes it with its card and plot.</summary>
 internal static class TrainCommand
 {
     public static Command Create()
     {
-        var command = new Command("train", "not yet implemented");
-        command.SetAction(new Func<ParseResult, int>(_ => throw new CliException("'train' is not implemented yet")));
+        var defaults = new TrainingOptions();
+        var data = new Option<string[]>("--data", "-d")
+        {
+            Description = "A labelled data folder (calls.ndjson + labels.csv); repeat for several.",
+            Required = true,
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var output = new Option<string>("--out", "-o")
+        {
+            Description = "The model file to write, e.g. models/NAME.zip; NAME.card.md and NAME.png are written beside it.",
+            Required = true,
+        };
+        var seed = new Option<int>("--seed") { Description = "Training seed.", DefaultValueFactory = _ => defaults.Seed };
+        var precision = new Option<double>("--target-precision")
+        {
+            Description = "The alert threshold is the lowest reaching this precision on the hold-out (latest 20% of each folder).",
+            DefaultValueFactory = _ => defaults.TargetPrecision,
+        };
+        var trees = new Option<int>("--trees") { Description = "Number of boosted trees.", DefaultValueFactory = _ => defaults.Trees };
+        var leaves = new Option<int>("--leaves") { Description = "Leaves per tree.", DefaultValueFactory = _ => defaults.Leaves };
+        var command = new Command("train", "Train the fraud model (FastTree, deterministic) and pick its alert threshold; the last line of output is model=ID threshold=T precision=P recall=R pr_auc=A rows=N seconds=S.")
+        {
+            data, output, seed, precision, trees, leaves,
+        };
+        command.SetAction(new Func<ParseResult, CancellationToken, Task<int>>((parse, ct) => RunAsync(
+            parse.GetRequiredValue(data), parse.GetRequiredValue(output),
+            defaults with
+            {
+                Seed = parse.GetValue(seed),
+                TargetPrecision = parse.GetValue(precision),
+                Trees = parse.GetValue(trees),
+                Leaves = parse.GetValue(leaves),
+            },
+            ct)));
         return command;
+    }
+
+    private static async Task<int> RunAsync(string[] dirs, string output, TrainingOptions options, CancellationToken ct)
+    {
+        if (options.TargetPrecision is <= 0 or > 1)
+            throw new CliException("--target-precision must be above 0 and at most 1");
+        if (options.Trees < 1)
+            throw new CliException("--trees must be at least 1");
+        if (options.Leaves < 2)
+            throw new CliException("--leaves must be at least 2");
+        if (!output.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
+            throw new CliException("--out must name a .zip file");
+        foreach (var dir in dirs)
+        {
+            if (!Directory.Exists(dir))
+                throw new CliException($"data folder not found: {dir}");
+        }
+
+        var started = DateTime.UtcNow;
+        LabelledData data;
+        try
+        {
+            data = await LabelledDataLoader.LoadAsync(dirs, Console.Error, ct).ConfigureAwait(false);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new CliException(ex.Message);
+        }
+        Console.Error.WriteLine($"featurized {data.Count} labelled calls in {(DateTime.UtcNow - started).TotalSeconds:0.0} s");
+
+        TrainingResult result;
+        try
+        {
+            result = FraudModelTrainer.Train(data, FeatureSchema.Current.Hash, options, Console.Error);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new CliException(ex.Message);
+        }
+        if (!result.TargetReached)
+            Console.Error.WriteLine($"warning: no threshold reaches precision {options.TargetPrecision} on the hold-out; the most precise one is used");
+
+        var sha = ModelFile.Save(result, output);
+        var stem = Path.Combine(Path.GetDirectoryName(output) ?? "", Path.GetFileNameWithoutExtension(output));
+        var plot = stem + ".png";
+        var card = stem + ".card.md";
+        ModelReport.WritePlot(plot, result);
+        ModelReport.WriteCard(card, output, sha, plot, result, data, options);
+        Console.Error.WriteLine($"wrote {output} (sha256 {sha}), {card}, {plot}");
+
+        var h = result.HoldOut;
+        var seconds = (DateTime.UtcNow - started).TotalSeconds;
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"model={result.Model.Id} threshold={result.Model.Threshold.ToString("R", CultureInfo.InvariantCulture)} precision={h.Precision:0.0000} recall={h.Recall:0.0000} pr_auc={result.PrAuc:0.0000} rows={data.Count} seconds={seconds:0.0}"));
+        return 0;
     }
 }

@@ -1,0 +1,102 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using FraudStream.Alerts;
+using FraudStream.Features;
+using FraudStream.Pipeline;
+using FraudStream.Records;
+
+namespace FraudStream.Benchmarks.Core;
+
+/// <summary>
+/// The per-call path, piece by piece and whole, against warm state of realistic size. Each benchmark
+/// processes <see cref="Batch"/> calls per invocation; results are per call. FraudStream's own path is
+/// held to 0 bytes allocated per call.
+/// </summary>
+[MemoryDiagnoser]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
+public class PerCallBenchmarks
+{
+    private const int Batch = 1024;
+
+    private byte[][] _lines = [];
+    private CallRecord[] _records = [];
+    private Featurizer _featurizer = null!;
+    private CallScorer _scorer = null!;
+    private RecordStream _featureStream = null!;
+    private RecordStream _pathStream = null!;
+    private float[] _features = [];
+    private int _lineIndex;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _lines = BenchData.Lines;
+        _records = BenchData.ParseAll();
+        var start = new DateTime(2026, 11, 2, 12, 0, 0, DateTimeKind.Utc);
+        _featurizer = BenchData.WarmFeaturizer(start);
+        _featureStream = new RecordStream(_records, start);
+        _scorer = new CallScorer(BenchData.WarmFeaturizer(start), BenchData.LoadDefaultModel());
+        _pathStream = new RecordStream(_records, start);
+        _features = new float[FeatureSchema.Current.Count];
+        var stats = _featurizer.GetStats();
+        Console.WriteLine($"// warm state: {stats}");
+    }
+
+    [Benchmark(OperationsPerInvoke = Batch, Baseline = true)]
+    [BenchmarkCategory("parse")]
+    public int Parse()
+    {
+        var valid = 0;
+        for (var i = 0; i < Batch; i++)
+        {
+            var line = _lines[_lineIndex];
+            _lineIndex = (_lineIndex + 1) % _lines.Length;
+            if (CallRecordParser.TryParse(line, out _, out _))
+            {
+                valid++;
+            }
+        }
+        return valid;
+    }
+
+    [Benchmark(OperationsPerInvoke = Batch, Baseline = true)]
+    [BenchmarkCategory("features")]
+    public float Featurize()
+    {
+        var sum = 0f;
+        for (var i = 0; i < Batch; i++)
+        {
+            _featureStream.Next(out var record);
+            _featurizer.Featurize(record, _features);
+            sum += _features[0];
+        }
+        return sum;
+    }
+
+    [Benchmark(OperationsPerInvoke = Batch, Baseline = true)]
+    [BenchmarkCategory("path")]
+    public int WholePath()
+    {
+        var alerts = 0;
+        for (var i = 0; i < Batch; i++)
+        {
+            var line = _lines[_lineIndex];
+            _lineIndex = (_lineIndex + 1) % _lines.Length;
+            if (!CallRecordParser.TryParse(line, out var record, out _))
+            {
+                continue;
+            }
+            // The parsed record, moved onto the stream's clock and caller mix (as in Featurize).
+            _pathStream.Next(out var timed);
+            record.StartTicks = timed.StartTicks;
+            record.Caller = timed.Caller;
+            _scorer.Score(record, out ScoredCall scored);
+            if (scored.Alerted)
+            {
+                alerts++;
+            }
+        }
+        return alerts;
+    }
+}

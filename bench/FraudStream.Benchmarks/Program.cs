@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(FraudStream.Benchmarks.BenchData).Assembly).Run(args);

@@ -1,0 +1,79 @@
+using FraudStream.Features;
+using FraudStream.Records;
+
+namespace FraudStream.Alerts;
+
+/// <summary>
+/// Names the likely scheme of an alerted call from documented rules over the record and its features
+/// (not from the model, so an analyst can check them). The first rule that holds wins:
+/// <list type="number">
+/// <item><c>wangiri</c>: the caller's calling code is premium-rate or high-risk and the call was not answered.</item>
+/// <item><c>government_impersonation</c>: the caller ID is on the do-not-originate list.</item>
+/// <item><c>neighbor_spoofing</c>: the caller ID shares the callee's NPA-NXX, or at least a quarter of the
+/// trunk's calls in the last hour did.</item>
+/// <item><c>tech_support</c>: a toll-free caller ID on a call that entered from abroad.</item>
+/// <item><c>government_impersonation</c>: any other North American caller ID on a call that entered from abroad.</item>
+/// <item><c>robocall_burst</c>: a call that entered in the US or Canada.</item>
+/// <item><c>unknown</c>: anything else.</item>
+/// </list>
+/// </summary>
+public sealed class PatternRules
+{
+    /// <summary>Share of a trunk's recent calls matching the callee's NPA-NXX that marks neighbour spoofing.</summary>
+    public const float TrunkNpaNxxMatchShare = 0.25f;
+
+    private readonly int _highRiskCode;
+    private readonly int _doNotOriginate;
+    private readonly int _sameNpaNxx;
+    private readonly int _trunkNpaNxxShare;
+    private readonly int _callerTollFree;
+    private readonly int _nanpFromAbroad;
+    private readonly int _originOutsideUsCa;
+
+    public PatternRules(FeatureSchema schema)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        _highRiskCode = Require(schema, "caller_high_risk_calling_code");
+        _doNotOriginate = Require(schema, "caller_on_do_not_originate_list");
+        _sameNpaNxx = Require(schema, "caller_callee_same_npa_nxx");
+        _trunkNpaNxxShare = Require(schema, "trunk_npa_nxx_match_share_1h");
+        _callerTollFree = Require(schema, "caller_toll_free");
+        _nanpFromAbroad = Require(schema, "nanp_caller_from_outside_us_ca");
+        _originOutsideUsCa = Require(schema, "origin_outside_us_ca");
+    }
+
+    public FraudPattern Classify(in CallRecord record, ReadOnlySpan<float> features)
+    {
+        if (features[_highRiskCode] > 0 && record.Disposition != Disposition.Answered)
+        {
+            return FraudPattern.Wangiri;
+        }
+        if (features[_doNotOriginate] > 0)
+        {
+            return FraudPattern.GovernmentImpersonation;
+        }
+        if (features[_sameNpaNxx] > 0 || features[_trunkNpaNxxShare] >= TrunkNpaNxxMatchShare)
+        {
+            return FraudPattern.NeighborSpoofing;
+        }
+        if (features[_originOutsideUsCa] > 0)
+        {
+            if (features[_callerTollFree] > 0)
+            {
+                return FraudPattern.TechSupport;
+            }
+            if (features[_nanpFromAbroad] > 0)
+            {
+                return FraudPattern.GovernmentImpersonation;
+            }
+            return FraudPattern.Unknown;
+        }
+        return FraudPattern.RobocallBurst;
+    }
+
+    private static int Require(FeatureSchema schema, string name)
+    {
+        var index = schema.IndexOf(name);
+        return index >= 0 ? index : throw new ArgumentException($"the feature schema has no '{name}' feature", nameof(schema));
+    }
+}

@@ -1,0 +1,109 @@
+using FraudStream.Alerts;
+using FraudStream.Features;
+using FraudStream.Records;
+using FraudStream.Scoring;
+
+namespace FraudStream.Pipeline;
+
+/// <summary>
+/// The per-call path shared by file scoring and the streaming service: features, score, and for an
+/// alerted call its reasons, pattern and whether a victim is engaged. One instance per thread of
+/// processing (the featurizer state is not thread-safe); the model can be swapped at any time.
+/// </summary>
+public sealed class CallScorer
+{
+    /// <summary>A call answered and talked to for at least this long has an engaged victim (contracts.md section 2).</summary>
+    public const double VictimEngagedSeconds = 300;
+
+    private readonly Featurizer _featurizer;
+    private readonly PatternRules _patterns;
+    private readonly float[] _features;
+    private readonly float[] _contributions;
+    private readonly float? _thresholdOverride;
+    private volatile FraudModel _model;
+
+    public CallScorer(Featurizer featurizer, FraudModel model, float? thresholdOverride = null)
+    {
+        ArgumentNullException.ThrowIfNull(featurizer);
+        ArgumentNullException.ThrowIfNull(model);
+        _featurizer = featurizer;
+        _model = model;
+        _thresholdOverride = thresholdOverride;
+        _features = new float[FeatureSchema.Current.Count];
+        _contributions = new float[FeatureSchema.Current.Count];
+        _patterns = new PatternRules(FeatureSchema.Current);
+    }
+
+    /// <summary>The model in force; replaced atomically by <see cref="SwapModel"/>.</summary>
+    public FraudModel Model => _model;
+
+    public Featurizer Featurizer => _featurizer;
+
+    /// <summary>The threshold in force: the override if one was given, else the model's own.</summary>
+    public float Threshold => _thresholdOverride ?? _model.Threshold;
+
+    /// <summary>The features of the last call scored (valid until the next call).</summary>
+    public ReadOnlySpan<float> LastFeatures => _features;
+
+    /// <summary>Replaces the model; the caller has already checked that it loads and fits the schema.</summary>
+    public void SwapModel(FraudModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        _model = model;
+    }
+
+    /// <summary>
+    /// Adds the call to history and scores it. With <paramref name="alerting"/> false the call only
+    /// builds history (used to rebuild state after a restart) and is never alerted.
+    /// </summary>
+    public void Score(in CallRecord record, out ScoredCall result, bool alerting = true)
+    {
+        result = default;
+        var model = _model;
+        var features = _features.AsSpan();
+        _featurizer.Featurize(record, features);
+        if (!alerting)
+        {
+            return;
+        }
+        var threshold = _thresholdOverride ?? model.Threshold;
+        var score = model.Ensemble.Probability(features);
+        result.Score = score;
+        result.Threshold = threshold;
+        if (score < threshold)
+        {
+            return;
+        }
+        result.Alerted = true;
+        result.VictimEngaged = record.Disposition == Disposition.Answered && record.DurationS >= VictimEngagedSeconds;
+        result.Pattern = _patterns.Classify(record, features);
+        FillReasons(model, features, ref result);
+    }
+
+    // Rare path (alerted calls only): per-feature contributions of the trees, strongest toward fraud first.
+    private void FillReasons(FraudModel model, ReadOnlySpan<float> features, ref ScoredCall result)
+    {
+        var contributions = _contributions.AsSpan();
+        contributions.Clear();
+        model.Ensemble.Contributions(features, contributions);
+        var count = 0;
+        Span<AlertReason> top = result.Reasons;
+        for (var f = 0; f < contributions.Length; f++)
+        {
+            var c = contributions[f];
+            if (c <= 0 || (count == ScoredCall.MaxReasons && c <= top[count - 1].Contribution))
+            {
+                continue;
+            }
+            // Insertion into the short sorted list of the strongest contributions so far.
+            var i = count < ScoredCall.MaxReasons ? count++ : count - 1;
+            while (i > 0 && top[i - 1].Contribution < c)
+            {
+                top[i] = top[i - 1];
+                i--;
+            }
+            top[i] = new AlertReason(f, features[f], c);
+        }
+        result.ReasonCount = count;
+    }
+}

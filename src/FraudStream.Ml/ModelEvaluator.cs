@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using FraudStream.Scoring;
+
+namespace FraudStream.Ml;
+
+/// <summary>How one traffic class fared: its calls and how many were alerted.</summary>
+public sealed record ClassResult(string Scheme, bool IsFraud, long Calls, long Alerts)
+{
+    public double AlertRate => Calls == 0 ? 0 : (double)Alerts / Calls;
+}
+
+/// <summary>How one scam campaign fared: calls placed before the first alert (null when never alerted).</summary>
+public sealed record CampaignResult(string Campaign, string Scheme, long Calls, long Alerts, long? CallsBeforeFirstAlert);
+
+/// <summary>A model's quality on labelled data at its threshold.</summary>
+public sealed record EvaluationReport(
+    string ModelId,
+    double Threshold,
+    ThresholdMetrics Overall,
+    double PrAuc,
+    IReadOnlyList<ClassResult> Classes,
+    IReadOnlyList<CampaignResult> Campaigns)
+{
+    public int MissedCampaigns => Campaigns.Count(c => c.CallsBeforeFirstAlert is null);
+
+    /// <summary>The last line of <c>fraudstream evaluate</c>.</summary>
+    public string SummaryLine() => string.Create(CultureInfo.InvariantCulture,
+        $"precision={Overall.Precision:0.0000} recall={Overall.Recall:0.0000} pr_auc={PrAuc:0.0000} alerts={Overall.Alerts} calls={Overall.Count} missed_campaigns={MissedCampaigns}");
+
+    /// <summary>A human-readable table: overall metrics, every class, then every campaign.</summary>
+    public string ToTable()
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.Append(inv, $"model {ModelId}, threshold {Threshold.ToString("R", inv)}\n");
+        sb.Append(inv, $"calls {Overall.Count}, fraud {Overall.Positives}, alerts {Overall.Alerts}, true alerts {Overall.TruePositives}\n");
+        sb.Append(inv, $"precision {Overall.Precision:0.0000}  recall {Overall.Recall:0.0000}  PR-AUC {PrAuc:0.0000}  alert rate {Overall.AlertRate:P3}\n\n");
+        sb.Append(inv, $"{"class",-28} {"fraud",5} {"calls",9} {"alerts",8} {"alert rate",10}\n");
+        foreach (var c in Classes)
+            sb.Append(inv, $"{c.Scheme,-28} {(c.IsFraud ? "yes" : "no"),5} {c.Calls,9} {c.Alerts,8} {c.AlertRate,10:P2}\n");
+        if (Campaigns.Count > 0)
+        {
+            sb.Append(inv, $"\n{"campaign",-28} {"class",-26} {"calls",7} {"alerts",7} {"calls before first alert",24}\n");
+            foreach (var c in Campaigns)
+                sb.Append(inv, $"{c.Campaign,-28} {c.Scheme,-26} {c.Calls,7} {c.Alerts,7} {(c.CallsBeforeFirstAlert is { } n ? n.ToString(inv) : "never alerted"),24}\n");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The report as one JSON document.</summary>
+    public void WriteJson(Utf8JsonWriter w)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        w.WriteStartObject();
+        w.WriteString("model", ModelId);
+        w.WriteNumber("threshold", Threshold);
+        w.WriteNumber("calls", Overall.Count);
+        w.WriteNumber("fraud_calls", Overall.Positives);
+        w.WriteNumber("alerts", Overall.Alerts);
+        w.WriteNumber("true_alerts", Overall.TruePositives);
+        w.WriteNumber("precision", Overall.Precision);
+        w.WriteNumber("recall", Overall.Recall);
+        w.WriteNumber("pr_auc", PrAuc);
+        w.WriteNumber("alert_rate", Overall.AlertRate);
+        w.WriteNumber("missed_campaigns", MissedCampaigns);
+        w.WriteStartArray("classes");
+        foreach (var c in Classes)
+        {
+            w.WriteStartObject();
+            w.WriteString("scheme", c.Scheme);
+            w.WriteBoolean("is_fraud", c.IsFraud);
+            w.WriteNumber("calls", c.Calls);
+            w.WriteNumber("alerts", c.Alerts);
+            w.WriteNumber("alert_rate", c.AlertRate);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("campaigns");
+        foreach (var c in Campaigns)
+        {
+            w.WriteStartObject();
+            w.WriteString("campaign", c.Campaign);
+            w.WriteString("scheme", c.Scheme);
+            w.WriteNumber("calls", c.Calls);
+            w.WriteNumber("alerts", c.Alerts);
+            if (c.CallsBeforeFirstAlert is { } n)
+                w.WriteNumber("calls_before_first_alert", n);
+            else
+                w.WriteNull("calls_before_first_alert");
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+}
+
+/// <summary>Scores labelled data with the served (flat) model and measures it at the model's threshold.</summary>
+public static class ModelEvaluator
+{
+    /// <summary>Scores every row with <paramref name="model"/>; a call is alerted when its probability reaches the threshold.</summary>
+    public static EvaluationReport Evaluate(LabelledData data, FraudModel model, double? threshold = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.Ensemble.FeatureCount != data.FeatureCount)
+            throw new ArgumentException("the model and the data have different feature counts", nameof(model));
+        var t = threshold ?? model.Threshold;
+        var scores = new double[data.Count];
+        var labels = new bool[data.Count];
+        for (var i = 0; i < data.Count; i++)
+        {
+            scores[i] = model.Ensemble.Probability(data.Row(i));
+            labels[i] = data.Labels[i];
+        }
+
+        var classes = new SortedDictionary<string, (bool Fraud, long Calls, long Alerts)>(StringComparer.Ordinal);
+        var campaigns = new Dictionary<string, (string Scheme, long Calls, long Alerts, long? Before)>(StringComparer.Ordinal);
+        for (var i = 0; i < data.Count; i++)
+        {
+            var alerted = scores[i] >= t;
+            var scheme = data.Schemes[i];
+            classes.TryGetValue(scheme, out var c);
+            classes[scheme] = (c.Fraud || labels[i], c.Calls + 1, c.Alerts + (alerted ? 1 : 0));
+            // Campaign names are unique within a folder; prefix the folder so two folders never merge.
+            if (data.Campaigns[i] is { } name)
+            {
+                var key = data.Sources.Count > 1 ? $"{data.SourceIndex[i]}:{name}" : name;
+                campaigns.TryGetValue(key, out var k);
+                var before = k.Before ?? (alerted ? k.Calls : (long?)null);
+                campaigns[key] = (scheme, k.Calls + 1, k.Alerts + (alerted ? 1 : 0), before);
+            }
+        }
+        return new EvaluationReport(
+            model.Id,
+            t,
+            ClassificationMetrics.At(scores, labels, t),
+            ClassificationMetrics.AveragePrecision(scores, labels),
+            [.. classes.Select(kv => new ClassResult(kv.Key, kv.Value.Fraud, kv.Value.Calls, kv.Value.Alerts))],
+            [.. campaigns.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+                .Select(kv => new CampaignResult(kv.Key, kv.Value.Scheme, kv.Value.Calls, kv.Value.Alerts, kv.Value.Before))]);
+    }
+}

@@ -1,0 +1,61 @@
+using FraudStream.Alerts;
+using FraudStream.Core.Tests.Features;
+using FraudStream.Features;
+using FraudStream.Records;
+
+namespace FraudStream.Core.Tests.Pipeline;
+
+public sealed class PatternRulesTests
+{
+    private static FraudPattern Classify(CallRecord record)
+    {
+        var featurizer = Featurizer.CreateDefault();
+        var features = featurizer.Run(record);
+        return new PatternRules(FeatureSchema.Current).Classify(record, features);
+    }
+
+    [Fact]
+    public void Unanswered_call_from_a_high_risk_code_is_wangiri()
+    {
+        var call = CallBuilder.Call("+22245123456", "+12125550100", CallBuilder.Monday, origin: "MR",
+            attest: Attestation.None, disposition: Disposition.NoAnswer, ringMs: 3000);
+        Assert.Equal(FraudPattern.Wangiri, Classify(call));
+    }
+
+    [Fact]
+    public void Do_not_originate_caller_is_government_impersonation()
+    {
+        var call = CallBuilder.Call("+18007721213", "+12125550100", CallBuilder.Monday, origin: "US", attest: Attestation.C);
+        Assert.Equal(FraudPattern.GovernmentImpersonation, Classify(call));
+    }
+
+    [Fact]
+    public void Caller_with_the_callees_npa_nxx_is_neighbor_spoofing()
+    {
+        var call = CallBuilder.Call("+12125554321", "+12125550100", CallBuilder.Monday, attest: Attestation.None);
+        Assert.Equal(FraudPattern.NeighborSpoofing, Classify(call));
+    }
+
+    [Fact]
+    public void Toll_free_caller_from_abroad_is_tech_support()
+    {
+        var call = CallBuilder.Call("+18885550123", "+12125550100", CallBuilder.Monday, origin: "IN", attest: Attestation.None);
+        Assert.Equal(FraudPattern.TechSupport, Classify(call));
+    }
+
+    [Fact]
+    public void Other_us_caller_from_abroad_is_government_impersonation()
+    {
+        var call = CallBuilder.Call("+12025550123", "+14155550100", CallBuilder.Monday, origin: "IN", attest: Attestation.None);
+        Assert.Equal(FraudPattern.GovernmentImpersonation, Classify(call));
+    }
+
+    [Fact]
+    public void Domestic_call_is_robocall_burst_and_foreign_caller_from_abroad_is_unknown()
+    {
+        var domestic = CallBuilder.Call("+13125550123", "+14155550100", CallBuilder.Monday, attest: Attestation.B);
+        var foreign = CallBuilder.Call("+919812345678", "+14155550100", CallBuilder.Monday, origin: "IN", attest: Attestation.None);
+        Assert.Equal(FraudPattern.RobocallBurst, Classify(domestic));
+        Assert.Equal(FraudPattern.Unknown, Classify(foreign));
+    }
+}
