@@ -104,7 +104,7 @@ public sealed class EmbeddedBrokerTests
     [Fact]
     public void Broker_down_stops_delivery_and_up_resumes_it()
     {
-        using var broker = new EmbeddedBroker();
+        using var broker = TestBroker.Start();
         broker.CreateTopic("calls", 1);
         using var producer = new ProducerBuilder<Null, string>(new ProducerConfig
         {

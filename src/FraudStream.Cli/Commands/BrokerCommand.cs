@@ -152,6 +152,18 @@ internal static class BrokerCommand
 
         public void ReadCommands(CancellationToken stop)
         {
+            try
+            {
+                ReadCommandsCore(stop);
+            }
+            catch (IOException ex)
+            {
+                Console.Error.WriteLine("standard input or output failed: " + ex.Message); // the reader went away: stop
+            }
+        }
+
+        private void ReadCommandsCore(CancellationToken stop)
+        {
             using var input = new StreamReader(Console.OpenStandardInput());
             while (!stop.IsCancellationRequested && input.ReadLine() is { } line)
             {

@@ -1,0 +1,220 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+
+namespace FraudStream.Kafka.Tests;
+
+/// <summary>Integration tests of replay (the command and <see cref="CallReplayer"/>) against an embedded broker each starts.</summary>
+[Trait("Category", "Integration")]
+public sealed class ReplayTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+    private static readonly DateTime T0 = new(2026, 11, 27, 14, 3, 11, 123, DateTimeKind.Utc);
+
+    [Fact]
+    public void Replay_command_produces_every_line_byte_for_byte_keyed_by_caller()
+    {
+        using var broker = TestBroker.Start();
+        broker.CreateTopic("calls", 4);
+        var valid = Enumerable.Range(0, 40)
+            .Select(i => Records.Line($"c-{i}", Records.Start(T0.AddSeconds(i)), $"+1415555{i % 9:D4}"))
+            .ToList();
+        var lines = new List<(string Line, string? Key)>(valid.Select((l, i) => (l, (string?)$"+1415555{i % 9:D4}")))
+        {
+            // Escaped caller: the key is the caller after unescaping.
+            (Records.Line("c-esc", Records.Start(T0), "\\u002B12125550100"), "+12125550100"),
+            (Records.Line("c-anon", Records.Start(T0), "anonymous"), "anonymous"),
+            // Invalid records go through unchanged: with the caller as key when it is valid, else null.
+            (Records.Line("c-notrunk", Records.Start(T0), "+12125550101", trunkField: ""), "+12125550101"),
+            (Records.Line("c-badcaller", Records.Start(T0), "12125550101"), null),
+            ("{\"call_id\":\"c-trunc\",\"caller\":\"+12125550102\"", null),
+            ("[1,2,3]", null),
+            ("", null),
+        };
+        var content = new StringBuilder();
+        foreach (var (line, _) in lines)
+        {
+            content.Append(line).Append(line.Contains("c-3\"", StringComparison.Ordinal) ? "\r\n" : "\n");
+        }
+        using var file = Records.WriteFile(content.ToString());
+
+        var (exitCode, stdout, stderr) = CliProcess.Run(Timeout, "replay", "--bootstrap", broker.Bootstrap, "--topic", "calls", "--input", file.Path);
+
+        Assert.True(exitCode == 0, stderr);
+        Assert.Matches(@"^produced=47 failed=0 skipped=0 seconds=\d+\.\d\d rate=\d+\.\d$", stdout[^1]);
+        var received = TopicReader.ReadAll(broker.Bootstrap, "calls", lines.Count, Timeout);
+        Assert.Equal(
+            lines.Select(l => (Key: l.Key ?? "<null>", Value: l.Line)).OrderBy(x => x.Value, StringComparer.Ordinal).ThenBy(x => x.Key, StringComparer.Ordinal),
+            received.Select(r => (Key: r.Message.Key is null ? "<null>" : Encoding.UTF8.GetString(r.Message.Key),
+                Value: Encoding.UTF8.GetString(r.Message.Value ?? []))).OrderBy(x => x.Value, StringComparer.Ordinal).ThenBy(x => x.Key, StringComparer.Ordinal));
+        Assert.True(received.Select(r => r.Partition.Value).Distinct().Count() > 1, "keys spread over partitions");
+        // Within a partition, one caller's records keep the file's order.
+        foreach (var partition in received.GroupBy(r => r.Partition.Value))
+        {
+            var ids = partition.OrderBy(r => r.Offset.Value).Select(r => Encoding.UTF8.GetString(r.Message.Value ?? []))
+                .Where(v => v.StartsWith("{\"call_id\":\"c-", StringComparison.Ordinal) && char.IsAsciiDigit(v[14]))
+                .Select(v => int.Parse(v[14..v.IndexOf('"', 14)], CultureInfo.InvariantCulture)).ToList();
+            Assert.Equal(ids.Order(), ids);
+        }
+    }
+
+    [Fact]
+    public async Task Replay_now_rebases_the_first_record_to_now_keeping_the_spacing()
+    {
+        using var broker = TestBroker.Start();
+        broker.CreateTopic("calls", 1);
+        var now = new DateTimeOffset(2027, 3, 1, 9, 0, 0, 500, TimeSpan.Zero);
+        using var file = Records.WriteFile(string.Join('\n',
+            "not json",
+            Records.Line("a", "2026-11-27T14:03:11.123Z", "+14155550100"),
+            Records.Line("b", "2026-11-27T14:03:12Z", "+14155550100"),
+            Records.Line("c", "2026-11-27T14:05:00.000000001+00:00", "+14155550100")));
+
+        var result = await new CallReplayer(new ReplayOptions
+        {
+            BootstrapServers = broker.Bootstrap, InputPath = file.Path, RebaseToNow = true, TimeProvider = new FixedTime(now),
+        }).RunAsync();
+
+        Assert.Equal(new ReplayResult(4, 4, 0, 0, 1, result.Elapsed, false), result);
+        var values = Values(broker, "calls", 4);
+        Assert.Equal("not json", values[0]);
+        Assert.Equal(Records.Line("a", "2027-03-01T09:00:00.500Z", "+14155550100"), values[1]);
+        Assert.Equal(Records.Line("b", "2027-03-01T09:00:01.377Z", "+14155550100"), values[2]);
+        Assert.Equal(Records.Line("c", "2027-03-01T09:01:49.377000001+00:00", "+14155550100"), values[3]);
+    }
+
+    [Fact]
+    public async Task Replay_loop_pass_two_appends_the_pass_to_call_id_and_shifts_start_by_the_time_span()
+    {
+        using var broker = TestBroker.Start();
+        broker.CreateTopic("calls", 1);
+        using var file = Records.WriteFile(string.Join('\n',
+            Records.Line("a", Records.Start(T0), "+14155550100"),
+            Records.Line("b", Records.Start(T0.AddSeconds(1)), "+14155550100"),
+            "{\"call_id\":\"bad\"}",
+            Records.Line("c", Records.Start(T0.AddSeconds(3)), "+14155550100")) + "\n");
+
+        var result = await new CallReplayer(new ReplayOptions
+        {
+            BootstrapServers = broker.Bootstrap, InputPath = file.Path, Loop = true, MaxPasses = 3,
+        }).RunAsync();
+
+        Assert.Equal((12, 12, 0, 3), (result.Lines, result.Produced, result.Failed, result.Passes));
+        var values = Values(broker, "calls", 12);
+        // Span = earliest to latest start (3 s) plus the mean gap (1.5 s).
+        Assert.Equal(
+        [
+            Records.Line("a", Records.Start(T0), "+14155550100"),
+            Records.Line("b", Records.Start(T0.AddSeconds(1)), "+14155550100"),
+            "{\"call_id\":\"bad\"}",
+            Records.Line("c", Records.Start(T0.AddSeconds(3)), "+14155550100"),
+            Records.Line("a~2", Records.Start(T0.AddSeconds(4.5)), "+14155550100"),
+            Records.Line("b~2", Records.Start(T0.AddSeconds(5.5)), "+14155550100"),
+            "{\"call_id\":\"bad\"}",
+            Records.Line("c~2", Records.Start(T0.AddSeconds(7.5)), "+14155550100"),
+            Records.Line("a~3", Records.Start(T0.AddSeconds(9)), "+14155550100"),
+            Records.Line("b~3", Records.Start(T0.AddSeconds(10)), "+14155550100"),
+            "{\"call_id\":\"bad\"}",
+            Records.Line("c~3", Records.Start(T0.AddSeconds(12)), "+14155550100"),
+        ], values);
+    }
+
+    [Fact]
+    public void Replay_command_loop_with_now_rebases_every_pass()
+    {
+        using var broker = TestBroker.Start();
+        broker.CreateTopic("calls", 1);
+        using var file = Records.WriteFile(string.Join('\n',
+            Records.Line("a", "2020-01-01T00:00:00Z", "+14155550100"),
+            Records.Line("b", "2020-01-01T00:00:10Z", "+14155550100")));
+        var before = DateTime.UtcNow;
+
+        var (exitCode, stdout, stderr) = CliProcess.Run(Timeout,
+            "replay", "-b", broker.Bootstrap, "-i", file.Path, "--now", "--loop", "--passes", "2");
+
+        Assert.True(exitCode == 0, stderr);
+        Assert.StartsWith("produced=4 failed=0 skipped=0 ", stdout[^1], StringComparison.Ordinal);
+        var starts = Values(broker, "calls", 4).Select(v => JsonDocument.Parse(v).RootElement)
+            .Select(r => (Id: r.GetProperty("call_id").GetString(), Start: r.GetProperty("start").GetDateTime())).ToList();
+        Assert.Equal(["a", "b", "a~2", "b~2"], starts.Select(s => s.Id));
+        Assert.InRange(starts[0].Start, before.AddSeconds(-1), DateTime.UtcNow.AddSeconds(1));
+        Assert.Equal([10.0, 20.0, 30.0], starts.Skip(1).Select(s => (s.Start - starts[0].Start).TotalSeconds));
+    }
+
+    [Fact]
+    public async Task Replay_rate_paces_the_records()
+    {
+        using var broker = TestBroker.Start();
+        broker.CreateTopic("calls", 4);
+        using var file = Records.WriteFile(string.Concat(Enumerable.Range(0, 200)
+            .Select(i => Records.Line($"c-{i}", Records.Start(T0), $"+1415555{i:D4}") + "\n")));
+
+        var watch = Stopwatch.StartNew();
+        var result = await new CallReplayer(new ReplayOptions
+        {
+            BootstrapServers = broker.Bootstrap, InputPath = file.Path, RatePerSecond = 100,
+        }).RunAsync();
+        watch.Stop();
+
+        Assert.Equal(200, result.Produced);
+        // 200 records at 100/s: 199 gaps of 10 ms after the first.
+        Assert.InRange(watch.Elapsed.TotalSeconds, 1.5, 30);
+    }
+
+    [Fact]
+    public void Replay_command_reports_failed_deliveries_and_exits_non_zero()
+    {
+        using var broker = TestBroker.Start();
+        broker.CreateTopic("calls", 1);
+        broker.PushRequestErrors(0 /* Produce */, ErrorCode.TopicAuthorizationFailed, 1);
+        using var file = Records.WriteFile(Records.Line("a", Records.Start(T0), "+14155550100") + "\n");
+
+        var (exitCode, stdout, stderr) = CliProcess.Run(Timeout, "replay", "-b", broker.Bootstrap, "-i", file.Path);
+
+        Assert.Equal(1, exitCode);
+        Assert.StartsWith("produced=0 failed=1 skipped=0 ", stdout[^1], StringComparison.Ordinal);
+        Assert.Contains("delivery failed", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replay_stops_cleanly_when_cancelled()
+    {
+        using var broker = TestBroker.Start();
+        broker.CreateTopic("calls", 1);
+        using var file = Records.WriteFile(Records.Line("a", Records.Start(T0), "+14155550100") + "\n");
+        var replayer = new CallReplayer(new ReplayOptions
+        {
+            BootstrapServers = broker.Bootstrap, InputPath = file.Path, Loop = true, RatePerSecond = 50,
+        });
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+
+        var result = await replayer.RunAsync(stop.Token);
+
+        Assert.True(result.Stopped);
+        Assert.Equal(0, result.Failed);
+        Assert.Equal(replayer.Sent, result.Produced);
+        Assert.InRange(result.Produced, 10, 100);
+        Assert.Equal(result.Produced, Values(broker, "calls", (int)result.Produced).Count);
+    }
+
+    [Theory]
+    [InlineData("--rate", "0")]
+    [InlineData("--passes", "0")]
+    [InlineData("--topic", "no/topic")]
+    public void Replay_command_rejects_bad_options_with_exit_code_2(string option, string value)
+    {
+        var (exitCode, stdout, stderr) = CliProcess.Run(Timeout, "replay", "-b", "127.0.0.1:1", "-i", "-", option, value);
+        Assert.Equal(2, exitCode);
+        Assert.Empty(stdout);
+        Assert.StartsWith("error: ", stderr, StringComparison.Ordinal);
+    }
+
+    private static List<string> Values(EmbeddedBroker broker, string topic, int expected)
+    {
+        var received = TopicReader.ReadAll(broker.Bootstrap, topic, expected, Timeout);
+        Assert.Equal(expected, received.Count);
+        return [.. received.OrderBy(r => r.Partition.Value).ThenBy(r => r.Offset.Value).Select(r => Encoding.UTF8.GetString(r.Message.Value ?? []))];
+    }
+}
