@@ -12,6 +12,14 @@ public readonly record struct ThresholdMetrics(double Threshold, long Alerts, lo
     public double AlertRate => Count == 0 ? 0.0 : (double)Alerts / Count;
 }
 
+/// <summary>One bin of a reliability table: the calls whose probability lies in [<paramref name="Low"/>, <paramref name="High"/>),
+/// their mean predicted probability and their observed fraud rate (a calibrated model has the two close).</summary>
+public readonly record struct ReliabilityBin(double Low, double High, long Count, long Positives, double MeanPredicted)
+{
+    /// <summary>Share of the bin's calls that are fraud; 0 for an empty bin.</summary>
+    public double ObservedRate => Count == 0 ? 0.0 : (double)Positives / Count;
+}
+
 /// <summary>One point of a precision-recall curve: alerting every score greater than or equal to the threshold.</summary>
 public readonly record struct PrPoint(double Threshold, double Precision, double Recall);
 
@@ -116,6 +124,67 @@ public static class ClassificationMetrics
             }
         }
         return curve[best].Threshold;
+    }
+
+    /// <summary>
+    /// Brier score: the mean squared difference between each probability and its outcome (1 fraud, 0 not);
+    /// 0 is perfect, lower is better. 0 when there are no scores.
+    /// </summary>
+    public static double Brier(ReadOnlySpan<double> probabilities, ReadOnlySpan<bool> labels)
+    {
+        CheckSameLength(probabilities, labels);
+        if (probabilities.IsEmpty)
+            return 0.0;
+        var sum = 0.0;
+        for (var i = 0; i < probabilities.Length; i++)
+        {
+            var d = probabilities[i] - (labels[i] ? 1.0 : 0.0);
+            sum += d * d;
+        }
+        return sum / probabilities.Length;
+    }
+
+    /// <summary>
+    /// Reliability table over <paramref name="bins"/> equal-width probability bins from 0 to 1 (a probability of
+    /// exactly 1 falls in the last bin): per bin, its calls, their mean probability and how many are fraud.
+    /// </summary>
+    public static ReliabilityBin[] Reliability(ReadOnlySpan<double> probabilities, ReadOnlySpan<bool> labels, int bins = 10)
+    {
+        CheckSameLength(probabilities, labels);
+        ArgumentOutOfRangeException.ThrowIfLessThan(bins, 1);
+        var counts = new long[bins];
+        var positives = new long[bins];
+        var sums = new double[bins];
+        for (var i = 0; i < probabilities.Length; i++)
+        {
+            var p = probabilities[i];
+            var b = Math.Clamp((int)(p * bins), 0, bins - 1);
+            counts[b]++;
+            sums[b] += p;
+            if (labels[i])
+                positives[b]++;
+        }
+        var table = new ReliabilityBin[bins];
+        for (var b = 0; b < bins; b++)
+            table[b] = new ReliabilityBin((double)b / bins, (double)(b + 1) / bins, counts[b], positives[b], counts[b] == 0 ? 0.0 : sums[b] / counts[b]);
+        return table;
+    }
+
+    /// <summary>
+    /// Expected calibration error: the mean over calls of |mean predicted - observed fraud rate| of the call's
+    /// reliability bin (bins weighted by their calls). 0 when there are no scores.
+    /// </summary>
+    public static double ExpectedCalibrationError(IReadOnlyList<ReliabilityBin> table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        long total = 0;
+        var sum = 0.0;
+        foreach (var b in table)
+        {
+            total += b.Count;
+            sum += b.Count * Math.Abs(b.MeanPredicted - b.ObservedRate);
+        }
+        return total == 0 ? 0.0 : sum / total;
     }
 
     private static int[] DescendingOrder(ReadOnlySpan<double> scores)

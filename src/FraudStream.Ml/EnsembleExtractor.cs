@@ -7,14 +7,22 @@ namespace FraudStream.Ml;
 /// <summary>Compiles a trained ML.NET FastTree binary model into the core's flat <see cref="TreeEnsemble"/>.</summary>
 public static class EnsembleExtractor
 {
-    /// <summary>Copies the trees (split features, thresholds, children, leaves) and the Platt calibrator.</summary>
-    /// <exception cref="NotSupportedException">The model uses categorical splits or tree weights other than 1,
-    /// which the flat evaluator does not implement.</exception>
+    /// <summary>Copies the trees (split features, thresholds, children, leaves) with the model's own Platt calibrator.</summary>
+    /// <exception cref="NotSupportedException">See <see cref="FromFastTree(FastTreeBinaryModelParameters, PlattParameters, int)"/>.</exception>
     public static TreeEnsemble FromFastTree(
         CalibratedModelParametersBase<FastTreeBinaryModelParameters, PlattCalibrator> model, int featureCount)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var ensemble = model.SubModel.TrainedTreeEnsemble;
+        return FromFastTree(model.SubModel, new PlattParameters(model.Calibrator.Slope, model.Calibrator.Offset), featureCount);
+    }
+
+    /// <summary>Copies the trees (split features, thresholds, children, leaves) with the given Platt calibrator.</summary>
+    /// <exception cref="NotSupportedException">The model uses categorical splits or tree weights other than 1,
+    /// which the flat evaluator does not implement.</exception>
+    public static TreeEnsemble FromFastTree(FastTreeBinaryModelParameters model, PlattParameters calibrator, int featureCount)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var ensemble = model.TrainedTreeEnsemble;
         var trees = ensemble.Trees;
         var nodeStart = new int[trees.Count + 1];
         var leafStart = new int[trees.Count + 1];
@@ -55,6 +63,6 @@ public static class EnsembleExtractor
         return new TreeEnsemble(
             featureCount, nodeStart, leafStart, [.. split], [.. threshold], [.. left], [.. right], [.. leaves],
             bias: 0.0, // ML.NET's FastTree prediction sums the leaves only: it never adds the ensemble's Bias
-            model.Calibrator.Slope, model.Calibrator.Offset);
+            calibrator.Slope, calibrator.Offset);
     }
 }

@@ -30,20 +30,64 @@ public sealed record TrainingOptions
 
     /// <summary>The latest share of each data folder (by call start) held out for metrics and the threshold.</summary>
     public double HoldOutFraction { get; init; } = 0.2;
+
+    /// <summary>The share of each data folder just before its hold-out on which the Platt calibrator is fitted;
+    /// the trees never see these rows, so the probabilities are fitted on scores of unseen calls.</summary>
+    public double CalibrationFraction { get; init; } = 0.1;
+}
+
+/// <summary>Which part of a training run a labelled row belongs to (split by call start within each folder).</summary>
+public enum DataSlice : byte
+{
+    /// <summary>The earliest rows: the trees are trained on them.</summary>
+    Training,
+
+    /// <summary>The rows after the training ones: the Platt calibrator is fitted on their scores.</summary>
+    Calibration,
+
+    /// <summary>The latest rows: metrics, calibration quality and the alert threshold.</summary>
+    HoldOut,
+}
+
+/// <summary>Platt calibrator parameters: probability = 1 / (1 + exp(<see cref="Slope"/> * raw + <see cref="Offset"/>)).</summary>
+public readonly record struct PlattParameters(double Slope, double Offset)
+{
+    /// <summary>The probability of a raw score.</summary>
+    public double Probability(double raw) => 1.0 / (1.0 + Math.Exp((Slope * raw) + Offset));
+}
+
+/// <summary>How well probabilities match outcomes: Brier score, expected calibration error and the reliability table.</summary>
+public sealed record CalibrationQuality(double Brier, double ExpectedCalibrationError, IReadOnlyList<ReliabilityBin> Reliability)
+{
+    /// <summary>Measures <paramref name="probabilities"/> against <paramref name="labels"/> over ten probability bins.</summary>
+    public static CalibrationQuality Of(ReadOnlySpan<double> probabilities, ReadOnlySpan<bool> labels)
+    {
+        var table = ClassificationMetrics.Reliability(probabilities, labels, bins: 10);
+        return new CalibrationQuality(ClassificationMetrics.Brier(probabilities, labels), ClassificationMetrics.ExpectedCalibrationError(table), table);
+    }
 }
 
 /// <summary>A trained model with its ML.NET form and its hold-out evaluation.</summary>
 public sealed class TrainingResult
 {
     internal TrainingResult(
-        FraudModel model, MLContext context, ITransformer transformer, DataViewSchema inputSchema,
+        FraudModel model, MLContext context, ITransformer transformer,
+        ISingleFeaturePredictionTransformer<CalibratedModelParametersBase<FastTreeBinaryModelParameters, PlattCalibrator>> predictor,
+        DataViewSchema inputSchema, PlattParameters unfittedCalibrator, int calibrationRows, long calibrationFraudRows,
         double[] holdOutScores, bool[] holdOutLabels, ThresholdMetrics holdOut, double prAuc,
+        CalibrationQuality holdOutCalibration, CalibrationQuality holdOutUnfittedCalibration,
         bool targetReached, int trainRows, DateTime dataEnd, TimeSpan elapsed)
     {
         Model = model;
         Context = context;
         Transformer = transformer;
+        Predictor = predictor;
         InputSchema = inputSchema;
+        UnfittedCalibrator = unfittedCalibrator;
+        CalibrationRows = calibrationRows;
+        CalibrationFraudRows = calibrationFraudRows;
+        HoldOutCalibration = holdOutCalibration;
+        HoldOutUnfittedCalibration = holdOutUnfittedCalibration;
         HoldOutScores = holdOutScores;
         HoldOutLabels = holdOutLabels;
         HoldOut = holdOut;
@@ -58,9 +102,28 @@ public sealed class TrainingResult
 
     public MLContext Context { get; }
 
+    /// <summary>The whole ML.NET pipeline as saved in the model file: the trees, then the fitted Platt calibrator
+    /// (its <c>Probability</c> column is the served probability).</summary>
     public ITransformer Transformer { get; }
 
+    /// <summary>The trees alone, as FastTree trained them (with ML.NET's unfitted calibrator): for feature contributions.</summary>
+    public ISingleFeaturePredictionTransformer<CalibratedModelParametersBase<FastTreeBinaryModelParameters, PlattCalibrator>> Predictor { get; }
+
     public DataViewSchema InputSchema { get; }
+
+    /// <summary>The fixed calibrator FastTree attaches without looking at data (for comparison in the card).</summary>
+    public PlattParameters UnfittedCalibrator { get; }
+
+    /// <summary>Rows the calibrator was fitted on, and how many of them are fraud.</summary>
+    public int CalibrationRows { get; }
+
+    public long CalibrationFraudRows { get; }
+
+    /// <summary>Hold-out calibration quality of the served (fitted) probabilities.</summary>
+    public CalibrationQuality HoldOutCalibration { get; }
+
+    /// <summary>Hold-out calibration quality FastTree's unfitted calibrator would have had.</summary>
+    public CalibrationQuality HoldOutUnfittedCalibration { get; }
 
     /// <summary>The flat model's probabilities of the hold-out rows.</summary>
     public IReadOnlyList<double> HoldOutScores { get; }
@@ -97,28 +160,42 @@ public static class FraudModelTrainer
         public bool Label { get; set; }
     }
 
-    /// <summary>Trains on the earlier part of every source, picks the threshold on the later part.</summary>
+    /// <summary>Trains the trees on the earliest part of every source, fits the calibrator on the next part and picks
+    /// the threshold on the latest part (the hold-out).</summary>
     public static TrainingResult Train(LabelledData data, string schemaHash, TrainingOptions options, TextWriter? log = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
         var clock = Stopwatch.StartNew();
-        var holdOut = HoldOutMask(data, options.HoldOutFraction);
+        var slices = Split(data, options.CalibrationFraction, options.HoldOutFraction);
         var train = new List<Example>();
+        var calibration = new List<Example>();
         var holdOutRows = new List<int>();
         long dataEnd = 0;
+        long calibrationFraud = 0;
         for (var i = 0; i < data.Count; i++)
         {
             dataEnd = Math.Max(dataEnd, data.StartTicks[i]);
-            if (holdOut[i])
-                holdOutRows.Add(i);
-            else
-                train.Add(new Example { Features = data.Row(i).ToArray(), Label = data.Labels[i] });
+            switch (slices[i])
+            {
+                case DataSlice.HoldOut:
+                    holdOutRows.Add(i);
+                    break;
+                case DataSlice.Calibration:
+                    calibration.Add(new Example { Features = data.Row(i).ToArray(), Label = data.Labels[i] });
+                    calibrationFraud += data.Labels[i] ? 1 : 0;
+                    break;
+                default:
+                    train.Add(new Example { Features = data.Row(i).ToArray(), Label = data.Labels[i] });
+                    break;
+            }
         }
-        if (train.Count == 0 || holdOutRows.Count == 0)
-            throw new InvalidOperationException("too few rows to train and hold out");
+        if (train.Count == 0 || calibration.Count == 0 || holdOutRows.Count == 0)
+            throw new InvalidOperationException("too few rows to train, calibrate and hold out");
         if (!train.Exists(e => e.Label) || !train.Exists(e => !e.Label))
             throw new InvalidOperationException("the training rows need both fraudulent and legitimate calls");
+        if (calibrationFraud == 0 || calibrationFraud == calibration.Count)
+            throw new InvalidOperationException("the calibration rows (the part of each folder just before its hold-out) need both fraudulent and legitimate calls");
 
         var context = new MLContext(seed: options.Seed);
         var schema = SchemaDefinition.Create(typeof(Example));
@@ -137,14 +214,28 @@ public static class FraudModelTrainer
             NumberOfThreads = 1,
         });
         log?.WriteLine($"training FastTree: {train.Count} rows, {data.FeatureCount} features, {options.Trees} trees of {options.Leaves} leaves");
-        var transformer = trainer.Fit(view);
-        var ensemble = EnsembleExtractor.FromFastTree(transformer.Model, data.FeatureCount);
+        var predictor = trainer.Fit(view);
+
+        // FastTree's own calibrator is a fixed sigmoid (slope -2 * learning rate, offset 0), not fitted to data.
+        // Fit Platt's sigmoid on the scores of calls the trees never saw, and serve that.
+        log?.WriteLine($"fitting the Platt calibrator on {calibration.Count} rows ({calibrationFraud} fraud)");
+        var calibrationView = predictor.Transform(context.Data.LoadFromEnumerable(calibration, schema));
+        var calibrator = context.BinaryClassification.Calibrators.Platt(labelColumnName: nameof(Example.Label)).Fit(calibrationView);
+        var platt = ((IPredictionTransformer<PlattCalibrator>)calibrator).Model;
+        if (!(platt.Slope < 0) || !double.IsFinite(platt.Offset))
+            throw new InvalidOperationException($"the fitted calibrator (slope {platt.Slope}) does not raise the probability with the score: the trees do not separate the calibration rows");
+        var pipeline = new TransformerChain<ITransformer>(predictor, calibrator);
+        var ensemble = EnsembleExtractor.FromFastTree(predictor.Model.SubModel, new PlattParameters(platt.Slope, platt.Offset), data.FeatureCount);
+        var unfitted = new PlattParameters(predictor.Model.Calibrator.Slope, predictor.Model.Calibrator.Offset);
 
         var scores = new double[holdOutRows.Count];
+        var unfittedScores = new double[holdOutRows.Count];
         var labels = new bool[holdOutRows.Count];
         for (var i = 0; i < holdOutRows.Count; i++)
         {
-            scores[i] = ensemble.Probability(data.Row(holdOutRows[i]));
+            var raw = ensemble.RawScore(data.Row(holdOutRows[i]));
+            scores[i] = ensemble.Calibrate(raw);
+            unfittedScores[i] = unfitted.Probability(raw);
             labels[i] = data.Labels[holdOutRows[i]];
         }
         var chosen = ClassificationMetrics.ThresholdForPrecision(scores, labels, options.TargetPrecision, out var reached);
@@ -155,20 +246,24 @@ public static class FraudModelTrainer
         var model = new FraudModel("unnamed", threshold, schemaHash, data.FeatureNames, ensemble);
         model = model.WithId(ContentId(model, end));
         clock.Stop();
-        return new TrainingResult(model, context, transformer, view.Schema, scores, labels, metrics, prAuc,
+        return new TrainingResult(model, context, pipeline, predictor, view.Schema, unfitted, calibration.Count, calibrationFraud,
+            scores, labels, metrics, prAuc, CalibrationQuality.Of(scores, labels), CalibrationQuality.Of(unfittedScores, labels),
             reached, train.Count, end, clock.Elapsed);
     }
 
     /// <summary>
-    /// Marks the hold-out rows: in each source, those whose start is at or after the start below which
-    /// <c>1 - fraction</c> of the source's rows lie.
+    /// Assigns every row its slice. Within each source, rows are ordered by start: those at or after the start below
+    /// which <c>1 - holdOutFraction</c> of the source's rows lie are hold-out, those at or after the start below which
+    /// <c>1 - holdOutFraction - calibrationFraction</c> lie (and not hold-out) are calibration, the rest training.
     /// </summary>
-    public static bool[] HoldOutMask(LabelledData data, double fraction)
+    public static DataSlice[] Split(LabelledData data, double calibrationFraction, double holdOutFraction)
     {
         ArgumentNullException.ThrowIfNull(data);
-        if (!(fraction > 0 && fraction < 1))
-            throw new ArgumentOutOfRangeException(nameof(fraction), "the hold-out fraction is between 0 and 1");
-        var mask = new bool[data.Count];
+        if (!(holdOutFraction > 0 && holdOutFraction < 1))
+            throw new ArgumentOutOfRangeException(nameof(holdOutFraction), "the hold-out fraction is between 0 and 1");
+        if (!(calibrationFraction > 0 && calibrationFraction + holdOutFraction < 1))
+            throw new ArgumentOutOfRangeException(nameof(calibrationFraction), "the calibration fraction is above 0 and leaves rows to train on");
+        var slices = new DataSlice[data.Count];
         for (var s = 0; s < data.Sources.Count; s++)
         {
             var starts = new List<long>();
@@ -180,14 +275,18 @@ public static class FraudModelTrainer
             if (starts.Count == 0)
                 continue;
             starts.Sort();
-            var cut = starts[Math.Min(starts.Count - 1, (int)(starts.Count * (1 - fraction)))];
+            long Cut(double share) => starts[Math.Min(starts.Count - 1, (int)(starts.Count * share))];
+            var holdOutCut = Cut(1 - holdOutFraction);
+            var calibrationCut = Cut(1 - holdOutFraction - calibrationFraction);
             for (var i = 0; i < data.Count; i++)
             {
-                if (data.SourceIndex[i] == s && data.StartTicks[i] >= cut)
-                    mask[i] = true;
+                if (data.SourceIndex[i] != s)
+                    continue;
+                var t = data.StartTicks[i];
+                slices[i] = t >= holdOutCut ? DataSlice.HoldOut : t >= calibrationCut ? DataSlice.Calibration : DataSlice.Training;
             }
         }
-        return mask;
+        return slices;
     }
 
     /// <summary>

@@ -21,7 +21,8 @@ public sealed record EvaluationReport(
     ThresholdMetrics Overall,
     double PrAuc,
     IReadOnlyList<ClassResult> Classes,
-    IReadOnlyList<CampaignResult> Campaigns)
+    IReadOnlyList<CampaignResult> Campaigns,
+    CalibrationQuality Calibration)
 {
     public int MissedCampaigns => Campaigns.Count(c => c.CallsBeforeFirstAlert is null);
 
@@ -40,6 +41,10 @@ public sealed record EvaluationReport(
         sb.Append(inv, $"{"class",-28} {"fraud",5} {"calls",9} {"alerts",8} {"alert rate",10}\n");
         foreach (var c in Classes)
             sb.Append(inv, $"{c.Scheme,-28} {(c.IsFraud ? "yes" : "no"),5} {c.Calls,9} {c.Alerts,8} {c.AlertRate,10:P2}\n");
+        sb.Append(inv, $"\ncalibration: Brier score {Calibration.Brier:0.000000}, expected calibration error {Calibration.ExpectedCalibrationError:0.0000}\n");
+        sb.Append(inv, $"{"probability",-12} {"calls",9} {"mean predicted",14} {"observed fraud rate",19}\n");
+        foreach (var b in Calibration.Reliability)
+            sb.Append(inv, $"{$"{b.Low:0.0}-{b.High:0.0}",-12} {b.Count,9} {b.MeanPredicted,14:0.0000} {b.ObservedRate,19:0.0000}\n");
         if (Campaigns.Count > 0)
         {
             sb.Append(inv, $"\n{"campaign",-28} {"class",-26} {"calls",7} {"alerts",7} {"calls before first alert",24}\n");
@@ -65,6 +70,21 @@ public sealed record EvaluationReport(
         w.WriteNumber("pr_auc", PrAuc);
         w.WriteNumber("alert_rate", Overall.AlertRate);
         w.WriteNumber("missed_campaigns", MissedCampaigns);
+        w.WriteNumber("brier", Calibration.Brier);
+        w.WriteNumber("calibration_error", Calibration.ExpectedCalibrationError);
+        w.WriteStartArray("reliability");
+        foreach (var b in Calibration.Reliability)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("low", b.Low);
+            w.WriteNumber("high", b.High);
+            w.WriteNumber("calls", b.Count);
+            w.WriteNumber("fraud_calls", b.Positives);
+            w.WriteNumber("mean_predicted", b.MeanPredicted);
+            w.WriteNumber("observed_rate", b.ObservedRate);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
         w.WriteStartArray("classes");
         foreach (var c in Classes)
         {
@@ -139,6 +159,7 @@ public static class ModelEvaluator
             ClassificationMetrics.AveragePrecision(scores, labels),
             [.. classes.Select(kv => new ClassResult(kv.Key, kv.Value.Fraud, kv.Value.Calls, kv.Value.Alerts))],
             [.. campaigns.OrderBy(kv => kv.Key, StringComparer.Ordinal)
-                .Select(kv => new CampaignResult(kv.Key, kv.Value.Scheme, kv.Value.Calls, kv.Value.Alerts, kv.Value.Before))]);
+                .Select(kv => new CampaignResult(kv.Key, kv.Value.Scheme, kv.Value.Calls, kv.Value.Alerts, kv.Value.Before))],
+            CalibrationQuality.Of(scores, labels));
     }
 }

@@ -28,9 +28,10 @@ public static class ModelReport
         sb.Append(Inv, $"| feature schema hash | `{m.SchemaHash}` |\n");
         sb.Append(Inv, $"| alert threshold | {m.Threshold.ToString("R", Inv)} (lowest reaching hold-out precision {options.TargetPrecision:0.####}{(result.TargetReached ? "" : "; NOT reached, highest-precision threshold used")}) |\n");
         sb.Append(Inv, $"| seed | {options.Seed} |\n");
-        sb.Append(Inv, $"| trainer | FastTreeBinary: trees {options.Trees}, leaves {options.Leaves}, learning rate {options.LearningRate}, min examples per leaf {options.MinimumExamplesPerLeaf}, 1 thread; Platt calibration slope {m.Ensemble.CalibratorSlope.ToString("R", Inv)}, offset {m.Ensemble.CalibratorOffset.ToString("R", Inv)} |\n");
+        sb.Append(Inv, $"| trainer | FastTreeBinary: trees {options.Trees}, leaves {options.Leaves}, learning rate {options.LearningRate}, min examples per leaf {options.MinimumExamplesPerLeaf}, 1 thread |\n");
+        sb.Append(Inv, $"| calibrator | Platt, fitted on {result.CalibrationRows} calibration rows ({result.CalibrationFraudRows} fraud; the {options.CalibrationFraction:P0} of each folder just before its hold-out, never trained on): slope {m.Ensemble.CalibratorSlope.ToString("R", Inv)}, offset {m.Ensemble.CalibratorOffset.ToString("R", Inv)} |\n");
         sb.Append(Inv, $"| trees / nodes | {m.Ensemble.TreeCount} / {m.Ensemble.SplitFeature.Length} |\n");
-        sb.Append(Inv, $"| rows | {data.Count} ({result.TrainRows} training, {result.HoldOutRows} hold-out: the latest {options.HoldOutFraction:P0} of each folder by start) |\n");
+        sb.Append(Inv, $"| rows | {data.Count} ({result.TrainRows} training, {result.CalibrationRows} calibration, {result.HoldOutRows} hold-out: the latest {options.HoldOutFraction:P0} of each folder by start) |\n");
         sb.Append(Inv, $"| training time | {result.Elapsed.TotalSeconds:0.0} s |\n\n");
 
         sb.Append("## Hold-out quality (at the threshold)\n\n| precision | recall | PR-AUC | alerts | fraud calls | calls |\n|---|---|---|---|---|---|\n");
@@ -38,6 +39,19 @@ public static class ModelReport
         sb.Append(Inv, $"| {h.Precision:0.0000} | {h.Recall:0.0000} | {result.PrAuc:0.0000} | {h.Alerts} | {h.Positives} | {h.Count} |\n\n");
         if (plotFile is not null)
             sb.Append(Inv, $"![precision-recall curve and score distribution]({Path.GetFileName(plotFile)})\n\n");
+
+        var fitted = result.HoldOutCalibration;
+        var unfitted = result.HoldOutUnfittedCalibration;
+        sb.Append("## Hold-out calibration\n\n");
+        sb.Append(Inv, $"The served probability is Platt's sigmoid fitted on the calibration rows. On the hold-out its Brier score is {fitted.Brier:0.000000} and its expected calibration error {fitted.ExpectedCalibrationError:0.0000}; FastTree's unfitted sigmoid (slope {result.UnfittedCalibrator.Slope.ToString("R", Inv)}, offset {result.UnfittedCalibrator.Offset.ToString("R", Inv)}) would give {unfitted.Brier:0.000000} and {unfitted.ExpectedCalibrationError:0.0000}.\n\n");
+        sb.Append("| probability | calls | fraud calls | mean predicted | observed fraud rate | unfitted: calls | unfitted: mean predicted | unfitted: observed |\n|---|---|---|---|---|---|---|---|\n");
+        for (var b = 0; b < fitted.Reliability.Count; b++)
+        {
+            var f = fitted.Reliability[b];
+            var u = unfitted.Reliability[b];
+            sb.Append(Inv, $"| {f.Low:0.0}-{f.High:0.0} | {f.Count} | {f.Positives} | {f.MeanPredicted:0.0000} | {f.ObservedRate:0.0000} | {u.Count} | {u.MeanPredicted:0.0000} | {u.ObservedRate:0.0000} |\n");
+        }
+        sb.Append('\n');
 
         sb.Append("## Training data\n\n| folder | valid labelled calls | fraud | invalid records | unlabelled records |\n|---|---|---|---|---|\n");
         foreach (var s in data.Sources)

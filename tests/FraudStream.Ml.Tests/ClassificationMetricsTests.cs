@@ -61,4 +61,31 @@ public sealed class ClassificationMetricsTests
         Assert.Equal(2.0 / 3.0, m.Recall, 12);
         Assert.Equal(0.75, m.AlertRate, 12);
     }
+
+    [Fact]
+    public void Brier_score_is_the_mean_squared_error_of_the_probabilities()
+    {
+        Assert.Equal(((0.1 * 0.1) + (0.2 * 0.2) + (0.7 * 0.7)) / 3, ClassificationMetrics.Brier([0.9, 0.2, 0.3], [true, false, true]), 12);
+        Assert.Equal(0.0, ClassificationMetrics.Brier([1.0, 0.0], [true, false]));
+    }
+
+    [Fact]
+    public void Reliability_bins_count_calls_mean_probability_and_fraud_rate()
+    {
+        double[] p = [0.01, 0.03, 0.05, 0.95, 1.0, 0.55];
+        bool[] l = [false, false, true, true, true, false];
+        var table = ClassificationMetrics.Reliability(p, l, bins: 10);
+        Assert.Equal(10, table.Length);
+        Assert.Equal(new ReliabilityBin(0.0, 0.1, 3, 1, 0.03), table[0] with { MeanPredicted = Math.Round(table[0].MeanPredicted, 12) });
+        Assert.Equal(1.0 / 3.0, table[0].ObservedRate, 12);
+        Assert.Equal(1, table[5].Count);
+        Assert.Equal(0, table[5].Positives);
+        Assert.Equal(2, table[9].Count); // 1.0 falls in the last bin
+        Assert.Equal(0.975, table[9].MeanPredicted, 12);
+        Assert.Equal(0, table[3].Count);
+        Assert.Equal(0.0, table[3].ObservedRate);
+        // ECE: bins weighted by calls: |0.03 - 1/3| * 3 + |0.55 - 0| * 1 + |0.975 - 1| * 2, over 6.
+        var expected = ((Math.Abs(0.03 - (1.0 / 3.0)) * 3) + 0.55 + (0.025 * 2)) / 6;
+        Assert.Equal(expected, ClassificationMetrics.ExpectedCalibrationError(table), 12);
+    }
 }

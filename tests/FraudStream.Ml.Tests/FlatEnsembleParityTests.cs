@@ -73,11 +73,10 @@ public sealed class FlatEnsembleParityTests(TrainedModelFixture fixture) : IClas
     public void Flat_contributions_equal_ml_net_feature_contributions()
     {
         var context = fixture.Result.Context;
-        var transformer = fixture.Result.Transformer;
         var inputs = FreshVectors(2_000, seed: 777);
         var view = context.Data.LoadFromEnumerable(inputs);
         var calculator = context.Transforms.CalculateFeatureContribution(
-            (ISingleFeaturePredictionTransformer<Microsoft.ML.Calibrators.CalibratedModelParametersBase<Microsoft.ML.Trainers.FastTree.FastTreeBinaryModelParameters, Microsoft.ML.Calibrators.PlattCalibrator>>)transformer,
+            fixture.Result.Predictor,
             numberOfPositiveContributions: SyntheticData.FeatureCount,
             numberOfNegativeContributions: SyntheticData.FeatureCount,
             normalize: false);

@@ -1,0 +1,178 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace FraudStream.Cli.Tests;
+
+/// <summary>A small generated day and a small model trained on it with <c>fraudstream train</c>, shared by the tests of a class.</summary>
+public sealed class TrainedCliModelFixture : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public TrainedCliModelFixture()
+    {
+        var generated = CliRunner.Run(null, "generate", "--calls", "40000", "--seed", "8101", "--out", Data);
+        if (generated.ExitCode != 0)
+            throw new InvalidOperationException("generate failed: " + generated.StdErr);
+        Train = CliRunner.Run(null, "train", "--data", Data, "--out", Model, "--trees", "20", "--leaves", "8", "--target-precision", "0.95");
+    }
+
+    public string Data => _dir.File("day");
+
+    public string Model => _dir.File("models/small.zip");
+
+    /// <summary>The result of the one <c>train</c> run.</summary>
+    internal CliRunner.Result Train { get; }
+
+    public string File(string name) => _dir.File(name);
+
+    public void Dispose() => _dir.Dispose();
+}
+
+public sealed class TrainEvaluateCommandTests(TrainedCliModelFixture fixture) : IClassFixture<TrainedCliModelFixture>
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    [Fact]
+    public void Train_writes_the_model_its_card_and_its_plot_and_prints_the_summary_line()
+    {
+        var train = fixture.Train;
+        Assert.True(train.ExitCode == 0, train.StdErr);
+        Assert.Matches(@"^model=fraud-gbt-\d{8}-[0-9a-f]{6} threshold=0\.\d+(E-\d+)? precision=\d\.\d{4} recall=\d\.\d{4} pr_auc=\d\.\d{4} rows=40000 seconds=\d+\.\d$", train.LastLine);
+
+        var zip = File.ReadAllBytes(fixture.Model);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(zip));
+        var card = File.ReadAllText(fixture.File("models/small.card.md"));
+        Assert.Contains($"| SHA-256 | `{sha}` |", card, StringComparison.Ordinal);
+        Assert.Contains($"# Model card: {train.Summary["model"]}", card, StringComparison.Ordinal);
+        Assert.Contains("## Hold-out calibration", card, StringComparison.Ordinal);
+        Assert.Contains("trees 20, leaves 8", card, StringComparison.Ordinal);
+
+        var png = File.ReadAllBytes(fixture.File("models/small.png"));
+        Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, png[..8]);
+        Assert.True(png.Length > 10_000, $"the plot is only {png.Length} bytes");
+
+        // The zip holds ML.NET's model and the manifest with the trained threshold and the fitted calibrator.
+        using var archive = ZipFile.OpenRead(fixture.Model);
+        var manifest = ReadManifest(archive);
+        Assert.Equal(train.Summary["model"], manifest["id"]!.GetValue<string>());
+        Assert.Equal(float.Parse(train.Summary["threshold"], Inv), manifest["threshold"]!.GetValue<float>());
+        var slope = manifest["calibrator"]!["slope"]!.GetValue<double>();
+        Assert.True(slope < 0, $"calibrator slope {slope}");
+        Assert.Contains(archive.Entries, e => e.FullName.StartsWith("Model/", StringComparison.Ordinal) || e.FullName.StartsWith("TransformerChain/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Evaluate_prints_a_table_then_the_summary_line()
+    {
+        var result = CliRunner.Run(null, "evaluate", "--data", fixture.Data, "--model", fixture.Model);
+
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        Assert.Matches(@"^precision=\d\.\d{4} recall=\d\.\d{4} pr_auc=\d\.\d{4} alerts=\d+ calls=40000 missed_campaigns=\d+$", result.LastLine);
+        Assert.Contains("legit_domestic", result.StdOut, StringComparison.Ordinal);
+        Assert.Contains("Brier score", result.StdOut, StringComparison.Ordinal);
+        Assert.Contains("calls before first alert", result.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_json_holds_per_class_alert_rates_and_per_campaign_first_alerts()
+    {
+        var result = CliRunner.Run(null, "evaluate", "--data", fixture.Data, "--model", fixture.Model, "--json");
+
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        var summary = result.Summary;
+        var json = result.StdOut[..result.StdOut.TrimEnd().LastIndexOf('\n')];
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        Assert.Equal(40000, root.GetProperty("calls").GetInt64());
+        Assert.Equal(long.Parse(summary["alerts"], Inv), root.GetProperty("alerts").GetInt64());
+        Assert.Equal(summary["precision"], root.GetProperty("precision").GetDouble().ToString("0.0000", Inv));
+        Assert.Equal(long.Parse(summary["missed_campaigns"], Inv), root.GetProperty("missed_campaigns").GetInt64());
+
+        var labels = File.ReadAllLines(Path.Combine(fixture.Data, "labels.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        var classes = root.GetProperty("classes").EnumerateArray().ToList();
+        Assert.Equal(labels.Select(l => l[2]).Distinct().Order(StringComparer.Ordinal), classes.Select(c => c.GetProperty("scheme").GetString()));
+        foreach (var c in classes)
+        {
+            var scheme = c.GetProperty("scheme").GetString();
+            var calls = c.GetProperty("calls").GetInt64();
+            Assert.Equal(labels.Count(l => l[2] == scheme), calls);
+            Assert.Equal(scheme!.StartsWith("legit_", StringComparison.Ordinal), !c.GetProperty("is_fraud").GetBoolean());
+            Assert.Equal((double)c.GetProperty("alerts").GetInt64() / calls, c.GetProperty("alert_rate").GetDouble(), 12);
+        }
+
+        var campaigns = root.GetProperty("campaigns").EnumerateArray().ToList();
+        Assert.Equal(labels.Where(l => l[3].Length > 0).Select(l => l[3]).Distinct().Order(StringComparer.Ordinal), campaigns.Select(c => c.GetProperty("campaign").GetString()));
+        foreach (var c in campaigns)
+        {
+            var before = c.GetProperty("calls_before_first_alert");
+            if (c.GetProperty("alerts").GetInt64() == 0)
+            {
+                Assert.Equal(JsonValueKind.Null, before.ValueKind);
+            }
+            else
+            {
+                Assert.InRange(before.GetInt64(), 0, c.GetProperty("calls").GetInt64() - 1);
+            }
+        }
+
+        var bins = root.GetProperty("reliability").EnumerateArray().ToList();
+        Assert.Equal(10, bins.Count);
+        Assert.Equal(40000, bins.Sum(b => b.GetProperty("calls").GetInt64()));
+        Assert.InRange(root.GetProperty("brier").GetDouble(), 0, 1);
+    }
+
+    [Fact]
+    public void Score_and_evaluate_refuse_a_model_trained_for_another_feature_schema_with_one_line()
+    {
+        var tampered = fixture.File("tampered.zip");
+        File.Copy(fixture.Model, tampered, overwrite: true);
+        string hash;
+        using (var archive = ZipFile.Open(tampered, ZipArchiveMode.Update))
+        {
+            var manifest = ReadManifest(archive);
+            hash = manifest["feature_schema_hash"]!.GetValue<string>();
+            manifest["feature_schema_hash"] = "0000" + hash[4..];
+            archive.GetEntry("fraudstream/model.json")!.Delete();
+            using var writer = new StreamWriter(archive.CreateEntry("fraudstream/model.json").Open());
+            writer.Write(manifest.ToJsonString());
+        }
+
+        var calls = Path.Combine(fixture.Data, "calls.ndjson");
+        var score = CliRunner.Run(null, "score", "--input", calls, "--alerts", fixture.File("alerts.ndjson"), "--model", tampered);
+        var evaluate = CliRunner.Run(null, "evaluate", "--data", fixture.Data, "--model", tampered);
+
+        foreach (var result in new[] { score, evaluate })
+        {
+            Assert.NotEqual(0, result.ExitCode);
+            var error = Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith("error:", error, StringComparison.Ordinal);
+            Assert.Contains($"was trained for feature schema 0000{hash[4..]}, this build's featurizer has {hash}", error, StringComparison.Ordinal);
+            Assert.Equal("", result.StdOut.Trim());
+        }
+    }
+
+    [Fact]
+    public void Train_and_evaluate_fail_with_one_line_when_a_data_folder_is_missing()
+    {
+        var missing = fixture.File("no-such-folder");
+        var train = CliRunner.Run(null, "train", "--data", fixture.Data, "--data", missing, "--out", fixture.File("never.zip"));
+        var evaluate = CliRunner.Run(null, "evaluate", "--data", missing, "--model", fixture.Model);
+
+        foreach (var result in new[] { train, evaluate })
+        {
+            Assert.NotEqual(0, result.ExitCode);
+            var error = Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal($"error: data folder not found: {missing}", error.TrimEnd());
+        }
+        Assert.False(File.Exists(fixture.File("never.zip")));
+    }
+
+    private static JsonObject ReadManifest(ZipArchive archive)
+    {
+        using var reader = new StreamReader(archive.GetEntry("fraudstream/model.json")!.Open());
+        return JsonNode.Parse(reader.ReadToEnd())!.AsObject();
+    }
+}
