@@ -27,6 +27,8 @@ public class PerCallBenchmarks
     private RecordStream _pathStream = null!;
     private float[] _features = [];
     private int _lineIndex;
+    private long _pathCalls;
+    private long _pathAlerts;
 
     [GlobalSetup]
     public void Setup()
@@ -40,7 +42,7 @@ public class PerCallBenchmarks
         _pathStream = new RecordStream(_records, start);
         _features = new float[FeatureSchema.Current.Count];
         var stats = _featurizer.GetStats();
-        Console.WriteLine($"// warm state: {stats}");
+        Console.WriteLine($"// warm state: {stats.Callers.Keys:N0} callers, {stats.Trunks.Keys:N0} trunks, {stats.Callees.Keys:N0} callees, {stats.Pairs.Keys:N0} pairs");
     }
 
     [Benchmark(OperationsPerInvoke = Batch, Baseline = true)]
@@ -97,6 +99,18 @@ public class PerCallBenchmarks
                 alerts++;
             }
         }
+        _pathCalls += Batch;
+        _pathAlerts += alerts;
         return alerts;
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        if (_pathCalls > 0)
+        {
+            // Alerted calls take the slow path (contributions for the reasons): say how many there were.
+            Console.WriteLine($"// whole path: {_pathCalls:N0} calls, {100.0 * _pathAlerts / _pathCalls:F1}% alerted");
+        }
     }
 }

@@ -4,9 +4,10 @@ namespace FraudStream.Benchmarks.Core;
 
 /// <summary>
 /// An endless stream of realistic records for the stateful benchmarks: the generated records replayed in
-/// passes, each pass a minute of event time after the previous one (so state of the warm keys stays
-/// within its windows), and one call in <see cref="NewCallerEvery"/> from a caller never seen before
-/// (so the tables keep taking new keys, and evict at their caps as in production).
+/// passes, each pass starting where the previous one ended in event time (so the clock moves on at the
+/// generated rate and the warm keys stay within their windows for hundreds of passes), and one call in
+/// <see cref="NewCallerEvery"/> from a caller never seen before (so the tables keep taking new keys, and
+/// evict at their caps as in production).
 /// </summary>
 public sealed class RecordStream
 {
@@ -14,7 +15,7 @@ public sealed class RecordStream
 
     private readonly CallRecord[] _records;
     private readonly long[] _offsets;
-    private readonly long _passTicks = TimeSpan.FromMinutes(1).Ticks;
+    private readonly long _passTicks;
     private long _passStart;
     private ulong _nextNewCaller = 1_646_000_0000UL;
     private int _index;
@@ -24,11 +25,10 @@ public sealed class RecordStream
         _records = records;
         _offsets = new long[records.Length];
         var first = records.Min(r => r.StartTicks);
-        var span = Math.Max(1, records.Max(r => r.StartTicks) - first);
+        _passTicks = records.Max(r => r.StartTicks) - first + TimeSpan.TicksPerSecond;
         for (var i = 0; i < records.Length; i++)
         {
-            // Compress the records' own spacing into one pass, keeping their order and disorder.
-            _offsets[i] = (long)((double)(records[i].StartTicks - first) / span * (_passTicks - 1));
+            _offsets[i] = records[i].StartTicks - first;
         }
         _passStart = start.Ticks;
     }
