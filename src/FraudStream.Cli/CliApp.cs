@@ -15,6 +15,7 @@ public static class CliApp
         root.Subcommands.Add(ScoreCommand.Create());
         root.Subcommands.Add(BrokerCommand.Create());
         root.Subcommands.Add(ReplayCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
         return root;
     }
 

@@ -1,0 +1,125 @@
+using System.CommandLine;
+using System.Globalization;
+using FraudStream.Kafka;
+using FraudStream.Kafka.Processing;
+using FraudStream.Scoring;
+using FraudStream.Service;
+using Microsoft.Extensions.Logging;
+
+namespace FraudStream.Cli.Commands;
+
+/// <summary>
+/// <c>fraudstream run</c>: the streaming service. Consumes call records from Kafka, produces alerts and dead
+/// letters, serves Prometheus metrics and health, reloads the model when its file changes.
+/// </summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var bootstrap = new Option<string?>("--bootstrap", "-b") { Description = "Kafka bootstrap servers (host:port,...)." };
+        var group = new Option<string?>("--group") { Description = "Consumer group [default: fraudstream]." };
+        var input = new Option<string?>("--input", "-i") { Description = "Input topic of call records [default: calls]." };
+        var alerts = new Option<string?>("--alerts", "-a") { Description = "Alert topic [default: fraud-alerts]." };
+        var dlq = new Option<string?>("--dlq") { Description = "Dead-letter topic [default: calls-dlq]." };
+        var model = new Option<string?>("--model", "-m") { Description = "Model file, watched for replacement [default: the model shipped in models/default.zip]." };
+        var threshold = new Option<float?>("--threshold") { Description = "Alert threshold instead of the model's own (0-1)." };
+        var metricsPort = new Option<int?>("--metrics-port") { Description = "Port of /metrics, /healthz, /readyz [default: 9464]; 0 picks a free one." };
+        var metricsHost = new Option<string?>("--metrics-host") { Description = "Address the metrics endpoint binds [default: 0.0.0.0]." };
+        var stopWhenIdle = new Option<string?>("--stop-when-idle") { Description = "After the first partition assignment, stop once this many seconds pass without a new record." };
+        var rebuild = new Option<int?>("--rebuild-records") { Description = "Records re-read per newly assigned partition, before its committed offset, to rebuild history [default: 100000]." };
+        var fatalTimeout = new Option<string?>("--fatal-timeout") { Description = "How long an error that does not clear may last before exiting non-zero [default: 30s]." };
+        var logFormat = new Option<string?>("--log-format") { Description = "Log format on standard error: plain or json [default: plain]." };
+        var config = new Option<string?>("--config") { Description = "Settings file [default: appsettings.json in the working directory, if any]." };
+        var kafka = new Option<string[]>("--kafka", "-X")
+        {
+            Description = "A librdkafka property for both clients, as name=value (repeatable), e.g. -X security.protocol=SASL_SSL.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var command = new Command("run", "Run the streaming service: consume call records, produce alerts and dead letters, serve metrics; with --stop-when-idle the last line of output is consumed=N valid=N invalid=N alerts=N.")
+        {
+            bootstrap, group, input, alerts, dlq, model, threshold, metricsPort, metricsHost, stopWhenIdle, rebuild, fatalTimeout, logFormat, config, kafka,
+        };
+        command.SetAction(new Func<ParseResult, CancellationToken, Task<int>>((parse, _) =>
+        {
+            var overrides = new List<KeyValuePair<string, string?>>();
+            void Add(string key, string? value)
+            {
+                if (value is not null)
+                {
+                    overrides.Add(new(key, value));
+                }
+            }
+            Add("Bootstrap", parse.GetValue(bootstrap));
+            Add("Group", parse.GetValue(group));
+            Add("Input", parse.GetValue(input));
+            Add("Alerts", parse.GetValue(alerts));
+            Add("Dlq", parse.GetValue(dlq));
+            Add("Model", parse.GetValue(model));
+            Add("Threshold", parse.GetValue(threshold)?.ToString(CultureInfo.InvariantCulture));
+            Add("MetricsPort", parse.GetValue(metricsPort)?.ToString(CultureInfo.InvariantCulture));
+            Add("MetricsHost", parse.GetValue(metricsHost));
+            Add("StopWhenIdle", parse.GetValue(stopWhenIdle));
+            Add("RebuildRecords", parse.GetValue(rebuild)?.ToString(CultureInfo.InvariantCulture));
+            Add("FatalTimeout", parse.GetValue(fatalTimeout));
+            Add("LogFormat", parse.GetValue(logFormat));
+            foreach (var property in parse.GetValue(kafka) ?? [])
+            {
+                var eq = property.IndexOf('=', StringComparison.Ordinal);
+                if (eq <= 0)
+                {
+                    throw new CliException($"--kafka takes name=value, not '{property}'", 2);
+                }
+                Add("Kafka:" + property[..eq].Trim(), property[(eq + 1)..]);
+            }
+            return RunAsync(parse.GetValue(config), overrides);
+        }));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string? configFile, List<KeyValuePair<string, string?>> overrides)
+    {
+        ServiceSettings settings;
+        try
+        {
+            var configuration = ServiceSettings.BuildConfiguration(configFile, overrides);
+            settings = ServiceSettings.From(configuration, ModelFiles.Resolve);
+        }
+        catch (Exception ex) when (ex is FormatException or FileNotFoundException or InvalidDataException)
+        {
+            throw new CliException(ex.Message, 2);
+        }
+        if (!File.Exists(settings.ModelPath))
+        {
+            throw new CliException($"model file not found: {settings.ModelPath}");
+        }
+        using var loggerFactory = ServiceLogging.Create(settings.LogFormat);
+        ProcessorService service;
+        try
+        {
+            service = new ProcessorService(settings, loggerFactory);
+        }
+        catch (ModelLoadException ex)
+        {
+            throw new CliException(ex.Message);
+        }
+        using var stop = new StopSignal();
+        var run = service.RunAsync(stop.Token);
+        try
+        {
+            var uri = await service.MetricsUri.ConfigureAwait(false);
+            await Console.Error.WriteLineAsync("metrics=" + uri).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            throw new CliException($"cannot listen on {settings.MetricsHost}:{settings.MetricsPort}: {ex.Message}");
+        }
+        var result = await run.ConfigureAwait(false);
+        await Console.Out.WriteLineAsync(result.SummaryLine).ConfigureAwait(false);
+        await Console.Out.FlushAsync().ConfigureAwait(false);
+        if (result.Reason == StopReason.Fatal)
+        {
+            throw new CliException(result.FatalMessage ?? "the processor gave up");
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,74 @@
+using FraudStream.Alerts;
+using FraudStream.Features;
+using FraudStream.Records;
+
+namespace FraudStream.Kafka.Processing;
+
+/// <summary>
+/// Where the processor reports what it counts (the service exports it to Prometheus). Counts arrive as
+/// increments, batched by the consume thread; observations may come from the producer's delivery thread.
+/// </summary>
+public interface IProcessorMetrics
+{
+    void RecordsConsumed(string topic, long count);
+
+    void RecordsInvalid(RecordError error, long count);
+
+    void Alerts(FraudPattern pattern, long count);
+
+    void VictimEngagedAlerts(long count);
+
+    /// <summary>A delivery (alert or dead letter) that failed; <paramref name="error"/> is a bounded code name.</summary>
+    void ProduceError(string topic, string error);
+
+    /// <summary>An error reported by a Kafka client outside any delivery (brokers down, authorization...).</summary>
+    void ClientError(string error);
+
+    /// <summary>Seconds from consuming a record to its alert or dead letter being acknowledged (or to scoring, when neither is sent).</summary>
+    void ObserveProcessing(double seconds);
+
+    void ObserveScore(double score);
+
+    void SetEventLag(double seconds);
+
+    void SetConsumerLag(int partition, long records);
+
+    void RemoveConsumerLag(int partition);
+
+    void SetState(in FeaturizerStats stats);
+
+    /// <summary>1 when ready (assigned, model loaded, producing), else 0.</summary>
+    void SetReady(bool ready);
+}
+
+/// <summary>Metrics that go nowhere.</summary>
+public sealed class NullProcessorMetrics : IProcessorMetrics
+{
+    public static NullProcessorMetrics Instance { get; } = new();
+
+    public void RecordsConsumed(string topic, long count) { }
+
+    public void RecordsInvalid(RecordError error, long count) { }
+
+    public void Alerts(FraudPattern pattern, long count) { }
+
+    public void VictimEngagedAlerts(long count) { }
+
+    public void ProduceError(string topic, string error) { }
+
+    public void ClientError(string error) { }
+
+    public void ObserveProcessing(double seconds) { }
+
+    public void ObserveScore(double score) { }
+
+    public void SetEventLag(double seconds) { }
+
+    public void SetConsumerLag(int partition, long records) { }
+
+    public void RemoveConsumerLag(int partition) { }
+
+    public void SetState(in FeaturizerStats stats) { }
+
+    public void SetReady(bool ready) { }
+}

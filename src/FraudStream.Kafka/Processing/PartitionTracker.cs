@@ -1,0 +1,60 @@
+namespace FraudStream.Kafka.Processing;
+
+/// <summary>
+/// The in-order bookkeeping of one assigned input partition, on the consume thread: which records still wait
+/// for their alert or dead letter, and so the highest offset that may be stored (never past one in flight).
+/// </summary>
+internal sealed class PartitionTracker(int partition)
+{
+    private readonly Queue<PendingDelivery> _inFlight = new();
+    private long _lastDone = -1;
+
+    public int Partition { get; } = partition;
+
+    /// <summary>Offsets below this are re-read only to rebuild history (they were processed before).</summary>
+    public long RebuildEnd { get; set; } = -1;
+
+    /// <summary>The offset stored last (the next to read on a restart), or -1.</summary>
+    public long Stored { get; set; } = -1;
+
+    /// <summary>Records re-read for history so far, and when the rebuild began (<see cref="System.Diagnostics.Stopwatch"/> ticks).</summary>
+    public long Rebuilt { get; set; }
+
+    public long RebuildStartedAt { get; set; }
+
+    public bool RebuildReported { get; set; }
+
+    /// <summary>The newest offset consumed (live or rebuild), or -1.</summary>
+    public long LastConsumed { get; set; } = -1;
+
+    public int InFlight => _inFlight.Count;
+
+    /// <summary>The oldest record still in flight, if any.</summary>
+    public PendingDelivery? Head => _inFlight.Count > 0 ? _inFlight.Peek() : null;
+
+    /// <summary>A record that needed nothing sent (valid, not alerted) is done.</summary>
+    public void Done(long offset) => _lastDone = offset;
+
+    public void Add(PendingDelivery pending) => _inFlight.Enqueue(pending);
+
+    /// <summary>Every pending delivery, oldest first.</summary>
+    public Queue<PendingDelivery>.Enumerator GetEnumerator() => _inFlight.GetEnumerator();
+
+    /// <summary>
+    /// Removes the delivered records from the front (handing them to <paramref name="release"/>) and returns
+    /// the offset to store: the oldest record still in flight, else one past the last done; -1 if none.
+    /// </summary>
+    public long Drain(Action<PendingDelivery> release)
+    {
+        while (_inFlight.Count > 0 && _inFlight.Peek().State == PendingDelivery.Delivered)
+        {
+            var done = _inFlight.Dequeue();
+            if (done.Offset > _lastDone)
+            {
+                _lastDone = done.Offset;
+            }
+            release(done);
+        }
+        return _inFlight.Count > 0 ? _inFlight.Peek().Offset : _lastDone >= 0 ? _lastDone + 1 : -1;
+    }
+}

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Logging;
+
+namespace FraudStream.Kafka.Processing;
+
+/// <summary>
+/// The processor's log events (ids 3000-3099). Their names and ids are a contract with whoever alerts on
+/// them: add, never rename. Nothing here is logged per record, and no message carries a phone number or payload.
+/// </summary>
+internal static partial class ProcessorLog
+{
+    [LoggerMessage(3000, LogLevel.Information, "Processor starting: group {Group}, input {Input}, alerts {Alerts}, dead letters {DeadLetters}, model {Model}")]
+    public static partial void Starting(ILogger logger, string group, string input, string alerts, string deadLetters, string model);
+
+    [LoggerMessage(3001, LogLevel.Information, "Partitions assigned: {Partitions}")]
+    public static partial void PartitionsAssigned(ILogger logger, string partitions);
+
+    [LoggerMessage(3002, LogLevel.Information, "Partitions revoked: {Partitions} (committed after {InFlight} in-flight records settled)")]
+    public static partial void PartitionsRevoked(ILogger logger, string partitions, int inFlight);
+
+    [LoggerMessage(3003, LogLevel.Warning, "Partitions lost: {Partitions} (another member may process their uncommitted records again)")]
+    public static partial void PartitionsLost(ILogger logger, string partitions);
+
+    [LoggerMessage(3004, LogLevel.Information, "Partition {Partition}: history rebuilt from {Records} records before offset {Committed} in {Milliseconds:F0} ms")]
+    public static partial void RebuildFinished(ILogger logger, int partition, long records, long committed, double milliseconds);
+
+    [LoggerMessage(3005, LogLevel.Warning, "Kafka {Client} error {Code}: {Reason}")]
+    public static partial void ClientError(ILogger logger, string client, string code, string reason);
+
+    [LoggerMessage(3006, LogLevel.Error, "Delivery to {Topic} failed for input partition {Partition} offset {Offset}: {Code} {Reason}")]
+    public static partial void DeliveryFailed(ILogger logger, string topic, int partition, long offset, string code, string reason);
+
+    [LoggerMessage(3007, LogLevel.Error, "Unhealthy: {Reason}; consumption stopped; giving up in {TimeoutSeconds:F0} s unless it clears")]
+    public static partial void Failing(ILogger logger, string reason, double timeoutSeconds);
+
+    [LoggerMessage(3008, LogLevel.Information, "Recovered from: {Reason}")]
+    public static partial void Recovered(ILogger logger, string reason);
+
+    [LoggerMessage(3009, LogLevel.Critical, "Giving up: {Message}")]
+    public static partial void GivingUp(ILogger logger, string message);
+
+    [LoggerMessage(3010, LogLevel.Information, "Stopping ({Reason}): waiting for {InFlight} in-flight alerts and dead letters")]
+    public static partial void Stopping(ILogger logger, string reason, int inFlight);
+
+    [LoggerMessage(3011, LogLevel.Information, "Stopped: consumed {Consumed}, valid {Valid}, invalid {Invalid}, alerts {Alerts}, history records re-read {Rebuilt}")]
+    public static partial void Stopped(ILogger logger, long consumed, long valid, long invalid, long alerts, long rebuilt);
+
+    [LoggerMessage(3012, LogLevel.Warning, "Offset commit failed: {Reason}")]
+    public static partial void CommitFailed(ILogger logger, string reason);
+
+    [LoggerMessage(3013, LogLevel.Warning, "librdkafka {Client} {Facility}: {Message}")]
+    public static partial void ClientLog(ILogger logger, string client, string facility, string message);
+
+    [LoggerMessage(3014, LogLevel.Warning, "Partition {Partition}: no history rebuilt ({Reason})")]
+    public static partial void RebuildSkipped(ILogger logger, int partition, string reason);
+
+    [LoggerMessage(3015, LogLevel.Warning, "Stopped with {InFlight} alerts or dead letters unacknowledged: their records were not committed and will be processed again")]
+    public static partial void UnsettledAtStop(ILogger logger, int inFlight);
+}

@@ -1,0 +1,81 @@
+namespace FraudStream.Kafka.Processing;
+
+/// <summary>What <see cref="StreamProcessor"/> reads, writes and how it behaves; the defaults are the documented ones.</summary>
+public sealed record ProcessorOptions
+{
+    /// <summary>Default records re-read per partition before the committed offset to rebuild history.</summary>
+    public const int DefaultRebuildRecords = 100_000;
+
+    /// <summary>librdkafka <c>bootstrap.servers</c>.</summary>
+    public required string BootstrapServers { get; init; }
+
+    public string GroupId { get; init; } = "fraudstream";
+
+    public string InputTopic { get; init; } = "calls";
+
+    public string AlertsTopic { get; init; } = "fraud-alerts";
+
+    public string DeadLetterTopic { get; init; } = "calls-dlq";
+
+    /// <summary>
+    /// librdkafka properties for both clients (TLS, SASL, timeouts...), by their librdkafka names such as
+    /// <c>sasl.mechanism</c>; the processor's own delivery guarantees (manual offset store, idempotence, acks) win.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> KafkaSettings { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Records re-read (without alerting) before the committed offset of each newly assigned partition.</summary>
+    public int RebuildRecords { get; init; } = DefaultRebuildRecords;
+
+    /// <summary>How long an error that does not clear may last before the processor gives up (exits non-zero).</summary>
+    public TimeSpan FatalTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>When set: after the first assignment, stop once this long passes without a new record.</summary>
+    public TimeSpan? StopWhenIdle { get; init; }
+
+    /// <summary>Longest wait for in-flight alerts and dead letters when stopping or giving partitions up.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Checks the options.</summary>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(BootstrapServers);
+        ArgumentException.ThrowIfNullOrWhiteSpace(GroupId);
+        EmbeddedBroker.ValidateTopicName(InputTopic);
+        EmbeddedBroker.ValidateTopicName(AlertsTopic);
+        EmbeddedBroker.ValidateTopicName(DeadLetterTopic);
+        if (RebuildRecords < 0)
+        {
+            throw new ArgumentException("the number of records to rebuild from must not be negative", nameof(RebuildRecords));
+        }
+        if (FatalTimeout <= TimeSpan.Zero || DrainTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("the fatal and drain timeouts must be positive", nameof(FatalTimeout));
+        }
+        if (StopWhenIdle is { } idle && idle <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("the idle time must be positive", nameof(StopWhenIdle));
+        }
+    }
+}
+
+/// <summary>Why <see cref="StreamProcessor.Run"/> returned.</summary>
+public enum StopReason
+{
+    /// <summary>The caller's token was cancelled (SIGTERM, SIGINT).</summary>
+    Cancelled,
+
+    /// <summary>No new record for the idle time after the first assignment.</summary>
+    Idle,
+
+    /// <summary>An error that did not clear within the fatal timeout.</summary>
+    Fatal,
+}
+
+/// <summary>The counts of a run; <see cref="Consumed"/> = <see cref="Valid"/> + <see cref="Invalid"/>.</summary>
+public sealed record ProcessorResult(
+    long Consumed, long Valid, long Invalid, long Alerts, long Rebuilt, StopReason Reason, string? FatalMessage)
+{
+    /// <summary>The summary line of <c>fraudstream run</c>.</summary>
+    public string SummaryLine => $"consumed={Consumed} valid={Valid} invalid={Invalid} alerts={Alerts}";
+}

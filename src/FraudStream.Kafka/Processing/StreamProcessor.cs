@@ -1,0 +1,887 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Confluent.Kafka;
+using FraudStream.Alerts;
+using FraudStream.Pipeline;
+using FraudStream.Records;
+using Microsoft.Extensions.Logging;
+
+namespace FraudStream.Kafka.Processing;
+
+/// <summary>Whether the processor is ready: assigned partitions, producing, and no unresolved problem.</summary>
+public readonly record struct ProcessorHealth(bool Assigned, bool Producing, string? Problem)
+{
+    public bool Ready => Assigned && Producing && Problem is null;
+}
+
+/// <summary>
+/// The streaming processor: a consumer-group member on the input topic that parses each value in the
+/// deserializer, scores valid calls through one <see cref="CallScorer"/> for the whole process, produces an
+/// alert per alerted call and a dead letter per invalid record, and stores an input offset only once every
+/// record before it is settled (at-least-once: nothing is lost, a restart repeats only the unsettled tail).
+/// </summary>
+/// <remarks>
+/// One consume thread (<see cref="Run"/>) does all the per-record work; the producer's delivery thread only
+/// marks deliveries done. Nothing on the per-record path allocates except what the Kafka client itself does,
+/// and the alerts and dead letters (rare) that must become byte arrays to be produced.
+/// </remarks>
+public sealed class StreamProcessor
+{
+    private const int PollMilliseconds = 100;
+    private const int MaxPartitionFetchBytes = 64 * 1024;
+    private const long MaintenanceRecords = 4096;
+    private static readonly TimeSpan MaintenanceInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan GaugeInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan BrokerQueryTimeout = TimeSpan.FromSeconds(10);
+
+    private static readonly HashSet<ErrorCode> PermanentErrors =
+    [
+        ErrorCode.TopicAuthorizationFailed, ErrorCode.GroupAuthorizationFailed, ErrorCode.ClusterAuthorizationFailed,
+        ErrorCode.UnknownTopicOrPart, ErrorCode.Local_UnknownTopic, ErrorCode.Local_UnknownPartition,
+        ErrorCode.Local_Authentication, ErrorCode.SaslAuthenticationFailed, ErrorCode.TopicException,
+    ];
+
+    private readonly ProcessorOptions _options;
+    private readonly CallScorer _scorer;
+    private readonly IProcessorMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly InboundCall _inbound = new();
+    private readonly ArrayBufferWriter<byte> _alertBuffer = new(4096);
+    private readonly AlertWriter _alertWriter;
+    private readonly Stack<PendingDelivery> _pool = new();
+    private readonly Action<PendingDelivery> _release;
+    private readonly Dictionary<int, PartitionTracker> _trackers = [];
+    private readonly Dictionary<int, long> _seenUpTo = [];
+    private readonly long[] _invalidByError = new long[RecordErrors.AllCodes.Length];
+    private readonly long[] _alertsByPattern = new long[FraudPatterns.AllNames.Length];
+    private readonly long[] _publishedInvalid = new long[RecordErrors.AllCodes.Length];
+    private readonly long[] _publishedAlerts = new long[FraudPatterns.AllNames.Length];
+
+    private IConsumer<InboundCall, InboundCall>? _consumer;
+    private IProducer<byte[]?, byte[]?>? _producer;
+    private long _consumed, _valid, _invalid, _alerts, _victimEngaged, _rebuilt;
+    private long _publishedConsumed, _publishedVictim, _consumedShared;
+    private long _newestStartTicks;
+    private long _lastRecordAt;
+    private bool _everAssigned;
+    private int _assigned;
+    private volatile string? _problem;
+    private volatile bool _producing = true;
+    private volatile Error? _deliveryFailure;
+    private volatile Error? _producerFatal;
+    private string? _failure;
+    private bool _failureBlocksConsuming;
+    private long _failingSince;
+    private long _lastRetryAt;
+    private string? _lastClientError;
+    private volatile bool _brokersDown;
+    private const string BrokersDownProblem = "all brokers are down";
+
+    public StreamProcessor(ProcessorOptions options, CallScorer scorer, IProcessorMetrics? metrics = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(scorer);
+        options.Validate();
+        _options = options;
+        _scorer = scorer;
+        _metrics = metrics ?? NullProcessorMetrics.Instance;
+        _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        _alertWriter = new AlertWriter(_alertBuffer, scorer.Model.FeatureNames);
+        _release = Release;
+    }
+
+    /// <summary>The health as <c>/readyz</c> reports it; safe from any thread.</summary>
+    public ProcessorHealth Health => new(Volatile.Read(ref _assigned) > 0, _producing && _producerFatal is null, _problem);
+
+    /// <summary>Live records consumed so far (not counting records re-read for history); safe from any thread.</summary>
+    public long Consumed => Interlocked.Read(ref _consumedShared);
+
+    /// <summary>
+    /// Consumes until <paramref name="cancellationToken"/> fires, the idle time passes, or an error does not
+    /// clear within the fatal timeout; then settles in-flight work, commits, leaves the group and returns the counts.
+    /// Blocks the calling thread (run it on a dedicated one).
+    /// </summary>
+    public ProcessorResult Run(CancellationToken cancellationToken)
+    {
+        ProcessorLog.Starting(_logger, _options.GroupId, _options.InputTopic, _options.AlertsTopic, _options.DeadLetterTopic, _scorer.Model.Id);
+        using var producer = BuildProducer();
+        _producer = producer;
+        using var consumer = BuildConsumer();
+        _consumer = consumer;
+        consumer.Subscribe(_options.InputTopic);
+        _lastRecordAt = Stopwatch.GetTimestamp();
+        var nextMaintenance = Stopwatch.GetTimestamp();
+        var sinceMaintenance = 0L;
+        var reason = StopReason.Cancelled;
+        string? fatal = null;
+        _metrics.SetReady(false);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            if (CheckFailure(out fatal))
+            {
+                reason = StopReason.Fatal;
+                break;
+            }
+            if (_failureBlocksConsuming)
+            {
+                // A delivery failed: nothing more is consumed (so nothing can be committed past it) until it clears.
+                cancellationToken.WaitHandle.WaitOne(PollMilliseconds);
+                Maintain(ref nextMaintenance, force: true);
+                continue;
+            }
+            ConsumeResult<InboundCall, InboundCall>? result;
+            try
+            {
+                result = consumer.Consume(PollMilliseconds);
+            }
+            catch (ConsumeException ex)
+            {
+                OnConsumeError(ex.Error);
+                continue;
+            }
+            if (result is null)
+            {
+                Maintain(ref nextMaintenance, force: true);
+                if (_options.StopWhenIdle is { } idle && _everAssigned
+                    && Stopwatch.GetElapsedTime(_lastRecordAt) >= idle)
+                {
+                    reason = StopReason.Idle;
+                    break;
+                }
+                continue;
+            }
+            if (result.IsPartitionEOF)
+            {
+                continue;
+            }
+            Process(result);
+            if (++sinceMaintenance >= MaintenanceRecords)
+            {
+                sinceMaintenance = 0;
+                Maintain(ref nextMaintenance, force: false);
+            }
+        }
+        return Finish(consumer, producer, reason, fatal);
+    }
+
+    private IConsumer<InboundCall, InboundCall> BuildConsumer()
+    {
+        var config = new ConsumerConfig(KafkaSettingsFor("consumer."))
+        {
+            BootstrapServers = _options.BootstrapServers,
+            GroupId = _options.GroupId,
+            // The processor stores an offset only when every record before it is settled; auto-commit then
+            // commits what was stored (and Close commits the rest).
+            EnableAutoOffsetStore = false,
+            EnableAutoCommit = true,
+            // The deserializer keeps what it needs; the result keeps only what dead letters need.
+            ConsumeResultFields = "topic,headers",
+            AllowAutoCreateTopics = false,
+        };
+        config.ClientId ??= "fraudstream";
+        config.AutoOffsetReset ??= AutoOffsetReset.Earliest;
+        // Small fetches interleave the partitions finely, so the shared trunk and callee history sees calls
+        // close to event-time order (a 1 MiB fetch of one partition can run an hour of traffic ahead of the others).
+        config.MaxPartitionFetchBytes ??= MaxPartitionFetchBytes;
+        return new ConsumerBuilder<InboundCall, InboundCall>(config)
+            .SetKeyDeserializer(new InboundCall.KeyDeserializer(_inbound))
+            .SetValueDeserializer(new InboundCall.ValueDeserializer(_inbound))
+            .SetPartitionsAssignedHandler(OnAssigned)
+            .SetPartitionsRevokedHandler(OnRevoked)
+            .SetPartitionsLostHandler(OnLost)
+            .SetErrorHandler((_, error) => OnClientError("consumer", error))
+            .SetLogHandler((_, message) => OnClientLog("consumer", message))
+            .Build();
+    }
+
+    private IProducer<byte[]?, byte[]?> BuildProducer()
+    {
+        var config = new ProducerConfig(KafkaSettingsFor("producer."))
+        {
+            BootstrapServers = _options.BootstrapServers,
+            EnableIdempotence = true,
+            Acks = Acks.All,
+            DeliveryReportFields = "none", // the pending entry keeps the message; do not copy it back
+        };
+        config.ClientId ??= "fraudstream";
+        config.LingerMs ??= 5;
+        return new ProducerBuilder<byte[]?, byte[]?>(config)
+            .SetErrorHandler((_, error) => OnClientError("producer", error))
+            .SetLogHandler((_, message) => OnClientLog("producer", message))
+            .Build();
+    }
+
+    /// <summary>The pass-through librdkafka settings for one client: unscoped ones, then those under <paramref name="scope"/>.</summary>
+    private Dictionary<string, string> KafkaSettingsFor(string scope)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in _options.KafkaSettings)
+        {
+            if (!key.StartsWith("consumer.", StringComparison.Ordinal) && !key.StartsWith("producer.", StringComparison.Ordinal))
+            {
+                settings[key] = value;
+            }
+        }
+        foreach (var (key, value) in _options.KafkaSettings)
+        {
+            if (key.StartsWith(scope, StringComparison.Ordinal))
+            {
+                settings[key[scope.Length..]] = value;
+            }
+        }
+        return settings;
+    }
+
+    // ---- the per-record path -------------------------------------------------------------------
+
+    private void Process(ConsumeResult<InboundCall, InboundCall> result)
+    {
+        var consumedAt = Stopwatch.GetTimestamp();
+        var call = result.Message.Value;
+        var partition = result.Partition.Value;
+        var offset = result.Offset.Value;
+        if (!_trackers.TryGetValue(partition, out var tracker))
+        {
+            tracker = AddTracker(partition); // not expected: assignment creates them
+        }
+        tracker.LastConsumed = offset;
+        _lastRecordAt = consumedAt;
+        if (offset < tracker.RebuildEnd)
+        {
+            // Before the committed offset: processed before (maybe by another member); history only.
+            if (call.IsValid)
+            {
+                _scorer.Score(call.Record, out _, alerting: false);
+            }
+            tracker.Rebuilt++;
+            _rebuilt++;
+            if (offset == tracker.RebuildEnd - 1)
+            {
+                ReportRebuild(tracker);
+            }
+            return;
+        }
+        if (!tracker.RebuildReported)
+        {
+            ReportRebuild(tracker);
+        }
+        _consumed++;
+        if (!call.IsValid)
+        {
+            DeadLetter(result, call, tracker, consumedAt);
+            return;
+        }
+        _valid++;
+        ref readonly var record = ref call.Record;
+        _scorer.Score(record, out var scored);
+        _metrics.ObserveScore(scored.Score);
+        if (record.StartTicks > _newestStartTicks)
+        {
+            _newestStartTicks = record.StartTicks;
+        }
+        if (scored.Alerted)
+        {
+            Alert(result, record, scored, tracker, consumedAt);
+            return;
+        }
+        tracker.Done(offset);
+        _metrics.ObserveProcessing(Stopwatch.GetElapsedTime(consumedAt).TotalSeconds);
+    }
+
+    // Rare path: alerted calls only.
+    private void Alert(ConsumeResult<InboundCall, InboundCall> result, in CallRecord record, in ScoredCall scored, PartitionTracker tracker, long consumedAt)
+    {
+        _alerts++;
+        _alertsByPattern[(int)scored.Pattern]++;
+        if (scored.VictimEngaged)
+        {
+            _victimEngaged++;
+        }
+        _alertBuffer.ResetWrittenCount();
+        var topic = result.Topic ?? _options.InputTopic;
+        _alertWriter.Write(record, scored, _scorer.Model.Id, AlertSource.Kafka(topic, tracker.Partition, result.Offset.Value), DateTime.UtcNow);
+        Span<byte> caller = stackalloc byte[PhoneNumber.MaxDigits + 1];
+        record.Caller.TryFormat(caller, out var callerLength);
+        var message = new Message<byte[]?, byte[]?>
+        {
+            Key = caller[..callerLength].ToArray(),
+            Value = _alertBuffer.WrittenSpan.ToArray(),
+        };
+        Send(_options.AlertsTopic, message, tracker, result.Offset.Value, consumedAt);
+    }
+
+    // Rare path: invalid records only. The dead letter is the original message plus three headers.
+    private void DeadLetter(ConsumeResult<InboundCall, InboundCall> result, InboundCall call, PartitionTracker tracker, long consumedAt)
+    {
+        _invalid++;
+        var failure = call.Failure;
+        _invalidByError[(int)failure.Error]++;
+        var topic = result.Topic ?? _options.InputTopic;
+        var headers = new Headers();
+        if (result.Message.Headers is { } original)
+        {
+            foreach (var header in original)
+            {
+                headers.Add(header.Key, header.GetValueBytes());
+            }
+        }
+        headers.Add(DeadLetterHeaders.Error, Encoding.UTF8.GetBytes(failure.Code));
+        headers.Add(DeadLetterHeaders.Detail, Encoding.UTF8.GetBytes(failure.Detail));
+        headers.Add(DeadLetterHeaders.Source, Encoding.UTF8.GetBytes(
+            string.Create(CultureInfo.InvariantCulture, $"{topic}/{tracker.Partition}/{result.Offset.Value}")));
+        var message = new Message<byte[]?, byte[]?>
+        {
+            Key = call.KeyToArray(),
+            Value = call.InvalidValue,
+            Headers = headers,
+        };
+        Send(_options.DeadLetterTopic, message, tracker, result.Offset.Value, consumedAt);
+    }
+
+    private void Send(string topic, Message<byte[]?, byte[]?> message, PartitionTracker tracker, long offset, long consumedAt)
+    {
+        var pending = _pool.Count > 0 ? _pool.Pop() : new PendingDelivery(this);
+        pending.Start(offset, consumedAt, topic, message);
+        tracker.Add(pending);
+        Produce(pending);
+    }
+
+    private void Produce(PendingDelivery pending)
+    {
+        while (true)
+        {
+            try
+            {
+                _producer!.Produce(pending.Topic, pending.Message!, pending.OnDelivered);
+                return;
+            }
+            catch (ProduceException<byte[]?, byte[]?> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                Thread.Sleep(1); // back-pressure: the producer's queue drains as the broker acknowledges
+            }
+            catch (KafkaException ex)
+            {
+                pending.Fail(ex.Error);
+                return;
+            }
+        }
+    }
+
+    private void Release(PendingDelivery pending)
+    {
+        pending.Reset();
+        _pool.Push(pending);
+    }
+
+    /// <summary>On the producer's delivery thread.</summary>
+    internal void OnDelivered(PendingDelivery pending) =>
+        _metrics.ObserveProcessing(Stopwatch.GetElapsedTime(pending.ConsumedAt).TotalSeconds);
+
+    /// <summary>On the producer's delivery thread (or the consume thread when the producer refused the message).</summary>
+    internal void OnDeliveryFailed(PendingDelivery pending, Error error)
+    {
+        _metrics.ProduceError(pending.Topic, error.Code.ToString());
+        _deliveryFailure = error;
+        _producing = false;
+    }
+
+    // ---- partitions ------------------------------------------------------------------------------
+
+    private PartitionTracker AddTracker(int partition)
+    {
+        var tracker = new PartitionTracker(partition) { RebuildReported = true };
+        _trackers[partition] = tracker;
+        return tracker;
+    }
+
+    private List<TopicPartitionOffset> OnAssigned(IConsumer<InboundCall, InboundCall> consumer, List<TopicPartition> partitions)
+    {
+        ProcessorLog.PartitionsAssigned(_logger, Describe(partitions.Select(p => p.Partition.Value)));
+        var committed = new Dictionary<int, long>();
+        try
+        {
+            foreach (var c in consumer.Committed(partitions, BrokerQueryTimeout))
+            {
+                committed[c.Partition.Value] = c.Offset.Value;
+            }
+        }
+        catch (KafkaException ex)
+        {
+            ProcessorLog.RebuildSkipped(_logger, -1, "committed offsets unavailable: " + ex.Error.Reason);
+        }
+        var start = new List<TopicPartitionOffset>(partitions.Count);
+        foreach (var tp in partitions)
+        {
+            var p = tp.Partition.Value;
+            var tracker = new PartitionTracker(p);
+            _trackers[p] = tracker;
+            if (!committed.TryGetValue(p, out var at) || at < 0)
+            {
+                tracker.RebuildReported = true; // a new partition for the group: nothing was processed before
+                start.Add(new TopicPartitionOffset(tp, Offset.Unset));
+                continue;
+            }
+            tracker.Stored = at;
+            tracker.RebuildEnd = at;
+            tracker.RebuildStartedAt = Stopwatch.GetTimestamp();
+            var from = Math.Max(0, at - _options.RebuildRecords);
+            if (_seenUpTo.TryGetValue(p, out var seen) && seen + 1 > from)
+            {
+                from = Math.Min(seen + 1, at); // this process has that history already
+            }
+            if (from < at)
+            {
+                try
+                {
+                    from = Math.Max(from, consumer.QueryWatermarkOffsets(tp, BrokerQueryTimeout).Low.Value);
+                }
+                catch (KafkaException ex)
+                {
+                    ProcessorLog.RebuildSkipped(_logger, p, "log start unknown: " + ex.Error.Reason);
+                    from = at;
+                }
+            }
+            if (from >= at)
+            {
+                tracker.RebuildReported = true;
+                start.Add(new TopicPartitionOffset(tp, new Offset(at)));
+                continue;
+            }
+            start.Add(new TopicPartitionOffset(tp, new Offset(from)));
+        }
+        _everAssigned = true;
+        _lastRecordAt = Stopwatch.GetTimestamp();
+        Volatile.Write(ref _assigned, _trackers.Count);
+        ClearFailure(consumerSide: true);
+        return start;
+    }
+
+    private void OnRevoked(IConsumer<InboundCall, InboundCall> consumer, List<TopicPartitionOffset> partitions)
+    {
+        var inFlight = Settle(partitions.Select(p => p.Partition.Value), _options.DrainTimeout);
+        ProcessorLog.PartitionsRevoked(_logger, Describe(partitions.Select(p => p.Partition.Value)), inFlight);
+        CommitPositions(consumer, partitions.Select(p => p.Partition.Value));
+        Forget(partitions.Select(p => p.Partition.Value));
+    }
+
+    private void OnLost(IConsumer<InboundCall, InboundCall> consumer, List<TopicPartitionOffset> partitions)
+    {
+        ProcessorLog.PartitionsLost(_logger, Describe(partitions.Select(p => p.Partition.Value)));
+        Forget(partitions.Select(p => p.Partition.Value));
+    }
+
+    private void Forget(IEnumerable<int> partitions)
+    {
+        foreach (var p in partitions.ToList())
+        {
+            if (_trackers.Remove(p, out var tracker) && tracker.LastConsumed >= 0)
+            {
+                _seenUpTo[p] = tracker.LastConsumed;
+            }
+            _metrics.RemoveConsumerLag(p);
+        }
+        Volatile.Write(ref _assigned, _trackers.Count);
+    }
+
+    /// <summary>Waits (bounded) until the given partitions have nothing in flight; returns how many were in flight at first.</summary>
+    private int Settle(IEnumerable<int> partitions, TimeSpan timeout)
+    {
+        var trackers = partitions.Select(p => _trackers.GetValueOrDefault(p)).OfType<PartitionTracker>().ToList();
+        var first = trackers.Sum(t => t.InFlight);
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            var waiting = 0;
+            var failed = 0;
+            foreach (var t in trackers)
+            {
+                t.Drain(_release);
+                waiting += t.InFlight;
+                foreach (var pending in t)
+                {
+                    failed += pending.State == PendingDelivery.Failed ? 1 : 0;
+                }
+            }
+            if (waiting == 0 || waiting == failed || Stopwatch.GetElapsedTime(started) >= timeout)
+            {
+                return first;
+            }
+            _producer!.Flush(TimeSpan.FromMilliseconds(PollMilliseconds));
+        }
+    }
+
+    private void CommitPositions(IConsumer<InboundCall, InboundCall> consumer, IEnumerable<int> partitions)
+    {
+        var offsets = new List<TopicPartitionOffset>();
+        foreach (var p in partitions)
+        {
+            if (_trackers.TryGetValue(p, out var tracker))
+            {
+                var position = Math.Max(tracker.Drain(_release), tracker.Stored);
+                if (position >= 0)
+                {
+                    offsets.Add(new TopicPartitionOffset(_options.InputTopic, p, position));
+                    tracker.Stored = position;
+                }
+            }
+        }
+        if (offsets.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            consumer.Commit(offsets);
+        }
+        catch (KafkaException ex)
+        {
+            ProcessorLog.CommitFailed(_logger, ex.Error.Reason);
+        }
+    }
+
+    private void ReportRebuild(PartitionTracker tracker)
+    {
+        tracker.RebuildReported = true;
+        ProcessorLog.RebuildFinished(_logger, tracker.Partition, tracker.Rebuilt, tracker.RebuildEnd,
+            Stopwatch.GetElapsedTime(tracker.RebuildStartedAt).TotalMilliseconds);
+    }
+
+    // ---- upkeep: offsets, metrics, health ----------------------------------------------------------
+
+    private long _nextGauges;
+
+    private void Maintain(ref long next, bool force)
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (!force && now < next)
+        {
+            return;
+        }
+        next = now + (long)(MaintenanceInterval.TotalSeconds * Stopwatch.Frequency);
+        StoreOffsets();
+        PublishCounts();
+        if (now >= _nextGauges)
+        {
+            _nextGauges = now + (long)(GaugeInterval.TotalSeconds * Stopwatch.Frequency);
+            PublishGauges();
+        }
+    }
+
+    private void StoreOffsets()
+    {
+        foreach (var tracker in _trackers.Values)
+        {
+            var position = tracker.Drain(_release);
+            if (position > tracker.Stored)
+            {
+                try
+                {
+                    _consumer!.StoreOffset(new TopicPartitionOffset(_options.InputTopic, tracker.Partition, position));
+                    tracker.Stored = position;
+                }
+                catch (KafkaException)
+                {
+                    // Not assigned any more (a rebalance under way): the revoke handler commits it.
+                }
+            }
+        }
+    }
+
+    private void PublishCounts()
+    {
+        if (_consumed != _publishedConsumed)
+        {
+            _metrics.RecordsConsumed(_options.InputTopic, _consumed - _publishedConsumed);
+            _publishedConsumed = _consumed;
+            Interlocked.Exchange(ref _consumedShared, _consumed);
+        }
+        for (var i = 0; i < _invalidByError.Length; i++)
+        {
+            if (_invalidByError[i] != _publishedInvalid[i])
+            {
+                _metrics.RecordsInvalid((RecordError)i, _invalidByError[i] - _publishedInvalid[i]);
+                _publishedInvalid[i] = _invalidByError[i];
+            }
+        }
+        for (var i = 0; i < _alertsByPattern.Length; i++)
+        {
+            if (_alertsByPattern[i] != _publishedAlerts[i])
+            {
+                _metrics.Alerts((FraudPattern)i, _alertsByPattern[i] - _publishedAlerts[i]);
+                _publishedAlerts[i] = _alertsByPattern[i];
+            }
+        }
+        if (_victimEngaged != _publishedVictim)
+        {
+            _metrics.VictimEngagedAlerts(_victimEngaged - _publishedVictim);
+            _publishedVictim = _victimEngaged;
+        }
+    }
+
+    private void PublishGauges()
+    {
+        if (_newestStartTicks > 0)
+        {
+            _metrics.SetEventLag((DateTime.UtcNow.Ticks - _newestStartTicks) / (double)TimeSpan.TicksPerSecond);
+        }
+        foreach (var tracker in _trackers.Values)
+        {
+            try
+            {
+                var high = _consumer!.GetWatermarkOffsets(new TopicPartition(_options.InputTopic, tracker.Partition)).High;
+                if (high != Offset.Unset)
+                {
+                    _metrics.SetConsumerLag(tracker.Partition, Math.Max(0, high.Value - (tracker.LastConsumed + 1)));
+                }
+            }
+            catch (KafkaException)
+            {
+                // No watermark known yet.
+            }
+        }
+        if (_brokersDown)
+        {
+            ProbeBrokers();
+        }
+        var stats = _scorer.Featurizer.GetStats();
+        _metrics.SetState(stats);
+        _metrics.SetReady(Health.Ready);
+    }
+
+    /// <summary>While the brokers are reported down: a short metadata round trip says when they are back.</summary>
+    private void ProbeBrokers()
+    {
+        try
+        {
+            var partition = _trackers.Count > 0 ? _trackers.Keys.First() : 0;
+            _consumer!.QueryWatermarkOffsets(new TopicPartition(_options.InputTopic, partition), TimeSpan.FromMilliseconds(500));
+            _brokersDown = false;
+            if (_problem == BrokersDownProblem)
+            {
+                _problem = null;
+                ProcessorLog.Recovered(_logger, BrokersDownProblem);
+                Volatile.Write(ref _lastClientError, null);
+            }
+        }
+        catch (KafkaException)
+        {
+            // Still down.
+        }
+    }
+
+    // ---- errors --------------------------------------------------------------------------------
+
+    private void OnConsumeError(Error error)
+    {
+        _metrics.ClientError(error.Code.ToString());
+        if (error.IsFatal || PermanentErrors.Contains(error.Code))
+        {
+            EnterFailure($"consumer: {error.Reason} ({error.Code})", blocksConsuming: false);
+        }
+        else
+        {
+            LogClientError("consumer", error);
+        }
+    }
+
+    private void OnClientError(string client, Error error)
+    {
+        _metrics.ClientError(error.Code.ToString());
+        LogClientError(client, error);
+        if (error.IsFatal && client == "producer")
+        {
+            _producerFatal = error;
+            _producing = false;
+        }
+        else if (error.Code == ErrorCode.Local_AllBrokersDown)
+        {
+            _brokersDown = true;
+            _problem ??= BrokersDownProblem;
+        }
+    }
+
+    private void LogClientError(string client, Error error)
+    {
+        var text = client + error.Code;
+        if (text != Volatile.Read(ref _lastClientError))
+        {
+            Volatile.Write(ref _lastClientError, text); // the same error repeated is counted, not logged again
+            ProcessorLog.ClientError(_logger, client, error.Code.ToString(), error.Reason);
+        }
+    }
+
+    private void OnClientLog(string client, LogMessage message)
+    {
+        if (message.Level <= SyslogLevel.Warning)
+        {
+            ProcessorLog.ClientLog(_logger, client, message.Facility, message.Message);
+        }
+    }
+
+    private void EnterFailure(string reason, bool blocksConsuming)
+    {
+        if (_failure is null)
+        {
+            _failingSince = Stopwatch.GetTimestamp();
+            ProcessorLog.Failing(_logger, reason, _options.FatalTimeout.TotalSeconds);
+        }
+        _failure = reason;
+        _failureBlocksConsuming |= blocksConsuming;
+        _problem = reason;
+        _metrics.SetReady(false);
+    }
+
+    private void ClearFailure(bool consumerSide)
+    {
+        if (_failure is not null && (!_failureBlocksConsuming || !consumerSide))
+        {
+            ProcessorLog.Recovered(_logger, _failure);
+            _failure = null;
+            _failureBlocksConsuming = false;
+            _problem = null;
+            _producing = true;
+        }
+    }
+
+    /// <summary>Called each loop: turns delivery failures into the failure state, retries them, and gives up after the timeout.</summary>
+    private bool CheckFailure(out string? fatal)
+    {
+        fatal = null;
+        if (_producerFatal is { } dead)
+        {
+            EnterFailure($"producer: {dead.Reason} ({dead.Code})", blocksConsuming: true);
+            fatal = $"the producer failed fatally ({dead.Code}: {dead.Reason}); nothing was committed past the records it could not deliver";
+            return true;
+        }
+        if (_deliveryFailure is { } failed)
+        {
+            _deliveryFailure = null;
+            LogFailedDeliveries();
+            EnterFailure($"cannot deliver to Kafka: {failed.Reason} ({failed.Code})", blocksConsuming: true);
+        }
+        if (_failure is null)
+        {
+            return false;
+        }
+        if (_failureBlocksConsuming)
+        {
+            StoreOffsets();
+            var inFlight = 0;
+            foreach (var t in _trackers.Values)
+            {
+                inFlight += t.InFlight;
+            }
+            if (inFlight == 0 && _deliveryFailure is null)
+            {
+                ClearFailure(consumerSide: false); // every failed delivery went through on a retry
+                return false;
+            }
+            if (Stopwatch.GetElapsedTime(_lastRetryAt) >= RetryInterval)
+            {
+                _lastRetryAt = Stopwatch.GetTimestamp();
+                RetryFailed();
+            }
+        }
+        if (Stopwatch.GetElapsedTime(_failingSince) >= _options.FatalTimeout)
+        {
+            fatal = $"{_failure} for {_options.FatalTimeout.TotalSeconds:F0} s" + OldestUnsettled();
+            return true;
+        }
+        return false;
+    }
+
+    private void LogFailedDeliveries()
+    {
+        foreach (var t in _trackers.Values)
+        {
+            foreach (var pending in t)
+            {
+                if (pending.State == PendingDelivery.Failed && pending.Error is { } e)
+                {
+                    ProcessorLog.DeliveryFailed(_logger, pending.Topic, t.Partition, pending.Offset, e.Code.ToString(), e.Reason);
+                    return; // the first one says it; the others are counted in fraudstream_produce_errors_total
+                }
+            }
+        }
+    }
+
+    private void RetryFailed()
+    {
+        foreach (var t in _trackers.Values)
+        {
+            foreach (var pending in t)
+            {
+                if (pending.State == PendingDelivery.Failed)
+                {
+                    pending.Retry();
+                    Produce(pending);
+                }
+            }
+        }
+    }
+
+    private string OldestUnsettled()
+    {
+        var parts = _trackers.Values.Where(t => t.Head is not null)
+            .Select(t => string.Create(CultureInfo.InvariantCulture, $"partition {t.Partition} offset {t.Head!.Offset}")).ToList();
+        return parts.Count == 0 ? "" : "; nothing committed from " + string.Join(", ", parts);
+    }
+
+    // ---- stopping ------------------------------------------------------------------------------
+
+    private ProcessorResult Finish(IConsumer<InboundCall, InboundCall> consumer, IProducer<byte[]?, byte[]?> producer, StopReason reason, string? fatal)
+    {
+        var inFlight = _trackers.Values.Sum(t => t.InFlight);
+        ProcessorLog.Stopping(_logger, reason.ToString().ToLowerInvariant(), inFlight);
+        if (fatal is not null)
+        {
+            ProcessorLog.GivingUp(_logger, fatal);
+        }
+        _metrics.SetReady(false);
+        Settle(_trackers.Keys.ToList(), _producerFatal is null ? _options.DrainTimeout : TimeSpan.Zero);
+        StoreOffsets();
+        var unsettled = _trackers.Values.Sum(t => t.InFlight);
+        if (unsettled > 0)
+        {
+            ProcessorLog.UnsettledAtStop(_logger, unsettled);
+        }
+        CommitPositions(consumer, _trackers.Keys.ToList());
+        try
+        {
+            consumer.Close(); // leaves the group (the revoke handler has nothing left to wait for)
+        }
+        catch (KafkaException ex)
+        {
+            ProcessorLog.CommitFailed(_logger, ex.Error.Reason);
+        }
+        producer.Flush(TimeSpan.FromSeconds(1));
+        PublishCounts();
+        PublishGauges();
+        _metrics.SetReady(false);
+        Volatile.Write(ref _assigned, 0);
+        ProcessorLog.Stopped(_logger, _consumed, _valid, _invalid, _alerts, _rebuilt);
+        return new ProcessorResult(_consumed, _valid, _invalid, _alerts, _rebuilt, reason, fatal);
+    }
+
+    private static string Describe(IEnumerable<int> partitions)
+    {
+        var list = partitions.Order().ToList();
+        return list.Count == 0 ? "none" : string.Join(",", list);
+    }
+}
+
+/// <summary>The headers a dead letter carries besides the original ones (contracts.md section 3).</summary>
+public static class DeadLetterHeaders
+{
+    /// <summary>The error code of contracts.md section 1.</summary>
+    public const string Error = "fraudstream-error";
+
+    /// <summary>Human-readable: names the field, never quotes the payload.</summary>
+    public const string Detail = "fraudstream-error-detail";
+
+    /// <summary><c>topic/partition/offset</c> of the original record.</summary>
+    public const string Source = "fraudstream-source";
+}

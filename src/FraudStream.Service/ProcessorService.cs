@@ -1,0 +1,122 @@
+using System.Net;
+using FraudStream.Features;
+using FraudStream.Kafka.Processing;
+using FraudStream.Pipeline;
+using FraudStream.Scoring;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Prometheus;
+
+namespace FraudStream.Service;
+
+/// <summary>
+/// <c>fraudstream run</c> as an object: the <see cref="StreamProcessor"/> on its own thread, Kestrel serving
+/// <c>/metrics</c>, <c>/healthz</c> and <c>/readyz</c>, and the model file watched for hot reload.
+/// </summary>
+public sealed class ProcessorService
+{
+    private readonly ServiceSettings _settings;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly TaskCompletionSource<Uri> _metricsUri = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Loads the model and builds the processor; nothing connects until <see cref="RunAsync"/>.</summary>
+    /// <exception cref="ModelLoadException">The model file is corrupt or does not fit the feature schema.</exception>
+    public ProcessorService(ServiceSettings settings, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _settings = settings;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger("FraudStream.Service");
+        var model = FraudModel.Load(settings.ModelPath);
+        Scorer = new CallScorer(Featurizer.CreateDefault(), model, settings.Threshold);
+        Metrics = new FraudStreamMetrics(Prometheus.Metrics.NewCustomRegistry(), settings.Processor.InputTopic);
+        Metrics.SetModel(model.Id, DateTimeOffset.UtcNow);
+        ServiceLog.ModelLoaded(_logger, model.Id, settings.ModelPath, Scorer.Threshold);
+        Processor = new StreamProcessor(settings.Processor, Scorer, Metrics, loggerFactory.CreateLogger("FraudStream.Processor"));
+        Reloader = new ModelReloader(settings.ModelPath, Scorer, Metrics, _logger, settings.ModelCheckInterval);
+    }
+
+    public CallScorer Scorer { get; }
+
+    public FraudStreamMetrics Metrics { get; }
+
+    public StreamProcessor Processor { get; }
+
+    public ModelReloader Reloader { get; }
+
+    /// <summary>Completes with <c>http://HOST:PORT/metrics</c> once Kestrel listens (the actual port when 0 was asked).</summary>
+    public Task<Uri> MetricsUri => _metricsUri.Task;
+
+    /// <summary>Serves the endpoints and runs the processor until it stops (see <see cref="StreamProcessor.Run"/>).</summary>
+    public async Task<ProcessorResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var app = BuildWebApp();
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            var uri = new Uri(address.TrimEnd('/') + "/metrics");
+            ServiceLog.Listening(_logger, uri.ToString());
+            _metricsUri.TrySetResult(uri);
+            Reloader.Start();
+            return await Task.Factory.StartNew(
+                () => Processor.Run(cancellationToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _metricsUri.TrySetException(ex);
+            throw;
+        }
+        finally
+        {
+            Reloader.Dispose();
+            await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private WebApplication BuildWebApp()
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Services.AddSingleton(_loggerFactory);
+        builder.Services.AddRoutingCore();
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(options =>
+        {
+            var host = _settings.MetricsHost;
+            if (IPAddress.TryParse(host, out var ip))
+            {
+                options.Listen(ip, _settings.MetricsPort);
+            }
+            else if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+            {
+                options.Listen(IPAddress.Loopback, _settings.MetricsPort);
+            }
+            else
+            {
+                throw new FormatException($"MetricsHost must be an IP address or localhost, not '{host}'");
+            }
+        });
+        var app = builder.Build();
+        app.UseRouting();
+        app.MapMetrics("/metrics", Metrics.Registry);
+        app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapGet("/readyz", () =>
+        {
+            var health = Processor.Health;
+            if (health.Ready)
+            {
+                return Results.Text("ready\n");
+            }
+            var why = health.Problem ?? (!health.Assigned ? "no partitions assigned" : "not producing");
+            return Results.Text("not ready: " + why + "\n", statusCode: StatusCodes.Status503ServiceUnavailable);
+        });
+        return app;
+    }
+}

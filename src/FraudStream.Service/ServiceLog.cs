@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace FraudStream.Service;
+
+/// <summary>The service's log events (ids 4000-4099): add, never rename. No phone number or payload is ever logged.</summary>
+internal static partial class ServiceLog
+{
+    [LoggerMessage(4000, LogLevel.Information, "Metrics and health at {Url} (/metrics, /healthz, /readyz)")]
+    public static partial void Listening(ILogger logger, string url);
+
+    [LoggerMessage(4001, LogLevel.Information, "Model {Model} loaded from {Path} (threshold {Threshold})")]
+    public static partial void ModelLoaded(ILogger logger, string model, string path, float threshold);
+
+    [LoggerMessage(4002, LogLevel.Information, "Model reloaded: {OldModel} -> {NewModel} from {Path}")]
+    public static partial void ModelReloaded(ILogger logger, string oldModel, string newModel, string path);
+
+    [LoggerMessage(4003, LogLevel.Error, "Model file {Path} refused, still scoring with {Model}: {Reason}")]
+    public static partial void ModelRefused(ILogger logger, string path, string model, string reason);
+
+    [LoggerMessage(4004, LogLevel.Warning, "Model file {Path} cannot be watched ({Reason}); checking it every {Seconds:F0} s")]
+    public static partial void WatchFailed(ILogger logger, string path, string reason, double seconds);
+}

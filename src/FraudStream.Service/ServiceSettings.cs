@@ -1,0 +1,192 @@
+using System.Globalization;
+using FraudStream.Kafka.Processing;
+using Microsoft.Extensions.Configuration;
+
+namespace FraudStream.Service;
+
+/// <summary>How the console logs: one plain line per event, or one JSON object per event.</summary>
+public enum LogFormat
+{
+    Plain,
+    Json,
+}
+
+/// <summary>
+/// The settings of <c>fraudstream run</c>, from (lowest to highest precedence) defaults, <c>appsettings.json</c>,
+/// environment variables <c>FRAUDSTREAM__KEY</c>, and the command line. Keys are case-insensitive; the
+/// <c>Kafka</c> section holds librdkafka properties passed through to both clients (see <see cref="KafkaPropertyName"/>).
+/// </summary>
+public sealed record ServiceSettings
+{
+    /// <summary>The prefix of the environment variables read (<c>FRAUDSTREAM__BOOTSTRAP</c>, <c>FRAUDSTREAM__KAFKA__SASL_MECHANISM</c>...).</summary>
+    public const string EnvironmentPrefix = "FRAUDSTREAM__";
+
+    public const int DefaultMetricsPort = 9464;
+
+    public required ProcessorOptions Processor { get; init; }
+
+    /// <summary>The model file (resolved by the caller).</summary>
+    public required string ModelPath { get; init; }
+
+    public float? Threshold { get; init; }
+
+    /// <summary>Where Kestrel listens for <c>/metrics</c>, <c>/healthz</c>, <c>/readyz</c>: an IP address or <c>localhost</c>.</summary>
+    public string MetricsHost { get; init; } = "0.0.0.0";
+
+    /// <summary>0 picks a free port.</summary>
+    public int MetricsPort { get; init; } = DefaultMetricsPort;
+
+    public LogFormat LogFormat { get; init; } = LogFormat.Plain;
+
+    /// <summary>How often the model file is checked when no file-system event comes.</summary>
+    public TimeSpan ModelCheckInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Builds the layered configuration: an optional JSON file, the environment, then the command line's values.</summary>
+    /// <param name="jsonFile">A settings file; null reads <c>appsettings.json</c> in the working directory if there is one.</param>
+    public static IConfiguration BuildConfiguration(string? jsonFile, IEnumerable<KeyValuePair<string, string?>> commandLine)
+    {
+        var builder = new ConfigurationBuilder();
+        if (jsonFile is not null)
+        {
+            builder.AddJsonFile(Path.GetFullPath(jsonFile), optional: false, reloadOnChange: false);
+        }
+        else
+        {
+            builder.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true, reloadOnChange: false);
+        }
+        builder.AddEnvironmentVariables(EnvironmentPrefix);
+        builder.AddInMemoryCollection(commandLine);
+        return builder.Build();
+    }
+
+    /// <summary>Reads the settings; <paramref name="resolveModel"/> turns the configured model path (or null) into the file to load.</summary>
+    /// <exception cref="FormatException">A value has the wrong form; the message names the key.</exception>
+    public static ServiceSettings From(IConfiguration config, Func<string?, string> resolveModel)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(resolveModel);
+        var bootstrap = config["Bootstrap"];
+        if (string.IsNullOrWhiteSpace(bootstrap))
+        {
+            throw new FormatException("the bootstrap servers are not set (--bootstrap, FRAUDSTREAM__BOOTSTRAP or \"Bootstrap\" in appsettings.json)");
+        }
+        var kafka = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in config.GetSection("Kafka").GetChildren())
+        {
+            if (entry.Value is not null)
+            {
+                kafka[KafkaPropertyName(entry.Key)] = entry.Value;
+            }
+        }
+        var defaults = new ProcessorOptions { BootstrapServers = bootstrap };
+        var processor = defaults with
+        {
+            GroupId = config["Group"] ?? defaults.GroupId,
+            InputTopic = config["Input"] ?? defaults.InputTopic,
+            AlertsTopic = config["Alerts"] ?? defaults.AlertsTopic,
+            DeadLetterTopic = config["Dlq"] ?? defaults.DeadLetterTopic,
+            KafkaSettings = kafka,
+            RebuildRecords = Int(config, "RebuildRecords") ?? defaults.RebuildRecords,
+            FatalTimeout = Duration(config, "FatalTimeout") ?? defaults.FatalTimeout,
+            StopWhenIdle = Duration(config, "StopWhenIdle"),
+            DrainTimeout = Duration(config, "DrainTimeout") ?? defaults.DrainTimeout,
+        };
+        try
+        {
+            processor.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new FormatException(ex.Message, ex);
+        }
+        var threshold = Float(config, "Threshold");
+        if (threshold is < 0 or > 1)
+        {
+            throw new FormatException("Threshold must be between 0 and 1");
+        }
+        var port = Int(config, "MetricsPort") ?? DefaultMetricsPort;
+        if (port is < 0 or > 65535)
+        {
+            throw new FormatException("MetricsPort must be 0 to 65535");
+        }
+        var format = config["LogFormat"] switch
+        {
+            null or "" => LogFormat.Plain,
+            var f when f.Equals("plain", StringComparison.OrdinalIgnoreCase) => LogFormat.Plain,
+            var f when f.Equals("json", StringComparison.OrdinalIgnoreCase) => LogFormat.Json,
+            _ => throw new FormatException("LogFormat must be plain or json"),
+        };
+        return new ServiceSettings
+        {
+            Processor = processor,
+            ModelPath = resolveModel(config["Model"]),
+            Threshold = threshold,
+            MetricsHost = config["MetricsHost"] ?? "0.0.0.0",
+            MetricsPort = port,
+            LogFormat = format,
+            ModelCheckInterval = Duration(config, "ModelCheckInterval") ?? TimeSpan.FromSeconds(10),
+        };
+    }
+
+    /// <summary>
+    /// The librdkafka property a key of the <c>Kafka</c> section names: lower-cased, with <c>_</c> read as <c>.</c>,
+    /// because environment variable names cannot portably hold dots (<c>FRAUDSTREAM__KAFKA__SASL_MECHANISM</c> is
+    /// <c>sasl.mechanism</c>). Dotted keys (<c>"sasl.mechanism"</c> in JSON) pass through. No librdkafka property has
+    /// an underscore in its name.
+    /// </summary>
+    public static string KafkaPropertyName(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return key.ToLowerInvariant().Replace('_', '.');
+    }
+
+    /// <summary>A duration: seconds as a number (<c>30</c>, <c>0.5</c>) or with a unit (<c>500ms</c>, <c>30s</c>, <c>2m</c>, <c>1h</c>).</summary>
+    public static TimeSpan ParseDuration(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var t = text.Trim();
+        var (number, scale) = t.EndsWith("ms", StringComparison.OrdinalIgnoreCase) ? (t[..^2], 0.001)
+            : t.EndsWith('s') || t.EndsWith('S') ? (t[..^1], 1.0)
+            : t.EndsWith('m') || t.EndsWith('M') ? (t[..^1], 60.0)
+            : t.EndsWith('h') || t.EndsWith('H') ? (t[..^1], 3600.0)
+            : (t, 1.0);
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value < 0)
+        {
+            throw new FormatException($"'{text}' is not a duration (seconds, or a number with ms, s, m or h)");
+        }
+        return TimeSpan.FromSeconds(value * scale);
+    }
+
+    private static TimeSpan? Duration(IConfiguration config, string key)
+    {
+        var text = config[key];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+        try
+        {
+            return ParseDuration(text);
+        }
+        catch (FormatException ex)
+        {
+            throw new FormatException($"{key}: {ex.Message}", ex);
+        }
+    }
+
+    private static int? Int(IConfiguration config, string key)
+    {
+        var text = config[key];
+        return string.IsNullOrWhiteSpace(text) ? null
+            : int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value
+            : throw new FormatException($"{key}: '{text}' is not a whole number");
+    }
+
+    private static float? Float(IConfiguration config, string key)
+    {
+        var text = config[key];
+        return string.IsNullOrWhiteSpace(text) ? null
+            : float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value
+            : throw new FormatException($"{key}: '{text}' is not a number");
+    }
+}

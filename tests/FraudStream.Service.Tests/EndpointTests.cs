@@ -1,0 +1,149 @@
+using System.IO.Compression;
+using System.Net;
+using System.Text.RegularExpressions;
+using FraudStream.Kafka.Processing;
+using FraudStream.Scoring;
+using Xunit.Abstractions;
+
+namespace FraudStream.Service.Tests;
+
+/// <summary>Integration tests of the service's HTTP endpoints and hot model reload (embedded broker in this process).</summary>
+[Trait("Category", "Integration")]
+public sealed partial class EndpointTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Metrics_endpoint_exposes_every_contract_metric_and_health_endpoints_answer_Integration()
+    {
+        using var kafka = new KafkaHarness();
+        kafka.Produce(KafkaHarness.ToMessages(KafkaHarness.MakeLines(2_000, seed: 3)));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(50));
+        var service = new ProcessorService(kafka.Settings(), KafkaHarness.Logs(output));
+        var run = service.RunAsync(stop.Token);
+        var metricsUri = await service.MetricsUri;
+        using var http = new HttpClient { BaseAddress = new Uri(metricsUri.GetLeftPart(UriPartial.Authority)) };
+
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/healthz", UriKind.Relative))).StatusCode);
+        await WaitUntil(() => service.Processor.Consumed >= 2_000 + 20, stop.Token);
+        await WaitUntil(async () => (await http.GetAsync(new Uri("/readyz", UriKind.Relative))).StatusCode == HttpStatusCode.OK, stop.Token);
+        await Task.Delay(1_500); // one gauge period
+        var text = await http.GetStringAsync(metricsUri);
+
+        var expectedTypes = new Dictionary<string, string>
+        {
+            ["fraudstream_records_consumed_total"] = "counter", ["fraudstream_records_invalid_total"] = "counter",
+            ["fraudstream_alerts_total"] = "counter", ["fraudstream_victim_engaged_alerts_total"] = "counter",
+            ["fraudstream_produce_errors_total"] = "counter", ["fraudstream_processing_seconds"] = "histogram",
+            ["fraudstream_event_lag_seconds"] = "gauge", ["fraudstream_consumer_lag_records"] = "gauge",
+            ["fraudstream_score"] = "histogram", ["fraudstream_model_info"] = "gauge",
+            ["fraudstream_model_loaded_timestamp_seconds"] = "gauge", ["fraudstream_model_reload_failures_total"] = "counter",
+            ["fraudstream_state_keys"] = "gauge", ["fraudstream_state_bytes"] = "gauge", ["fraudstream_build_info"] = "gauge",
+        };
+        Assert.Equal(FraudStreamMetrics.ContractNames.Order(), expectedTypes.Keys.Order());
+        foreach (var (name, type) in expectedTypes)
+        {
+            Assert.Contains($"# TYPE {name} {type}\n", text, StringComparison.Ordinal);
+        }
+        Assert.Matches(@"fraudstream_records_consumed_total\{topic=""calls""\} 20\d\d", text);
+        Assert.Contains("fraudstream_records_invalid_total{error=\"missing_field\"}", text, StringComparison.Ordinal);
+        Assert.Contains($"fraudstream_model_info{{model=\"{service.Scorer.Model.Id}\"}} 1", text, StringComparison.Ordinal);
+        Assert.Matches(@"fraudstream_state_keys\{kind=""caller""\} [1-9]", text);
+        Assert.Matches(@"fraudstream_consumer_lag_records\{partition=""3""\} 0", text);
+        Assert.Matches(@"fraudstream_build_info\{version=""\d+\.\d+\.\d+""\} 1", text);
+        Assert.DoesNotMatch(@"\+\d{7,}", text); // no phone number in any label
+
+        await stop.CancelAsync();
+        var result = await run;
+        Assert.Equal(StopReason.Cancelled, result.Reason);
+        Assert.Equal(result.Consumed, result.Valid + result.Invalid);
+    }
+
+    [Fact]
+    public async Task Readyz_is_unavailable_before_partitions_are_assigned_Integration()
+    {
+        using var kafka = new KafkaHarness();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var settings = kafka.Settings();
+        settings = settings with { Processor = settings.Processor with { InputTopic = "missing-topic" } };
+        var service = new ProcessorService(settings, KafkaHarness.Logs(output));
+        var run = service.RunAsync(stop.Token);
+        var metricsUri = await service.MetricsUri;
+        using var http = new HttpClient { BaseAddress = new Uri(metricsUri.GetLeftPart(UriPartial.Authority)) };
+
+        await Task.Delay(1_000);
+        var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.StartsWith("not ready", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/healthz", UriKind.Relative))).StatusCode);
+        await stop.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task Hot_reload_swaps_a_replaced_model_and_refuses_a_corrupt_one_Integration()
+    {
+        using var kafka = new KafkaHarness();
+        var dir = Directory.CreateTempSubdirectory("fraudstream-model-");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "model.zip");
+            File.Copy(KafkaHarness.DefaultModelPath, path);
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(50));
+            var service = new ProcessorService(kafka.Settings(modelPath: path), KafkaHarness.Logs(output));
+            var run = service.RunAsync(stop.Token);
+            var metricsUri = await service.MetricsUri;
+            using var http = new HttpClient();
+            var original = service.Scorer.Model;
+
+            // Replace the file the way deployments do: write beside it, then rename over it.
+            WriteModel(path + ".new", original.WithId("reloaded-model-1"));
+            File.Move(path + ".new", path, overwrite: true);
+            await WaitUntil(() => service.Scorer.Model.Id == "reloaded-model-1", stop.Token);
+            var text = await http.GetStringAsync(metricsUri);
+            Assert.Contains("fraudstream_model_info{model=\"reloaded-model-1\"} 1", text, StringComparison.Ordinal);
+            Assert.DoesNotContain($"model=\"{original.Id}\"", text, StringComparison.Ordinal);
+
+            // Alerts carry the new model's id.
+            kafka.Produce(KafkaHarness.ToMessages(KafkaHarness.MakeLines(3_000, seed: 8)));
+            await WaitUntil(() => service.Processor.Consumed >= 3_000, stop.Token);
+            await Task.Delay(500);
+
+            // A corrupt file is refused; the model in force stays.
+            await File.WriteAllBytesAsync(path, [0x50, 0x4B, 0x03, 0x04, 1, 2, 3]);
+            await WaitUntil(() => service.Reloader.Failures == 1, stop.Token);
+            Assert.Equal("reloaded-model-1", service.Scorer.Model.Id);
+            text = await http.GetStringAsync(metricsUri);
+            Assert.Contains("fraudstream_model_reload_failures_total 1", text, StringComparison.Ordinal);
+            Assert.Contains("fraudstream_model_info{model=\"reloaded-model-1\"} 1", text, StringComparison.Ordinal);
+
+            await stop.CancelAsync();
+            await run;
+            var alerts = kafka.ReadAll(KafkaHarness.Alerts);
+            Assert.NotEmpty(alerts);
+            Assert.All(alerts, a => Assert.Contains("\"model\":\"reloaded-model-1\"", System.Text.Encoding.UTF8.GetString(a.Value!), StringComparison.Ordinal));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    private static void WriteModel(string path, FraudModel model)
+    {
+        var manifest = new System.Buffers.ArrayBufferWriter<byte>();
+        model.WriteManifest(manifest);
+        using var file = File.Create(path);
+        using var zip = new ZipArchive(file, ZipArchiveMode.Create);
+        using var entry = zip.CreateEntry(FraudModel.ManifestEntryName).Open();
+        entry.Write(manifest.WrittenSpan);
+    }
+
+    internal static Task WaitUntil(Func<bool> condition, CancellationToken ct) => WaitUntil(() => Task.FromResult(condition()), ct);
+
+    internal static async Task WaitUntil(Func<Task<bool>> condition, CancellationToken ct)
+    {
+        while (!await condition())
+        {
+            await Task.Delay(100, ct);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+using Xunit.Abstractions;
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.RegularExpressions;
+using FraudStream.Kafka.Processing;
+
+namespace FraudStream.Service.Tests;
+
+/// <summary>Integration tests of the streaming processor: each starts its own embedded broker in this process.</summary>
+[Trait("Category", "Integration")]
+public sealed partial class ProcessingTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Idle = TimeSpan.FromSeconds(2);
+
+    [Fact]
+    public async Task Run_accounts_for_every_record_and_dead_letters_invalid_ones_byte_for_byte_Integration()
+    {
+        using var kafka = new KafkaHarness(inputPartitions: 4);
+        var lines = KafkaHarness.MakeLines(20_000, seed: 11);
+        var messages = KafkaHarness.ToMessages(lines);
+        kafka.Produce(messages);
+        var logs = new ConcurrentQueue<string>();
+        using var loggerFactory = KafkaHarness.Logs(output, logs);
+
+        var service = new ProcessorService(kafka.Settings(stopWhenIdle: Idle), loggerFactory);
+        var result = await service.RunAsync(CancellationToken.None);
+
+        var invalidSent = messages.Where(m => !Records.CallRecordParser.TryParse(m.Value, out _, out _)).ToList();
+        Assert.Equal(StopReason.Idle, result.Reason);
+        Assert.Equal(messages.Count, result.Consumed);
+        Assert.Equal(result.Consumed, result.Valid + result.Invalid);
+        Assert.Equal(invalidSent.Count, result.Invalid);
+        Assert.True(invalidSent.Count >= 7, "every kind of invalid record is in the input");
+
+        // Dead letters: exactly the invalid records, same key, same value, original headers then the error headers.
+        var deadLetters = kafka.ReadAll(KafkaHarness.Dlq);
+        Assert.Equal(invalidSent.Count, deadLetters.Count);
+        var expected = invalidSent.Select(Fingerprint).Order(StringComparer.Ordinal).ToList();
+        var actual = deadLetters.Select(d => Fingerprint(new InputMessage(d.Key, d.Value,
+            d.Headers.Where(h => !h.Key.StartsWith("fraudstream-", StringComparison.Ordinal)).ToList()))).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(expected, actual);
+        foreach (var d in deadLetters)
+        {
+            var error = d.Header("fraudstream-error");
+            Assert.True(Records.RecordErrors.TryParseCode(error, out _), $"error code {error}");
+            Assert.False(string.IsNullOrEmpty(d.Header("fraudstream-error-detail")));
+            Assert.Matches(SourceHeader(), d.Header("fraudstream-source"));
+            Assert.Equal(3, d.Headers.Count(h => h.Key.StartsWith("fraudstream-", StringComparison.Ordinal)));
+        }
+        Assert.Contains(deadLetters, d => d.Header("fraudstream-error") == "too_large");
+        Assert.Contains(deadLetters, d => d.Header("fraudstream-error") == "invalid_utf8");
+
+        // Alerts agree with file scoring of the same records (history order differs across partitions).
+        var alerts = kafka.ReadAll(KafkaHarness.Alerts);
+        Assert.Equal(result.Alerts, alerts.Count);
+        Assert.All(alerts, a => Assert.NotNull(a.Key));
+        var streamIds = KafkaHarness.AlertIds(alerts.Select(a => a.Value!));
+        var fileIds = KafkaHarness.FileScorerAlertIds(lines);
+        var agreement = Agreement(streamIds, fileIds);
+        var perCall = 1 - (streamIds.Except(fileIds).Count() + fileIds.Except(streamIds).Count()) / (double)result.Valid;
+        output.WriteLine($"4 partitions: stream alerts {streamIds.Count}, file alerts {fileIds.Count}, alert-set agreement {agreement:P2}, per-call decision agreement {perCall:P2}");
+        // Partitions are consumed a fetch at a time, not in event-time order, so shared trunk/callee history differs
+        // (measured 94-98% on the alert sets; an event-time-ordered merge of the partitions is the known fix).
+        Assert.True(perCall >= 0.99, $"per-call agreement {perCall:P2}");
+        Assert.True(agreement >= 0.90, $"alert-set agreement {agreement:P2}");
+        using (var first = System.Text.Json.JsonDocument.Parse(alerts[0].Value))
+        {
+            var root = first.RootElement;
+            Assert.Equal(root.GetProperty("call_id").GetString(), root.GetProperty("alert_id").GetString());
+            Assert.Equal(service.Scorer.Model.Id, root.GetProperty("model").GetString());
+            Assert.Equal(root.GetProperty("caller").GetString(), Encoding.UTF8.GetString(alerts[0].Key!));
+            Assert.Equal(KafkaHarness.Input, root.GetProperty("source").GetProperty("topic").GetString());
+        }
+
+        // Committed: everything; nothing logged per record, and no phone number in any log line.
+        Assert.Equal(messages.Count, kafka.Committed("fraudstream").Sum());
+        Assert.True(logs.Count < 40, $"{logs.Count} log lines");
+        Assert.DoesNotContain(logs, l => PhoneNumber().IsMatch(l));
+    }
+
+    [Fact]
+    public async Task Run_alerts_on_exactly_the_calls_file_scoring_alerts_on_with_one_partition_Integration()
+    {
+        using var kafka = new KafkaHarness(inputPartitions: 1);
+        var lines = KafkaHarness.MakeLines(10_000, seed: 5);
+        kafka.Produce(KafkaHarness.ToMessages(lines));
+
+        var service = new ProcessorService(kafka.Settings(stopWhenIdle: Idle), KafkaHarness.Logs(output));
+        var result = await service.RunAsync(CancellationToken.None);
+
+        var streamIds = KafkaHarness.AlertIds(kafka.ReadAll(KafkaHarness.Alerts).Select(a => a.Value!));
+        var fileIds = KafkaHarness.FileScorerAlertIds(lines);
+        output.WriteLine($"1 partition: stream alerts {streamIds.Count}, file alerts {fileIds.Count}");
+        Assert.Equal(lines.Count, result.Consumed);
+        Assert.Equal(fileIds.Order(), streamIds.Order());
+    }
+
+    [Fact]
+    public async Task Restarted_processor_resumes_from_committed_offsets_and_rebuilds_history_without_alerting_Integration()
+    {
+        using var kafka = new KafkaHarness(inputPartitions: 4);
+        var lines = KafkaHarness.MakeLines(12_000, seed: 21);
+        var messages = KafkaHarness.ToMessages(lines);
+        var half = messages.Count / 2;
+        kafka.Produce(messages.Take(half));
+        var first = await new ProcessorService(kafka.Settings(stopWhenIdle: Idle), KafkaHarness.Logs(output)).RunAsync(CancellationToken.None);
+        Assert.Equal(half, first.Consumed);
+
+        kafka.Produce(messages.Skip(half));
+        var second = await new ProcessorService(kafka.Settings(stopWhenIdle: Idle), KafkaHarness.Logs(output)).RunAsync(CancellationToken.None);
+
+        Assert.Equal(messages.Count - half, second.Consumed);
+        Assert.Equal(half, second.Rebuilt); // the default rebuild (100,000 per partition) re-reads all of the first half
+        var alerts = kafka.ReadAll(KafkaHarness.Alerts);
+        Assert.Equal(first.Alerts + second.Alerts, alerts.Count);
+        var ids = alerts.Select(a => System.Text.Json.JsonDocument.Parse(a.Value).RootElement.GetProperty("alert_id").GetString()).ToList();
+        Assert.Equal(ids.Count, ids.Distinct().Count()); // no record alerted twice
+        // The re-read history never alerts: every alert on a first-half call came from the first run.
+        var firstHalfCalls = KafkaHarness.AlertIds(messages.Take(half)
+            .Where(m => Records.CallRecordParser.TryParse(m.Value, out _, out _)).Select(m => m.Value!));
+        Assert.Equal(first.Alerts, ids.Count(id => firstHalfCalls.Contains(id!)));
+        Assert.Equal(second.Alerts, ids.Count(id => !firstHalfCalls.Contains(id!)));
+        var agreement = Agreement(KafkaHarness.AlertIds(alerts.Select(a => a.Value!)), KafkaHarness.FileScorerAlertIds(lines));
+        output.WriteLine($"restart with full rebuild: alert-set agreement {agreement:P2}");
+        Assert.Equal(messages.Count, kafka.Committed("fraudstream").Sum());
+    }
+
+    /// <summary>Jaccard agreement of two alert sets.</summary>
+    internal static double Agreement(HashSet<string> a, HashSet<string> b)
+    {
+        var union = a.Union(b).Count();
+        return union == 0 ? 1 : a.Intersect(b).Count() / (double)union;
+    }
+
+    private static string Fingerprint(InputMessage m) =>
+        $"{Convert.ToBase64String(m.Key ?? [])}|{m.Key is null}|{Convert.ToBase64String(m.Value ?? [])}|{m.Value is null}|" +
+        string.Join(";", m.Headers.Select(h => h.Key + "=" + Convert.ToBase64String(h.Value)));
+
+    [GeneratedRegex(@"^calls/[0-3]/\d+$")]
+    private static partial Regex SourceHeader();
+
+    [GeneratedRegex(@"\+\d{7,15}")]
+    private static partial Regex PhoneNumber();
+}

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+using FraudStream.Kafka.Processing;
+using Microsoft.Extensions.Configuration;
+
+namespace FraudStream.Service.Tests;
+
+/// <summary>Tests of <c>fraudstream run</c>'s command line and settings.</summary>
+public sealed partial class RunCommandTests
+{
+    [Fact]
+    [Trait("Category", "Integration")]
+    public void Run_with_stop_when_idle_prints_the_summary_as_the_last_line_Integration()
+    {
+        using var kafka = new KafkaHarness();
+        var messages = KafkaHarness.ToMessages(KafkaHarness.MakeLines(3_000, seed: 4));
+        kafka.Produce(messages);
+        var invalid = messages.Count(m => !Records.CallRecordParser.TryParse(m.Value, out _, out _));
+
+        var (exit, stdout, stderr) = RunProgram(
+            new Dictionary<string, string> { ["FRAUDSTREAM__KAFKA__SESSION_TIMEOUT_MS"] = "6000", ["FRAUDSTREAM__GROUP"] = "from-env" },
+            "run", "--bootstrap", kafka.Broker.Bootstrap, "--metrics-port", "0", "--metrics-host", "127.0.0.1", "--stop-when-idle", "2", "--log-format", "json");
+
+        Assert.True(exit == 0, stderr);
+        var last = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last();
+        Assert.Matches(Summary(), last);
+        Assert.StartsWith($"consumed={messages.Count} valid={messages.Count - invalid} invalid={invalid} alerts=", last, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^metrics=http://127\.0\.0\.1:\d+/metrics$", stderr);
+        Assert.Contains("\"EventId\":3011", stderr, StringComparison.Ordinal); // JSON logs on stderr
+        Assert.Equal(messages.Count, kafka.Committed("from-env").Sum()); // the group came from the environment
+    }
+
+    [Fact]
+    public void Settings_map_environment_style_kafka_keys_to_librdkafka_properties()
+    {
+        Assert.Equal("sasl.mechanism", ServiceSettings.KafkaPropertyName("SASL_MECHANISM"));
+        Assert.Equal("ssl.ca.location", ServiceSettings.KafkaPropertyName("ssl.ca.location"));
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Bootstrap"] = "b:9092",
+            ["Kafka:SECURITY_PROTOCOL"] = "SASL_SSL",
+            ["Kafka:sasl.mechanism"] = "PLAIN",
+            ["StopWhenIdle"] = "1500ms",
+            ["FatalTimeout"] = "2m",
+            ["RebuildRecords"] = "5",
+        }).Build();
+        var settings = ServiceSettings.From(config, m => m ?? "default.zip");
+        Assert.Equal("SASL_SSL", settings.Processor.KafkaSettings["security.protocol"]);
+        Assert.Equal("PLAIN", settings.Processor.KafkaSettings["sasl.mechanism"]);
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), settings.Processor.StopWhenIdle);
+        Assert.Equal(TimeSpan.FromMinutes(2), settings.Processor.FatalTimeout);
+        Assert.Equal(5, settings.Processor.RebuildRecords);
+        Assert.Equal("fraudstream", settings.Processor.GroupId);
+        Assert.Equal(9464, settings.MetricsPort);
+    }
+
+    [Fact]
+    public void Settings_refuse_a_missing_bootstrap_and_bad_values()
+    {
+        static ServiceSettings From(params (string, string)[] pairs) => ServiceSettings.From(
+            new ConfigurationBuilder().AddInMemoryCollection(pairs.Select(p => new KeyValuePair<string, string?>(p.Item1, p.Item2))).Build(), m => "x");
+        Assert.Contains("bootstrap", Assert.Throws<FormatException>(() => From()).Message, StringComparison.Ordinal);
+        Assert.Contains("FatalTimeout", Assert.Throws<FormatException>(() => From(("Bootstrap", "b"), ("FatalTimeout", "soon"))).Message, StringComparison.Ordinal);
+        Assert.Throws<FormatException>(() => From(("Bootstrap", "b"), ("Input", "bad topic")));
+        Assert.Throws<FormatException>(() => From(("Bootstrap", "b"), ("LogFormat", "xml")));
+        Assert.Throws<FormatException>(() => From(("Bootstrap", "b"), ("Threshold", "2")));
+    }
+
+    internal static (int Exit, string StdOut, string StdErr) RunProgram(Dictionary<string, string> env, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fraudstream.dll"));
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+        foreach (var (k, v) in env)
+        {
+            start.Environment[k] = v;
+        }
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(50)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("fraudstream run did not stop");
+        }
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [GeneratedRegex(@"^consumed=\d+ valid=\d+ invalid=\d+ alerts=\d+$")]
+    private static partial Regex Summary();
+}
