@@ -196,6 +196,10 @@ public sealed record DomesticOptions
     public double FrequentContactShare { get; init; } = 0.8;
     /// <summary>Share of contacts in the caller's own area code.</summary>
     public double SameAreaShare { get; init; } = 0.55;
+
+    /// <summary>Mean share of contacts (and of occasional callees) on the caller's own exchange: neighbours and local
+    /// shops. Each subscriber's share is drawn between 0 and twice this.</summary>
+    public double NeighbourShare { get; init; } = 0.05;
     public double AnsweredRate { get; init; } = 0.70;
     public double NoAnswerRate { get; init; } = 0.22;
     /// <summary>Of calls neither answered nor unanswered: share busy (the rest failed, a few rejected).</summary>
@@ -222,6 +226,7 @@ public sealed record DomesticOptions
         TrafficOptions.Check(FrequentContacts is >= 1 and <= 1000, "Domestic.FrequentContacts", "must be between 1 and 1000");
         TrafficOptions.Probability(FrequentContactShare, "Domestic.FrequentContactShare");
         TrafficOptions.Probability(SameAreaShare, "Domestic.SameAreaShare");
+        TrafficOptions.Check(NeighbourShare is >= 0 and <= 0.5, "Domestic.NeighbourShare", "must be between 0 and 0.5");
         TrafficOptions.Probability(AnsweredRate, "Domestic.AnsweredRate");
         TrafficOptions.Probability(NoAnswerRate, "Domestic.NoAnswerRate");
         TrafficOptions.Check(AnsweredRate + NoAnswerRate <= 1, "Domestic.NoAnswerRate", "plus AnsweredRate must be at most 1");
@@ -246,6 +251,9 @@ public sealed record BusinessOptions
     public double TollFreeShare { get; init; } = 0.3;
     /// <summary>Share of callees in the business's own area code.</summary>
     public double LocalCalleeShare { get; init; } = 0.6;
+
+    /// <summary>Of a local business's local callees: share on the business number's own exchange.</summary>
+    public double SameExchangeShare { get; init; } = 0.08;
     public double AnsweredRateMin { get; init; } = 0.45;
     public double AnsweredRateMax { get; init; } = 0.61;
     public double TalkMedianSeconds { get; init; } = 95;
@@ -262,6 +270,7 @@ public sealed record BusinessOptions
         TrafficOptions.Check(NumbersPerBusinessMax is >= 1 and <= 100, "Business.NumbersPerBusinessMax", "must be between 1 and 100");
         TrafficOptions.Probability(TollFreeShare, "Business.TollFreeShare");
         TrafficOptions.Probability(LocalCalleeShare, "Business.LocalCalleeShare");
+        TrafficOptions.Probability(SameExchangeShare, "Business.SameExchangeShare");
         TrafficOptions.Range(AnsweredRateMin, AnsweredRateMax, "Business.AnsweredRate");
         TrafficOptions.Probability(AnsweredRateMax, "Business.AnsweredRateMax");
         TrafficOptions.Range(TalkMinSeconds, TalkMaxSeconds, "Business.TalkSeconds");
@@ -408,6 +417,14 @@ public sealed record BlastCampaignOptions
     public int FollowUpsMax { get; init; } = 6;
     public double FollowUpGapMedianHours { get; init; } = 14;
     public double FollowUpAnsweredRate { get; init; } = 0.8;
+
+    /// <summary>Of engaged victims: share who engage with a live agent calling back minutes after the blast leg
+    /// (from another caller ID) rather than on the blast leg itself.</summary>
+    public double AgentCallbackShare { get; init; } = 0.5;
+
+    /// <summary>Mean number of victims per campaign engaged before the simulated period and still being called in it,
+    /// from caller IDs with no blast history (Poisson).</summary>
+    public double CarriedOverVictimsMean { get; init; } = 1.0;
     /// <summary>Call-centre shift in UTC hours (India night shift = US business hours).</summary>
     public double ShiftStartUtcMin { get; init; } = 13;
     public double ShiftStartUtcMax { get; init; } = 14.5;
@@ -441,6 +458,8 @@ public sealed record BlastCampaignOptions
         TrafficOptions.Check(FollowUpsMin >= 0 && FollowUpsMax >= FollowUpsMin && FollowUpsMax <= 100, "Campaign.FollowUps", "must be a range within 0-100");
         TrafficOptions.Check(FollowUpGapMedianHours is > 0 and <= 1000, "Campaign.FollowUpGapMedianHours", "must be positive");
         TrafficOptions.Probability(FollowUpAnsweredRate, "Campaign.FollowUpAnsweredRate");
+        TrafficOptions.Probability(AgentCallbackShare, "Campaign.AgentCallbackShare");
+        TrafficOptions.Check(CarriedOverVictimsMean is >= 0 and <= 1000, "Campaign.CarriedOverVictimsMean", "must be between 0 and 1000");
         TrafficOptions.Check(ShiftStartUtcMin >= 0 && ShiftStartUtcMax >= ShiftStartUtcMin && ShiftEndUtcMin > ShiftStartUtcMax && ShiftEndUtcMax >= ShiftEndUtcMin && ShiftEndUtcMax <= 48, "Campaign.Shift", "must be an ordered range of UTC hours");
         TrafficOptions.Probability(WeekendActivity, "Campaign.WeekendActivity");
         TrafficOptions.Probability(BrandCallerIdShare, "Campaign.BrandCallerIdShare");
@@ -538,6 +557,11 @@ public sealed record RobocallOptions
 {
     public int UsesPerCallerIdMin { get; init; } = 2;
     public int UsesPerCallerIdMax { get; init; } = 8;
+
+    /// <summary>Each campaign spreads a caller ID's uses over this share of its duration (drawn per campaign):
+    /// small shares reuse an ID within minutes, large ones a few times over hours.</summary>
+    public double IdLifetimeShareMin { get; init; } = 0.1;
+    public double IdLifetimeShareMax { get; init; } = 1.0;
     public double CallsPerMinuteMin { get; init; } = 10;
     public double CallsPerMinuteMax { get; init; } = 60;
     public double CampaignHoursMin { get; init; } = 1;
@@ -556,6 +580,7 @@ public sealed record RobocallOptions
     internal void Validate()
     {
         TrafficOptions.Check(UsesPerCallerIdMin >= 1 && UsesPerCallerIdMax >= UsesPerCallerIdMin, "Robocall.UsesPerCallerId", "must be a positive range");
+        TrafficOptions.Check(IdLifetimeShareMin > 0 && IdLifetimeShareMax >= IdLifetimeShareMin && IdLifetimeShareMax <= 1, "Robocall.IdLifetimeShare", "must be a range within (0, 1]");
         TrafficOptions.Range(CallsPerMinuteMin, CallsPerMinuteMax, "Robocall.CallsPerMinute");
         TrafficOptions.Check(CallsPerMinuteMin > 0, "Robocall.CallsPerMinuteMin", "must be positive");
         TrafficOptions.Range(CampaignHoursMin, CampaignHoursMax, "Robocall.CampaignHours");

@@ -50,6 +50,18 @@ public sealed class LegitClassTests
     }
 
     [Fact]
+    public void A_few_percent_of_domestic_calls_go_to_neighbours_on_the_callers_own_exchange()
+    {
+        static bool SameExchange(Call c) => Call.AreaCode(c.Caller) > 0 && Call.NpaNxx(c.Caller) == Call.NpaNxx(c.Callee);
+        Call[] domestic = [.. Default.Of(TrafficClass.LegitDomestic).Where(c => c.Caller != "anonymous")];
+        Assert.InRange(Share(domestic, SameExchange), 0.02, 0.10);
+        Call[] business = [.. Default.Of(TrafficClass.LegitBusiness)];
+        Assert.InRange(Share(business, SameExchange), 0.01, 0.08);
+        // Ordinary carrier trunks carry some of them, so a non-zero NPA-NXX match share is normal.
+        Assert.True(domestic.Where(SameExchange).Select(c => c.Trunk).Distinct().Count() > 30);
+    }
+
+    [Fact]
     public void Businesses_place_hundreds_of_calls_a_day_from_one_number()
     {
         Call[] calls = [.. Default.Of(TrafficClass.LegitBusiness)];

@@ -95,6 +95,36 @@ public sealed class ScamClassTests
     }
 
     [Fact]
+    public void Some_engaged_victims_are_called_by_a_live_agent_or_from_ids_with_no_blast_history()
+    {
+        int agentCallbacks = 0, fresh = 0;
+        foreach (GeneratedTraffic data in new[] { ManyCampaigns, Heavy })
+        {
+            var firstSeen = new Dictionary<string, long>();
+            foreach (Call c in data.Calls.OrderBy(c => c.StartMs))
+                firstSeen.TryAdd(c.Caller, c.StartMs);
+            var blast = data.Calls.Where(c => c.Scheme is "government_impersonation" or "tech_support").ToList();
+            foreach (var g in blast.GroupBy(c => (c.Campaign, c.Callee)))
+            {
+                Call[] calls = [.. g.OrderBy(c => c.StartMs)];
+                int engaged = Array.FindIndex(calls, c => c.Answered && c.Duration >= 300);
+                if (engaged < 0)
+                    continue;
+                Call e = calls[engaged];
+                // A live agent: a short answered blast leg minutes before, from another caller ID.
+                if (engaged > 0 && calls[engaged - 1].Answered && calls[engaged - 1].Duration < 60 && calls[engaged - 1].Caller != e.Caller
+                    && e.StartMs - calls[engaged - 1].StartMs is > 60_000 and < 45 * 60_000)
+                    agentCallbacks++;
+                // No earlier call of this caller ID anywhere in the stream, and no earlier call to the victim in this campaign.
+                if (engaged == 0 && e.Caller != "anonymous" && firstSeen[e.Caller] == e.StartMs)
+                    fresh++;
+            }
+        }
+        Assert.True(agentCallbacks >= 5, $"{agentCallbacks} agent callbacks");
+        Assert.True(fresh >= 5, $"{fresh} engaged calls from caller IDs with no history");
+    }
+
+    [Fact]
     public void Engaged_calls_are_a_small_share_of_answered_blast_calls()
     {
         Call[] answered = [.. Default.Of(TrafficClass.GovernmentImpersonation).Concat(Default.Of(TrafficClass.TechSupport)).Where(c => c.Answered)];

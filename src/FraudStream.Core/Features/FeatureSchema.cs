@@ -11,7 +11,7 @@ namespace FraudStream.Features;
 public sealed class FeatureSchema
 {
     /// <summary>Bumped whenever a feature's meaning changes without its name changing.</summary>
-    public const string CurrentVersion = "fraudstream-features-1";
+    public const string CurrentVersion = "fraudstream-features-2";
 
     private readonly Dictionary<string, int> _index;
 

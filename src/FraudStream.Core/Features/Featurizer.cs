@@ -37,6 +37,9 @@ public sealed class Featurizer
     /// <summary>A callee at most this far (numerically, same length, not equal) from the previous one is sequential dialling.</summary>
     private const ulong SequentialDistance = 20;
 
+    /// <summary>Seconds added to a trunk's age when correcting its rates for warm-up (the shortest window).</summary>
+    private const float AgeFloorSeconds = 60;
+
     /// <summary>Sums below this are treated as empty when dividing.</summary>
     private const float Tiny = 1e-6f;
 
@@ -112,6 +115,8 @@ public sealed class Featurizer
         var talkSeconds = answered ? (float)record.DurationS : 0f;
         var isShort = answered ? record.DurationS < ShortTalkSeconds : record.RingMs < ShortRingMs;
         var unsignedOrC = record.Attest is Attestation.None or Attestation.C;
+        var notA = record.Attest != Attestation.A;
+        var blastLike = notA && !(answered && record.DurationS >= ShortTalkSeconds);
         var foreignOrigin = record.OrigCountry != CountryCode.UnitedStates && record.OrigCountry != Canada;
         var callerNpaNxx = caller.NpaNxx;
         var sameNpaNxx = callerNpaNxx >= 0 && callerNpaNxx == callee.NpaNxx;
@@ -182,7 +187,7 @@ public sealed class Featurizer
 
             f[F.CallerCalls10m] = c.Calls10m;
             f[F.CallerCalls24h] = c.Calls24h;
-            f[F.CallerDistinctCallees24h] = c.NewCallees24h;
+            f[F.CallerNewCalleeShare24h] = Ratio(c.NewCallees24h, c.Calls24h);
             f[F.CallerAnswerRatio24h] = Ratio(c.Answered24h, c.Calls24h);
             f[F.CallerShortCallRatio24h] = Ratio(c.Short24h, c.Calls24h);
             f[F.CallerMeanTalkSeconds24h] = Ratio(c.TalkSeconds24h, c.Answered24h);
@@ -201,16 +206,26 @@ public sealed class Featurizer
             if (added)
             {
                 tr.LastSeen = t;
+                tr.FirstSeen = t;
+            }
+            else if (t < tr.FirstSeen)
+            {
+                tr.FirstSeen = t;
             }
             var sequential = !added && IsSequential(tr.LastCallee, calleeKey);
             tr.LastCallee = calleeKey;
             var (k1m, w1m) = Factors(t, tr.LastSeen, InvTau1m);
             var (k1h, w) = Factors(t, tr.LastSeen, InvTau1h);
+            var (k24h, w24h) = Factors(t, tr.LastSeen, InvTau24h);
             tr.LastSeen = Math.Max(tr.LastSeen, t);
             tr.Calls1m = (tr.Calls1m * k1m) + w1m;
             tr.Calls1h = (tr.Calls1h * k1h) + w;
+            tr.Calls24h = (tr.Calls24h * k24h) + w24h;
             tr.NewCallers1h = (tr.NewCallers1h * k1h) + (newCallerOnTrunk ? w : 0);
             tr.Answered1h = (tr.Answered1h * k1h) + (answered ? w : 0);
+            tr.NotA1h = (tr.NotA1h * k1h) + (notA ? w : 0);
+            tr.NotAAnswered1h = (tr.NotAAnswered1h * k1h) + (notA && answered ? w : 0);
+            tr.Blast1h = (tr.Blast1h * k1h) + (blastLike ? w : 0);
             tr.Short1h = (tr.Short1h * k1h) + (isShort ? w : 0);
             tr.TalkSeconds1h = (tr.TalkSeconds1h * k1h) + (w * talkSeconds);
             tr.NpaNxxMatch1h = (tr.NpaNxxMatch1h * k1h) + (sameNpaNxx ? w : 0);
@@ -219,18 +234,20 @@ public sealed class Featurizer
             tr.OriginMismatch1h = (tr.OriginMismatch1h * k1h) + (originMismatch ? w : 0);
             tr.Callbacks1h = (tr.Callbacks1h * k1h) + (isCallback ? w : 0);
 
-            var shortRatio = Ratio(tr.Short1h, tr.Calls1h);
-            var unsignedShare = Ratio(tr.UnsignedOrC1h, tr.Calls1h);
-            trunkSuspicion = shortRatio * unsignedShare;
-            f[F.TrunkCalls1m] = tr.Calls1m;
-            f[F.TrunkCalls1h] = tr.Calls1h;
-            f[F.TrunkDistinctCallers1h] = tr.NewCallers1h;
+            trunkSuspicion = Ratio(tr.Blast1h, tr.Calls1h);
+            var age = Math.Max(t - tr.FirstSeen, 0) + AgeFloorSeconds;
+            var rate1m = Rate(tr.Calls1m, InvTau1m, age);
+            var rate1h = Rate(tr.Calls1h, InvTau1h, age);
+            f[F.TrunkRate1mVs1h] = Ratio(rate1m, rate1h);
+            f[F.TrunkRate1hVs24h] = Ratio(rate1h, Rate(tr.Calls24h, InvTau24h, age));
             f[F.TrunkNewCallerShare1h] = Ratio(tr.NewCallers1h, tr.Calls1h);
             f[F.TrunkAnswerRatio1h] = Ratio(tr.Answered1h, tr.Calls1h);
-            f[F.TrunkShortCallRatio1h] = shortRatio;
+            f[F.TrunkNotAAnswerRatio1h] = Ratio(tr.NotAAnswered1h, tr.NotA1h);
+            f[F.TrunkShortCallRatio1h] = Ratio(tr.Short1h, tr.Calls1h);
+            f[F.TrunkBlastShare1h] = trunkSuspicion;
             f[F.TrunkMeanTalkSeconds1h] = Ratio(tr.TalkSeconds1h, tr.Answered1h);
             f[F.TrunkNpaNxxMatchShare1h] = Ratio(tr.NpaNxxMatch1h, tr.Calls1h);
-            f[F.TrunkUnsignedOrCShare1h] = unsignedShare;
+            f[F.TrunkUnsignedOrCShare1h] = Ratio(tr.UnsignedOrC1h, tr.Calls1h);
             f[F.TrunkSequentialDialShare1h] = Ratio(tr.Sequential1h, tr.Calls1h);
             f[F.TrunkCallerOriginMismatchShare1h] = Ratio(tr.OriginMismatch1h, tr.Calls1h);
             f[F.TrunkCallbackShare1h] = Ratio(tr.Callbacks1h, tr.Calls1h);
@@ -347,6 +364,15 @@ public sealed class Featurizer
     /// <summary>A sum last updated at <paramref name="lastSeen"/> as seen at <paramref name="t"/> (not rewound when t is older).</summary>
     private static float DecayedTo(float sum, int lastSeen, int t, float invTau) =>
         t > lastSeen ? sum * MathF.Exp((lastSeen - t) * invTau) : sum;
+
+    /// <summary>
+    /// Calls per second of a decayed sum, corrected for warm-up: a key of age a (seconds since its first call, plus
+    /// <see cref="AgeFloorSeconds"/>) has had at most tau * (1 - exp(-a/tau)) of weight to collect, so a steady rate
+    /// reads the same whatever the key's age and whichever window it is measured in.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Rate(float sum, float invTau, float ageSeconds) =>
+        sum * invTau / (1f - MathF.Exp(-ageSeconds * invTau));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Ratio(float part, float whole) => whole > Tiny ? part / whole : 0f;

@@ -44,16 +44,18 @@ internal static class LegitTraffic
             int home = HomeTrunk(ctx, rng);
             int n = Math.Min(remaining, Math.Max(1, rng.Poisson(rng.Uniform(o.CallsPerDayMin, o.CallsPerDayMax) * ctx.Days)));
             int k = (int)Math.Clamp(Math.Round(rng.Normal(o.FrequentContacts, o.FrequentContacts * 0.25)), 1, maxContacts);
+            double neighbours = rng.Uniform(0, 2 * o.NeighbourShare);
             double acc = 0;
             for (int i = 0; i < k; i++)
             {
-                contacts[i] = rng.Chance(o.SameAreaShare) ? numbers.LineIn(rng, area) : numbers.RandomLine(rng);
+                contacts[i] = rng.Chance(neighbours) ? NumberPlan.Neighbour(rng, caller)
+                    : rng.Chance(o.SameAreaShare) ? numbers.LineIn(rng, area) : numbers.RandomLine(rng);
                 weights[i] = acc += 1 / Math.Pow(i + 1, 0.9);
             }
             for (int c = 0; c < n; c++)
             {
-                ulong callee = rng.Chance(o.FrequentContactShare)
-                    ? contacts[rng.Pick(weights.AsSpan(0, k))]
+                ulong callee = rng.Chance(o.FrequentContactShare) ? contacts[rng.Pick(weights.AsSpan(0, k))]
+                    : rng.Chance(neighbours) ? NumberPlan.Neighbour(rng, caller)
                     : rng.Chance(0.4) ? numbers.LineIn(rng, area) : numbers.RandomLine(rng);
                 if (callee == caller)
                     callee = numbers.RandomLine(rng);
@@ -91,7 +93,8 @@ internal static class LegitTraffic
                 double local = tollFree ? o.LocalCalleeShare * 0.3 : o.LocalCalleeShare;
                 for (int i = 0; i < n; i++)
                 {
-                    ulong callee = rng.Chance(local) ? numbers.LineIn(rng, area) : numbers.RandomLine(rng);
+                    ulong callee = !rng.Chance(local) ? numbers.RandomLine(rng)
+                        : !tollFree && rng.Chance(o.SameExchangeShare) ? NumberPlan.Neighbour(rng, number) : numbers.LineIn(rng, area);
                     long t = ctx.Samplers.Sample(rng, Profile.Business, numbers.ZoneOf(callee));
                     int trunk = trunks[rng.Next(trunks.Length)];
                     CallRow row = UsRow(ctx, rng, TrafficClass.LegitBusiness, number, callee, t, trunk);

@@ -211,6 +211,13 @@ internal sealed class NumberPlan
     /// <summary>A number in the area code, on an active exchange.</summary>
     public ulong NumberIn(Rng rng, int areaIndex) => Compose(_npa[areaIndex], ExchangeIn(rng, areaIndex), rng.Next(10000));
 
+    /// <summary>Another number on the same exchange (a neighbour, a local shop): same area code and NXX, other line.</summary>
+    public static ulong Neighbour(Rng rng, ulong number)
+    {
+        ulong line = number % 10_000;
+        return number - line + ((line + (ulong)rng.Between(1, 9999)) % 10_000);
+    }
+
     public static ulong RandomTollFree(Rng rng) =>
         Compose(TollFree[rng.Next(TollFree.Length)], rng.Between(200, 999), rng.Next(10000));
 }

@@ -158,6 +158,33 @@ internal static class ScamTraffic
             }
             Array.Sort(times);
             var victims = new HashSet<ulong>();
+            // Victims engaged before the period are still being worked: their calls come from IDs with no blast
+            // history here, at any time of the campaign's shifts, possibly before its blast (at most a tenth of the quota).
+            int carried = rng.Poisson(o.CarriedOverVictimsMean);
+            for (int v = 0; v < carried && remaining > 1; v++)
+            {
+                long t = shift.Map((long)(rng.NextDouble() * shift.Length));
+                ulong callee = ctx.LineAwake(rng, t, 8, 21);
+                if (!victims.Add(callee))
+                    continue;
+                int trunk = trunks[rng.Next(trunks.Length)];
+                var first = new CallRow
+                {
+                    StartMs = t,
+                    Caller = FollowUpCaller(ctx, rng, pool, 0, ctx.Numbers.IndexOf(callee), gov),
+                    Callee = callee,
+                    Trunk = (ushort)trunk,
+                    Country = ctx.Trunks[trunk].CountryCode,
+                    Attest = Legs.PickAttest(rng, mix),
+                    Class = cls,
+                    Campaign = campaign,
+                };
+                var d = rng.Chance(o.FollowUpAnsweredRate) ? Disposition.Answered : Legs.PickDisposition(rng, 0, 0.85, 0.6);
+                Legs.Set(rng, ref first, d, rng.LogNormalIn(1200, 0.7, 300, o.EngagedTalkMaxSeconds), 15, 30);
+                ctx.Calls.Add(first);
+                remaining--;
+                remaining -= FollowUps(ctx, rng, o, first, pool, trunks, mix, shift, Math.Min(remaining, Math.Max(0, (quota / 10) - 1)), gov);
+            }
             foreach (long t in times)
             {
                 if (remaining == 0)
@@ -179,14 +206,34 @@ internal static class ScamTraffic
                 };
                 var d = Legs.PickDisposition(rng, answered, (1 - answered) * 0.86, 0.55, 0.3);
                 bool engaged = d == Disposition.Answered && rng.Chance(engage);
-                double talk = engaged
+                // Engagement on the blast leg itself, or a live agent calling back minutes later from another ID.
+                bool agentCallback = engaged && rng.Chance(o.AgentCallbackShare);
+                double talk = engaged && !agentCallback
                     ? rng.LogNormalIn(1500, 0.6, o.EngagedTalkMinSeconds, o.EngagedTalkMaxSeconds)
                     : rng.LogNormalIn(o.BlastTalkMedianSeconds, o.BlastTalkSigma, 3, 45);
                 Legs.Set(rng, ref row, d, talk, 15, 30);
                 ctx.Calls.Add(row);
                 remaining--;
-                if (engaged && victims.Add(callee))
-                    remaining -= FollowUps(ctx, rng, o, row, pool, trunks, mix, shift, remaining, gov);
+                if (!engaged || !victims.Add(callee))
+                    continue;
+                CallRow engagedCall = row;
+                long callback = row.StartMs + row.DurationMs + (long)(rng.Uniform(2, 40) * MinuteMs);
+                if (agentCallback && remaining > 0 && callback < ctx.End)
+                {
+                    int agentTrunk = trunks[rng.Next(trunks.Length)];
+                    engagedCall = row with
+                    {
+                        StartMs = callback,
+                        Caller = FollowUpCaller(ctx, rng, pool, row.Caller, ctx.Numbers.IndexOf(callee), gov),
+                        Trunk = (ushort)agentTrunk,
+                        Country = ctx.Trunks[agentTrunk].CountryCode,
+                        Attest = Legs.PickAttest(rng, mix),
+                    };
+                    Legs.Set(rng, ref engagedCall, Disposition.Answered, rng.LogNormalIn(1500, 0.6, o.EngagedTalkMinSeconds, o.EngagedTalkMaxSeconds), 15, 30);
+                    ctx.Calls.Add(engagedCall);
+                    remaining--;
+                }
+                remaining -= FollowUps(ctx, rng, o, engagedCall, pool, trunks, mix, shift, remaining, gov);
             }
         }
     }
@@ -212,16 +259,7 @@ internal static class ScamTraffic
             }
             if (t >= ctx.End)
                 break;
-            ulong caller = 0;
-            for (int tries = 0; tries < 12 && (caller == 0 || caller == previous); tries++)
-            {
-                // Government scams move from the agency to "the police" (a local number) or another spoofed ID.
-                caller = gov && rng.Chance(0.5) && area >= 0 ? ctx.Numbers.NumberIn(rng, area)
-                    : gov ? pool[rng.Next(pool.Length)]
-                    : rng.Chance(0.6) ? pool[rng.Next(pool.Length)] : ctx.Numbers.RandomUsNumber(rng);
-            }
-            if (caller == previous || caller == 0)
-                caller = ctx.Numbers.RandomUsNumber(rng);
+            ulong caller = FollowUpCaller(ctx, rng, pool, previous, area, gov);
             int trunk = trunks[rng.Next(trunks.Length)];
             var row = first with { StartMs = t, Caller = caller, Trunk = (ushort)trunk, Country = ctx.Trunks[trunk].CountryCode, Attest = Legs.PickAttest(rng, mix) };
             var d = rng.Chance(o.FollowUpAnsweredRate) ? Disposition.Answered : Legs.PickDisposition(rng, 0, 0.85, 0.6);
@@ -231,6 +269,20 @@ internal static class ScamTraffic
             made++;
         }
         return made;
+    }
+
+    /// <summary>A caller ID for a call to an engaged victim, other than <paramref name="previous"/>: government scams
+    /// move from the agency to "the police" (a local number in the victim's area code) or another spoofed ID.</summary>
+    private static ulong FollowUpCaller(GenContext ctx, Rng rng, ulong[] pool, ulong previous, int area, bool gov)
+    {
+        ulong caller = 0;
+        for (int tries = 0; tries < 12 && (caller == 0 || caller == previous); tries++)
+        {
+            caller = gov && rng.Chance(0.5) && area >= 0 ? ctx.Numbers.NumberIn(rng, area)
+                : gov ? pool[rng.Next(pool.Length)]
+                : rng.Chance(0.6) ? pool[rng.Next(pool.Length)] : ctx.Numbers.RandomUsNumber(rng);
+        }
+        return caller == previous || caller == 0 ? ctx.Numbers.RandomUsNumber(rng) : caller;
     }
 
     /// <summary>Neighbour spoofing: each call presents a fresh number sharing the callee's NPA-NXX (strong campaigns)
@@ -433,7 +485,7 @@ internal static class ScamTraffic
                 rng.Uniform(o.CampaignHoursMin, o.CampaignHoursMax) * 60, remaining);
             var pacing = new Pacing(rng, ctx.Start, ctx.End, 0.25);
             double meanUses = (o.UsesPerCallerIdMin + o.UsesPerCallerIdMax) / 2.0;
-            int slots = (int)Math.Clamp(calls / meanUses / 8, 4, 512);
+            int slots = (int)Math.Clamp(calls / meanUses * rng.Uniform(o.IdLifetimeShareMin, o.IdLifetimeShareMax), 4, 1_000_000);
             var ids = new ulong[slots];
             var uses = new int[slots];
             double answered = rng.Uniform(o.AnsweredRateMin, o.AnsweredRateMax);

@@ -164,9 +164,23 @@ internal sealed class TrunkPlan
     /// <summary>A trunk of the role drawn uniformly (campaigns do not care how big a trunk is).</summary>
     public int AnyByRole(Rng rng, TrunkRole role) => rng.Pick(_byRole[role]);
 
-    /// <summary>An international gateway entering from the country, or any international one.</summary>
-    public int FromCountry(Rng rng, string country) =>
-        _byCountry.TryGetValue(country, out int[]? ids) ? rng.Pick(ids) : AnyByRole(rng, TrunkRole.International);
+    /// <summary>An international gateway entering from the country, drawn by its size (big gateways carry most of a
+    /// route's traffic, legitimate and not), or any international one.</summary>
+    public int FromCountry(Rng rng, string country)
+    {
+        if (!_byCountry.TryGetValue(country, out int[]? ids))
+            return AnyByRole(rng, TrunkRole.International);
+        double total = 0;
+        foreach (int id in ids)
+            total += _trunks[id].Weight;
+        double u = rng.NextDouble() * total;
+        foreach (int id in ids)
+        {
+            if ((u -= _trunks[id].Weight) < 0)
+                return id;
+        }
+        return ids[^1];
+    }
 
     /// <summary>An international gateway of a transit country (not India or the Philippines).</summary>
     public int InternationalTransit(Rng rng)

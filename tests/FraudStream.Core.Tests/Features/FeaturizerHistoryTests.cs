@@ -19,15 +19,41 @@ public sealed class FeaturizerHistoryTests
         }
         Assert.InRange(f.Get("caller_calls_10m"), 28, 30);
         Assert.InRange(f.Get("caller_calls_24h"), 29.5f, 30);
-        Assert.InRange(f.Get("trunk_calls_1m"), 18, 30);
 
         // Two hours later: the 10-minute rate has decayed away, the 24-hour count has not.
         f = featurizer.Run(Call(Nyc(1), Nyc(9_999), Monday.AddHours(2)));
         Assert.InRange(f.Get("caller_calls_10m"), 1, 1.01f);
         var expected24h = (30 * MathF.Exp(-2f / 24)) + 1;
         Assert.InRange(f.Get("caller_calls_24h"), expected24h - 0.2f, expected24h + 0.01f);
-        Assert.InRange(f.Get("trunk_calls_1m"), 1, 1.01f);
-        Assert.InRange(f.Get("trunk_calls_1h"), 1 + (29 * MathF.Exp(-2)), 1 + (30 * MathF.Exp(-7_142f / 3_600)));
+    }
+
+    [Theory]
+    [InlineData(20)]
+    [InlineData(200)]
+    public void Trunk_rates_are_relative_to_its_own_history_whatever_its_volume(int callsPerMinute)
+    {
+        var featurizer = NewFeaturizer();
+        var start = Monday;
+        var seconds = 60.0 / callsPerMinute;
+        float[] f = [];
+        var n = 0;
+        // Three steady hours: the warm-up-corrected rates agree in every window, at any volume.
+        for (var t = 0.0; t < 3 * 3_600; t += seconds)
+        {
+            f = featurizer.Run(Call(Nyc(n % 5_000), Nyc(5_000 + (n % 4_000)), start.AddSeconds(t)));
+            n++;
+        }
+        Assert.InRange(f.Get("trunk_rate_1m_vs_1h"), 0.9f, 1.1f);
+        Assert.InRange(f.Get("trunk_rate_1h_vs_24h"), 0.9f, 1.1f);
+
+        // Then a minute at five times the rate: the short window stands out, the long ones barely move.
+        for (var t = 3 * 3_600.0; t < (3 * 3_600) + 60; t += seconds / 5)
+        {
+            f = featurizer.Run(Call(Nyc(n % 5_000), Nyc(5_000 + (n % 4_000)), start.AddSeconds(t)));
+            n++;
+        }
+        Assert.InRange(f.Get("trunk_rate_1m_vs_1h"), 2.5f, 5f);
+        Assert.InRange(f.Get("trunk_rate_1h_vs_24h"), 1f, 1.3f);
     }
 
     [Fact]
@@ -154,8 +180,8 @@ public sealed class FeaturizerHistoryTests
             s = spread.Run(Call(Nyc(1), Nyc(100 + (i * 50)), Monday.AddMinutes(i)));
             r = repeat.Run(Call(Nyc(1), Nyc(100), Monday.AddMinutes(i)));
         }
-        Assert.InRange(s.Get("caller_distinct_callees_24h"), 9.9f, 10f);
-        Assert.InRange(r.Get("caller_distinct_callees_24h"), 0.99f, 1f);
+        Assert.InRange(s.Get("caller_new_callee_share_24h"), 0.999f, 1f);
+        Assert.InRange(r.Get("caller_new_callee_share_24h"), 0.099f, 0.101f);
         Assert.InRange(r.Get("pair_calls_before_7d"), 8.9f, 9f);
     }
 
@@ -176,7 +202,8 @@ public sealed class FeaturizerHistoryTests
                 disposition: i % 2 == 0 ? Disposition.Answered : Disposition.NoAnswer, ringMs: 25_000, durationS: 120));
         }
         Assert.InRange(s.Get("trunk_new_caller_share_1h"), 0.99f, 1f);
-        Assert.InRange(s.Get("trunk_distinct_callers_1h"), 45, 50);
+        Assert.InRange(s.Get("trunk_blast_share_1h"), 0.99f, 1f); // C-attested, unanswered or 12 s
+        Assert.InRange(s.Get("trunk_not_a_answer_ratio_1h"), 0.09f, 0.11f);
         Assert.InRange(s.Get("trunk_npa_nxx_match_share_1h"), 0.99f, 1f);
         Assert.InRange(s.Get("trunk_unsigned_or_c_share_1h"), 0.99f, 1f);
         Assert.InRange(s.Get("trunk_answer_ratio_1h"), 0.09f, 0.11f);
@@ -187,6 +214,8 @@ public sealed class FeaturizerHistoryTests
         Assert.InRange(b.Get("trunk_new_caller_share_1h"), 0.015f, 0.025f);
         Assert.Equal(0, b.Get("trunk_npa_nxx_match_share_1h"));
         Assert.Equal(0, b.Get("trunk_unsigned_or_c_share_1h"));
+        Assert.Equal(0, b.Get("trunk_blast_share_1h")); // A-attested
+        Assert.Equal(0, b.Get("trunk_not_a_answer_ratio_1h")); // no call that is not A
         Assert.Equal(0.5f, b.Get("trunk_answer_ratio_1h"), 2);
         Assert.Equal(0, b.Get("trunk_short_call_ratio_1h"));
         Assert.Equal(120, b.Get("trunk_mean_talk_seconds_1h"), 2);

@@ -30,7 +30,7 @@ public sealed class FeaturizerStateTests(ITestOutputHelper output)
 
         var again = featurizer.Run(Call(Nyc(1), Nyc(5), Monday.AddDays(3).AddMinutes(1)));
         Assert.Equal(1, again.Get("caller_calls_24h"));
-        Assert.Equal(1, again.Get("caller_distinct_callees_24h"));
+        Assert.Equal(1, again.Get("caller_new_callee_share_24h"));
         Assert.Equal(0, featurizer.EvictIdle());
     }
 
@@ -94,7 +94,7 @@ public sealed class FeaturizerStateTests(ITestOutputHelper output)
         }
         var stats = featurizer.GetStats();
         Assert.Equal(1_000, stats.Calls);
-        Assert.Equal((56, 64, 40, 24), (stats.Callers.EntryBytes, stats.Trunks.EntryBytes, stats.Callees.EntryBytes, stats.Pairs.EntryBytes));
+        Assert.Equal((56, 88, 40, 24), (stats.Callers.EntryBytes, stats.Trunks.EntryBytes, stats.Callees.EntryBytes, stats.Pairs.EntryBytes));
         Assert.Equal((1_000, 10, 1_000, 1_000), (stats.Callers.Keys, stats.Trunks.Keys, stats.Callees.Keys, stats.Pairs.Keys));
         foreach (var kind in new[] { stats.Callers, stats.Trunks, stats.Callees, stats.Pairs })
         {

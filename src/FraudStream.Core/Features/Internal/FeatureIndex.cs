@@ -31,7 +31,7 @@ internal static class FeatureIndex
     // By caller.
     public const int CallerCalls10m = 23;
     public const int CallerCalls24h = 24;
-    public const int CallerDistinctCallees24h = 25;
+    public const int CallerNewCalleeShare24h = 25;
     public const int CallerAnswerRatio24h = 26;
     public const int CallerShortCallRatio24h = 27;
     public const int CallerMeanTalkSeconds24h = 28;
@@ -39,33 +39,34 @@ internal static class FeatureIndex
     public const int CallerCallbackShare24h = 30;
 
     // By trunk.
-    public const int TrunkCalls1m = 31;
-    public const int TrunkCalls1h = 32;
-    public const int TrunkDistinctCallers1h = 33;
-    public const int TrunkNewCallerShare1h = 34;
-    public const int TrunkAnswerRatio1h = 35;
+    public const int TrunkRate1mVs1h = 31;
+    public const int TrunkRate1hVs24h = 32;
+    public const int TrunkNewCallerShare1h = 33;
+    public const int TrunkAnswerRatio1h = 34;
+    public const int TrunkNotAAnswerRatio1h = 35;
     public const int TrunkShortCallRatio1h = 36;
-    public const int TrunkMeanTalkSeconds1h = 37;
-    public const int TrunkNpaNxxMatchShare1h = 38;
-    public const int TrunkUnsignedOrCShare1h = 39;
-    public const int TrunkSequentialDialShare1h = 40;
-    public const int TrunkCallerOriginMismatchShare1h = 41;
-    public const int TrunkCallbackShare1h = 42;
+    public const int TrunkBlastShare1h = 37;
+    public const int TrunkMeanTalkSeconds1h = 38;
+    public const int TrunkNpaNxxMatchShare1h = 39;
+    public const int TrunkUnsignedOrCShare1h = 40;
+    public const int TrunkSequentialDialShare1h = 41;
+    public const int TrunkCallerOriginMismatchShare1h = 42;
+    public const int TrunkCallbackShare1h = 43;
 
     // By callee.
-    public const int CalleeCalls1h = 43;
-    public const int CalleeCalls24h = 44;
-    public const int CalleeDistinctCallers24h = 45;
-    public const int CalleeForeignOriginCalls24h = 46;
-    public const int CalleeUnsignedCalls24h = 47;
-    public const int CalleeSuspiciousTrunkBefore24h = 48;
+    public const int CalleeCalls1h = 44;
+    public const int CalleeCalls24h = 45;
+    public const int CalleeDistinctCallers24h = 46;
+    public const int CalleeForeignOriginCalls24h = 47;
+    public const int CalleeUnsignedCalls24h = 48;
+    public const int CalleeSuspiciousTrunkBefore24h = 49;
 
     // By caller-callee pair.
-    public const int PairCallsBefore7d = 49;
-    public const int PairTalkMinutesBefore7d = 50;
-    public const int CalleeCalledCallerBefore7d = 51;
+    public const int PairCallsBefore7d = 50;
+    public const int PairTalkMinutesBefore7d = 51;
+    public const int CalleeCalledCallerBefore7d = 52;
 
-    public const int Count = 52;
+    public const int Count = 53;
 
     /// <summary>The names, in index order.</summary>
     public static readonly string[] Names =
@@ -95,18 +96,19 @@ internal static class FeatureIndex
         "caller_callee_same_npa",
         "caller_calls_10m",
         "caller_calls_24h",
-        "caller_distinct_callees_24h",
+        "caller_new_callee_share_24h",
         "caller_answer_ratio_24h",
         "caller_short_call_ratio_24h",
         "caller_mean_talk_seconds_24h",
         "caller_sequential_dial_share_24h",
         "caller_callback_share_24h",
-        "trunk_calls_1m",
-        "trunk_calls_1h",
-        "trunk_distinct_callers_1h",
+        "trunk_rate_1m_vs_1h",
+        "trunk_rate_1h_vs_24h",
         "trunk_new_caller_share_1h",
         "trunk_answer_ratio_1h",
+        "trunk_not_a_answer_ratio_1h",
         "trunk_short_call_ratio_1h",
+        "trunk_blast_share_1h",
         "trunk_mean_talk_seconds_1h",
         "trunk_npa_nxx_match_share_1h",
         "trunk_unsigned_or_c_share_1h",

@@ -30,7 +30,7 @@ internal struct CallerEntry : IStateEntry
     public float Callbacks24h;
 }
 
-/// <summary>State per ingress trunk (64 bytes).</summary>
+/// <summary>State per ingress trunk (88 bytes with padding).</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct TrunkEntry : IStateEntry
 {
@@ -41,10 +41,21 @@ internal struct TrunkEntry : IStateEntry
 
     public int LastSeen { get; set; }
 
+    /// <summary>Event time of the trunk's first call, for the warm-up correction of its rates.</summary>
+    public int FirstSeen;
+
     public float Calls1m;
     public float Calls1h;
+    public float Calls24h;
     public float NewCallers1h;
     public float Answered1h;
+
+    /// <summary>Calls not attested A, and those of them answered.</summary>
+    public float NotA1h;
+    public float NotAAnswered1h;
+
+    /// <summary>Blast-like calls: not attested A and not answered for at least 30 s.</summary>
+    public float Blast1h;
     public float Short1h;
     public float TalkSeconds1h;
     public float NpaNxxMatch1h;
