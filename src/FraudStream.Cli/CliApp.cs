@@ -16,6 +16,7 @@ public static class CliApp
         root.Subcommands.Add(BrokerCommand.Create());
         root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         return root;
     }
 
