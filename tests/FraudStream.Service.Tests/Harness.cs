@@ -44,7 +44,11 @@ internal sealed class KafkaHarness : IDisposable
 
     public EmbeddedBroker Broker { get; }
 
-    public static string DefaultModelPath => Path.Combine(AppContext.BaseDirectory, "models", "default.zip");
+    /// <summary>The model the tests score with: <c>FRAUDSTREAM_TEST_MODEL</c> when set, else the shipped default model.</summary>
+    public static string DefaultModelPath =>
+        Environment.GetEnvironmentVariable("FRAUDSTREAM_TEST_MODEL") is { Length: > 0 } model
+            ? model
+            : Path.Combine(AppContext.BaseDirectory, "models", "default.zip");
 
     /// <summary>
     /// Generated calls as NDJSON lines, with invalid records of every kind mixed in (one every

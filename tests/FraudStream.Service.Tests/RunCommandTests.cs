@@ -20,7 +20,7 @@ public sealed partial class RunCommandTests
 
         var (exit, stdout, stderr) = RunProgram(
             new Dictionary<string, string> { ["FRAUDSTREAM__KAFKA__SESSION_TIMEOUT_MS"] = "6000", ["FRAUDSTREAM__GROUP"] = "from-env" },
-            "run", "--bootstrap", kafka.Broker.Bootstrap, "--metrics-port", "0", "--metrics-host", "127.0.0.1", "--stop-when-idle", "2", "--log-format", "json");
+            "run", "--bootstrap", kafka.Broker.Bootstrap, "--model", KafkaHarness.DefaultModelPath, "--metrics-port", "0", "--metrics-host", "127.0.0.1", "--stop-when-idle", "2", "--log-format", "json");
 
         Assert.True(exit == 0, stderr);
         var last = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last();

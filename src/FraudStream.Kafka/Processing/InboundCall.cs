@@ -4,10 +4,10 @@ using FraudStream.Records;
 namespace FraudStream.Kafka.Processing;
 
 /// <summary>
-/// The consumed message as the processor needs it, filled in place by <see cref="KeyDeserializer"/> and
-/// <see cref="ValueDeserializer"/> straight from librdkafka's buffer: the parsed record (which owns fixed-size
-/// copies of its ids), or for an invalid record its error and a copy of its bytes for the dead letter.
-/// One instance per consumer, overwritten by each message: valid until the next consume.
+/// The consumed message as the processor needs it, filled in place by the deserializers straight from
+/// librdkafka's buffer: the parsed record (which owns fixed-size copies of its ids), or for an invalid record its
+/// error and a copy of its bytes for the dead letter; then where it came from. Pooled: an instance waits in its
+/// partition's merge buffer until processed, then is reused for a later message.
 /// </summary>
 public sealed class InboundCall
 {
@@ -35,10 +35,43 @@ public sealed class InboundCall
     /// <summary>A copy of an invalid value's bytes (null for a null value or a valid record).</summary>
     public byte[]? InvalidValue { get; private set; }
 
+    /// <summary>The input partition and offset it was consumed from.</summary>
+    public int Partition { get; private set; }
+
+    public long Offset { get; private set; }
+
+    /// <summary>The topic the client reported (null when it did not), and the message's headers (dead letters keep them).</summary>
+    public string? Topic { get; private set; }
+
+    public Headers? Headers { get; private set; }
+
+    /// <summary>When it was consumed (<see cref="System.Diagnostics.Stopwatch"/> ticks).</summary>
+    public long ConsumedAt { get; private set; }
+
+    /// <summary>The event-time order of the merge: the call's start, or <see cref="long.MinValue"/> for an invalid record (no history to disturb).</summary>
+    public long MergeKey => IsValid ? _record.StartTicks : long.MinValue;
+
+    internal void SetSource(string? topic, int partition, long offset, Headers? headers)
+    {
+        Topic = topic;
+        Partition = partition;
+        Offset = offset;
+        Headers = headers;
+        ConsumedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>Drops the references a buffered message held (headers, invalid bytes) before the instance is reused.</summary>
+    internal void Clear()
+    {
+        Headers = null;
+        Topic = null;
+        InvalidValue = null;
+    }
+
     /// <summary>A copy of the key for a message to produce (rare path: alerts use the caller, dead letters this).</summary>
     public byte[]? KeyToArray() => KeyIsNull ? null : Key.ToArray();
 
-    private void SetKey(ReadOnlySpan<byte> data, bool isNull)
+    internal void SetKey(ReadOnlySpan<byte> data, bool isNull)
     {
         KeyIsNull = isNull;
         if (data.Length > _key.Length)
@@ -49,7 +82,7 @@ public sealed class InboundCall
         _keyLength = data.Length;
     }
 
-    private void SetValue(ReadOnlySpan<byte> data, bool isNull)
+    internal void SetValue(ReadOnlySpan<byte> data, bool isNull)
     {
         // A null value parses as empty input: invalid_json, dead-lettered with a null value.
         if (CallRecordParser.TryParse(data, out _record, out var failure))
@@ -64,21 +97,49 @@ public sealed class InboundCall
         InvalidValue = isNull ? null : data.ToArray(); // rare path: the dead letter needs the bytes after the buffer is gone
     }
 
-    /// <summary>Fills the key of the shared <see cref="InboundCall"/>; never throws.</summary>
-    public sealed class KeyDeserializer(InboundCall target) : IDeserializer<InboundCall>
+    /// <summary>
+    /// The instances of one consumer: the deserializers fill <see cref="Staging"/>; the consume loop then takes it
+    /// (<see cref="TakeStaging"/>) into a merge buffer and returns it when processed (<see cref="Return"/>).
+    /// Allocates only while the buffers grow to their working size.
+    /// </summary>
+    internal sealed class Pool
+    {
+        private readonly Stack<InboundCall> _free = new();
+
+        public InboundCall Staging { get; private set; } = new();
+
+        /// <summary>Hands over the instance just filled and stages a fresh one for the next message.</summary>
+        public InboundCall TakeStaging()
+        {
+            var taken = Staging;
+            Staging = _free.Count > 0 ? _free.Pop() : new InboundCall();
+            return taken;
+        }
+
+        public void Return(InboundCall call)
+        {
+            call.Clear();
+            _free.Push(call);
+        }
+    }
+
+    /// <summary>Fills the key of the staged <see cref="InboundCall"/>; never throws.</summary>
+    internal sealed class KeyDeserializer(Pool pool) : IDeserializer<InboundCall>
     {
         public InboundCall Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context)
         {
+            var target = pool.Staging;
             target.SetKey(data, isNull);
             return target;
         }
     }
 
-    /// <summary>Parses the value into the shared <see cref="InboundCall"/>; never throws (bad bytes are data).</summary>
-    public sealed class ValueDeserializer(InboundCall target) : IDeserializer<InboundCall>
+    /// <summary>Parses the value into the staged <see cref="InboundCall"/>; never throws (bad bytes are data).</summary>
+    internal sealed class ValueDeserializer(Pool pool) : IDeserializer<InboundCall>
     {
         public InboundCall Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context)
         {
+            var target = pool.Staging;
             target.SetValue(data, isNull);
             return target;
         }

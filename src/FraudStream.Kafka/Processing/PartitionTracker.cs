@@ -1,8 +1,9 @@
 namespace FraudStream.Kafka.Processing;
 
 /// <summary>
-/// The in-order bookkeeping of one assigned input partition, on the consume thread: which records still wait
-/// for their alert or dead letter, and so the highest offset that may be stored (never past one in flight).
+/// The in-order bookkeeping of one assigned input partition, on the consume thread: the records consumed but
+/// not yet processed, which records still wait for their alert or dead letter, and so the highest offset that
+/// may be stored (never past one in flight, never past one not yet processed).
 /// </summary>
 internal sealed class PartitionTracker(int partition)
 {
@@ -28,6 +29,21 @@ internal sealed class PartitionTracker(int partition)
     public long LastConsumed { get; set; } = -1;
 
     public int InFlight => _inFlight.Count;
+
+    /// <summary>Consumed records not yet processed, in offset order: the partition's side of the event-time merge.</summary>
+    public Queue<InboundCall> Buffered { get; } = new();
+
+    /// <summary>True after the client reported the end of the partition, until its next record arrives.</summary>
+    public bool AtEnd { get; set; }
+
+    /// <summary>True once the merge stopped waiting for this empty partition, until its next record arrives.</summary>
+    public bool WaitExpired { get; set; }
+
+    /// <summary>True while fetching is paused because <see cref="Buffered"/> is full.</summary>
+    public bool Paused { get; set; }
+
+    /// <summary>When <see cref="Buffered"/> last became empty (<see cref="System.Diagnostics.Stopwatch"/> ticks).</summary>
+    public long EmptySince { get; set; }
 
     /// <summary>The oldest record still in flight, if any.</summary>
     public PendingDelivery? Head => _inFlight.Count > 0 ? _inFlight.Peek() : null;

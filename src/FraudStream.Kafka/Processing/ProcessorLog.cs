@@ -55,4 +55,7 @@ internal static partial class ProcessorLog
 
     [LoggerMessage(3015, LogLevel.Warning, "Stopped with {InFlight} alerts or dead letters unacknowledged: their records were not committed and will be processed again")]
     public static partial void UnsettledAtStop(ILogger logger, int inFlight);
+
+    [LoggerMessage(3016, LogLevel.Information, "The event-time merge went on without a partition {Times} times: its next record did not come within {Milliseconds:F0} ms (calls of different partitions were then scored slightly out of order)")]
+    public static partial void MergeWentOn(ILogger logger, long times, double milliseconds);
 }

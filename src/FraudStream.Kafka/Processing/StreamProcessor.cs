@@ -23,13 +23,32 @@ public readonly record struct ProcessorHealth(bool Assigned, bool Producing, str
 /// record before it is settled (at-least-once: nothing is lost, a restart repeats only the unsettled tail).
 /// </summary>
 /// <remarks>
+/// <para>
 /// One consume thread (<see cref="Run"/>) does all the per-record work; the producer's delivery thread only
 /// marks deliveries done. Nothing on the per-record path allocates except what the Kafka client itself does,
 /// and the alerts and dead letters (rare) that must become byte arrays to be produced.
+/// </para>
+/// <para>
+/// The assigned partitions are merged in event-time order: consumed records wait in a small buffer per partition,
+/// and the record with the earliest <c>start</c> among the buffers' heads is processed next, so the history shared
+/// across partitions (trunks, callees) sees calls in the order they happened, as <c>fraudstream score</c> does on
+/// a file. A partition whose buffer runs empty is waited for (consuming meanwhile) until its next record comes,
+/// its end is reported, or <see cref="MergeWait"/> passes; a full buffer pauses its partition's fetching.
+/// </para>
 /// </remarks>
 public sealed class StreamProcessor
 {
     private const int PollMilliseconds = 100;
+    private const int MergePollMilliseconds = 10;
+    private const int BufferedPerPartition = 1024;
+    private const int ResumeAtBuffered = 256;
+    private const int LookAheadEvery = 16;
+
+    /// <summary>
+    /// How long the merge waits for the next record of a partition whose buffer ran empty before the end of the
+    /// partition was reported; after that it goes on without it, so a silent or unreachable partition never stalls the others.
+    /// </summary>
+    public static readonly TimeSpan MergeWait = TimeSpan.FromSeconds(1);
     private const int MaxPartitionFetchBytes = 64 * 1024;
     private const long MaintenanceRecords = 4096;
     private static readonly TimeSpan MaintenanceInterval = TimeSpan.FromMilliseconds(100);
@@ -48,7 +67,7 @@ public sealed class StreamProcessor
     private readonly CallScorer _scorer;
     private readonly IProcessorMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly InboundCall _inbound = new();
+    private readonly InboundCall.Pool _calls = new();
     private readonly ArrayBufferWriter<byte> _alertBuffer = new(4096);
     private readonly AlertWriter _alertWriter;
     private readonly Stack<PendingDelivery> _pool = new();
@@ -66,6 +85,8 @@ public sealed class StreamProcessor
     private long _publishedConsumed, _publishedVictim, _consumedShared;
     private long _newestStartTicks;
     private long _lastRecordAt;
+    private int _sinceLookAhead;
+    private long _mergeWaitsExpired;
     private bool _everAssigned;
     private int _assigned;
     private volatile string? _problem;
@@ -132,39 +153,93 @@ public sealed class StreamProcessor
                 Maintain(ref nextMaintenance, force: true);
                 continue;
             }
-            ConsumeResult<InboundCall, InboundCall>? result;
-            try
+            var now = Stopwatch.GetTimestamp();
+            var next = PickNext(now, out var waiting, out var anyEmpty);
+            if (next is not null && (!waiting || next.Buffered.Peek().MergeKey == long.MinValue))
             {
-                result = consumer.Consume(PollMilliseconds);
-            }
-            catch (ConsumeException ex)
-            {
-                OnConsumeError(ex.Error);
+                if (anyEmpty && ++_sinceLookAhead >= LookAheadEvery)
+                {
+                    // A partition has nothing buffered (caught up): now and then take in whatever the client has
+                    // fetched already, so its new records join the merge before later calls of other partitions go.
+                    _sinceLookAhead = 0;
+                    var taken = 0;
+                    while (TryConsume(consumer, 0, out var more) && more && ++taken < BufferedPerPartition)
+                    {
+                    }
+                    continue;
+                }
+                ProcessNext(next, now);
+                if (++sinceMaintenance >= MaintenanceRecords)
+                {
+                    sinceMaintenance = 0;
+                    Maintain(ref nextMaintenance, force: false);
+                }
                 continue;
             }
-            if (result is null)
+            // Nothing may be processed yet: a partition's next record is still to come, or nothing is buffered.
+            if (!TryConsume(consumer, next is null ? PollMilliseconds : MergePollMilliseconds, out var got))
+            {
+                continue;
+            }
+            if (!got)
             {
                 Maintain(ref nextMaintenance, force: true);
-                if (_options.StopWhenIdle is { } idle && _everAssigned
+                if (next is null && _options.StopWhenIdle is { } idle && _everAssigned
                     && Stopwatch.GetElapsedTime(_lastRecordAt) >= idle)
                 {
                     reason = StopReason.Idle;
                     break;
                 }
-                continue;
-            }
-            if (result.IsPartitionEOF)
-            {
-                continue;
-            }
-            Process(result);
-            if (++sinceMaintenance >= MaintenanceRecords)
-            {
-                sinceMaintenance = 0;
-                Maintain(ref nextMaintenance, force: false);
             }
         }
         return Finish(consumer, producer, reason, fatal);
+    }
+
+    // ---- driving the merge without a consumer (tests) --------------------------------------------
+
+    /// <summary>Tests: builds the producer and takes <paramref name="partitions"/> as assigned and caught up, with no consumer.</summary>
+    internal void StartWithoutConsumer(int partitions)
+    {
+        _producer ??= BuildProducer();
+        for (var p = 0; p < partitions; p++)
+        {
+            _trackers[p] = new PartitionTracker(p) { RebuildReported = true, AtEnd = true };
+        }
+    }
+
+    /// <summary>Tests: one consumed message, filled by the deserializers and buffered as the consume loop does.</summary>
+    internal void BufferConsumed(int partition, long offset, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        _calls.Staging.SetKey(key, isNull: false);
+        _calls.Staging.SetValue(value, isNull: false);
+        var call = _calls.TakeStaging();
+        call.SetSource(_options.InputTopic, partition, offset, headers: null);
+        Buffer(call);
+        _trackers[partition].AtEnd = true; // as if the end of the partition were reported after it
+    }
+
+    /// <summary>Tests: processes the next record the merge allows, if any.</summary>
+    internal bool ProcessNextBuffered()
+    {
+        var now = Stopwatch.GetTimestamp();
+        var next = PickNext(now, out var waiting, out _);
+        if (next is null || (waiting && next.Buffered.Peek().MergeKey != long.MinValue))
+        {
+            return false;
+        }
+        ProcessNext(next, now);
+        return true;
+    }
+
+    /// <summary>Tests: alerts produced so far (<see cref="ProcessorResult.Alerts"/> of a run).</summary>
+    internal long AlertsSoFar => _alerts;
+
+    /// <summary>Tests: flushes and disposes the producer of <see cref="StartWithoutConsumer"/>.</summary>
+    internal void StopWithoutConsumer()
+    {
+        _producer?.Flush(TimeSpan.FromSeconds(10));
+        _producer?.Dispose();
+        _producer = null;
     }
 
     private IConsumer<InboundCall, InboundCall> BuildConsumer()
@@ -180,15 +255,18 @@ public sealed class StreamProcessor
             // The deserializer keeps what it needs; the result keeps only what dead letters need.
             ConsumeResultFields = "topic,headers",
             AllowAutoCreateTopics = false,
+            // The merge goes on without a partition once it is known to be caught up.
+            EnablePartitionEof = true,
         };
         config.ClientId ??= "fraudstream";
         config.AutoOffsetReset ??= AutoOffsetReset.Earliest;
-        // Small fetches interleave the partitions finely, so the shared trunk and callee history sees calls
-        // close to event-time order (a 1 MiB fetch of one partition can run an hour of traffic ahead of the others).
+        // A short commit interval keeps the tail that a crash or a lost partition makes us process again short.
+        config.AutoCommitIntervalMs ??= 1000;
+        // Small fetches keep the merge buffers small: each partition's next records arrive soon after they are needed.
         config.MaxPartitionFetchBytes ??= MaxPartitionFetchBytes;
         return new ConsumerBuilder<InboundCall, InboundCall>(config)
-            .SetKeyDeserializer(new InboundCall.KeyDeserializer(_inbound))
-            .SetValueDeserializer(new InboundCall.ValueDeserializer(_inbound))
+            .SetKeyDeserializer(new InboundCall.KeyDeserializer(_calls))
+            .SetValueDeserializer(new InboundCall.ValueDeserializer(_calls))
             .SetPartitionsAssignedHandler(OnAssigned)
             .SetPartitionsRevokedHandler(OnRevoked)
             .SetPartitionsLostHandler(OnLost)
@@ -237,18 +315,151 @@ public sealed class StreamProcessor
 
     // ---- the per-record path -------------------------------------------------------------------
 
-    private void Process(ConsumeResult<InboundCall, InboundCall> result)
+    /// <summary>
+    /// Consumes one message or event (waiting up to <paramref name="milliseconds"/>) into the merge buffers.
+    /// False when the client reported an error (handled); <paramref name="got"/> says whether anything came.
+    /// </summary>
+    private bool TryConsume(IConsumer<InboundCall, InboundCall> consumer, int milliseconds, out bool got)
     {
-        var consumedAt = Stopwatch.GetTimestamp();
-        var call = result.Message.Value;
-        var partition = result.Partition.Value;
-        var offset = result.Offset.Value;
-        if (!_trackers.TryGetValue(partition, out var tracker))
+        got = false;
+        ConsumeResult<InboundCall, InboundCall>? result;
+        try
         {
-            tracker = AddTracker(partition); // not expected: assignment creates them
+            result = consumer.Consume(milliseconds);
         }
+        catch (ConsumeException ex)
+        {
+            OnConsumeError(ex.Error);
+            return false;
+        }
+        if (result is null)
+        {
+            return true;
+        }
+        got = true;
+        var partition = result.Partition.Value;
+        if (result.IsPartitionEOF)
+        {
+            if (_trackers.TryGetValue(partition, out var atEnd))
+            {
+                atEnd.AtEnd = true;
+            }
+            return true;
+        }
+        var call = result.Message.Value;
+        if (ReferenceEquals(call, _calls.Staging))
+        {
+            _calls.TakeStaging();
+        }
+        call.SetSource(result.Topic, partition, result.Offset.Value, result.Message.Headers);
+        Buffer(call);
+        return true;
+    }
+
+    private void Buffer(InboundCall call)
+    {
+        if (!_trackers.TryGetValue(call.Partition, out var tracker))
+        {
+            tracker = AddTracker(call.Partition); // not expected: assignment creates them
+        }
+        tracker.Buffered.Enqueue(call);
+        tracker.AtEnd = false;
+        tracker.WaitExpired = false;
+        _lastRecordAt = Stopwatch.GetTimestamp();
+        if (tracker.Buffered.Count >= BufferedPerPartition && !tracker.Paused)
+        {
+            SetPaused(tracker, paused: true);
+        }
+    }
+
+    /// <summary>
+    /// The partition whose buffered head has the earliest <c>start</c> (invalid records first: they touch no
+    /// history); <paramref name="waiting"/> when a partition with nothing buffered may still deliver an earlier one,
+    /// <paramref name="anyEmpty"/> when any partition has nothing buffered.
+    /// </summary>
+    private PartitionTracker? PickNext(long now, out bool waiting, out bool anyEmpty)
+    {
+        PartitionTracker? best = null;
+        var bestKey = long.MaxValue;
+        waiting = false;
+        anyEmpty = false;
+        var wait = (long)(MergeWait.TotalSeconds * Stopwatch.Frequency);
+        foreach (var tracker in _trackers.Values)
+        {
+            if (tracker.Buffered.Count == 0)
+            {
+                anyEmpty = true;
+                if (!tracker.AtEnd && !tracker.WaitExpired)
+                {
+                    if (now - tracker.EmptySince < wait)
+                    {
+                        waiting = true;
+                    }
+                    else
+                    {
+                        tracker.WaitExpired = true; // go on without it until its next record comes
+                        _mergeWaitsExpired++;
+                    }
+                }
+                continue;
+            }
+            var key = tracker.Buffered.Peek().MergeKey;
+            if (best is null || key < bestKey)
+            {
+                best = tracker;
+                bestKey = key;
+            }
+        }
+        return best;
+    }
+
+    private void ProcessNext(PartitionTracker tracker, long now)
+    {
+        var call = tracker.Buffered.Dequeue();
+        var left = tracker.Buffered.Count;
+        if (left == 0)
+        {
+            tracker.EmptySince = now;
+        }
+        if (tracker.Paused && left <= ResumeAtBuffered)
+        {
+            SetPaused(tracker, paused: false);
+        }
+        Process(call, tracker);
+        _calls.Return(call);
+    }
+
+    /// <summary>Pauses or resumes fetching one partition (rare: only when its buffer fills up while the merge waits for another).</summary>
+    private void SetPaused(PartitionTracker tracker, bool paused)
+    {
+        if (_consumer is null)
+        {
+            return;
+        }
+        var partition = new[] { new TopicPartition(_options.InputTopic, tracker.Partition) };
+        try
+        {
+            if (paused)
+            {
+                _consumer.Pause(partition);
+            }
+            else
+            {
+                _consumer.Resume(partition);
+            }
+            tracker.Paused = paused;
+        }
+        catch (KafkaException)
+        {
+            // Not assigned any more (a rebalance under way): nothing to pause or resume.
+        }
+    }
+
+    private void Process(InboundCall call, PartitionTracker tracker)
+    {
+        var consumedAt = call.ConsumedAt;
+        var offset = call.Offset;
         tracker.LastConsumed = offset;
-        _lastRecordAt = consumedAt;
         if (offset < tracker.RebuildEnd)
         {
             // Before the committed offset: processed before (maybe by another member); history only.
@@ -271,7 +482,7 @@ public sealed class StreamProcessor
         _consumed++;
         if (!call.IsValid)
         {
-            DeadLetter(result, call, tracker, consumedAt);
+            DeadLetter(call, tracker, consumedAt);
             return;
         }
         _valid++;
@@ -284,7 +495,7 @@ public sealed class StreamProcessor
         }
         if (scored.Alerted)
         {
-            Alert(result, record, scored, tracker, consumedAt);
+            Alert(call, record, scored, tracker, consumedAt);
             return;
         }
         tracker.Done(offset);
@@ -292,7 +503,7 @@ public sealed class StreamProcessor
     }
 
     // Rare path: alerted calls only.
-    private void Alert(ConsumeResult<InboundCall, InboundCall> result, in CallRecord record, in ScoredCall scored, PartitionTracker tracker, long consumedAt)
+    private void Alert(InboundCall call, in CallRecord record, in ScoredCall scored, PartitionTracker tracker, long consumedAt)
     {
         _alerts++;
         _alertsByPattern[(int)scored.Pattern]++;
@@ -301,8 +512,8 @@ public sealed class StreamProcessor
             _victimEngaged++;
         }
         _alertBuffer.ResetWrittenCount();
-        var topic = result.Topic ?? _options.InputTopic;
-        _alertWriter.Write(record, scored, _scorer.Model.Id, AlertSource.Kafka(topic, tracker.Partition, result.Offset.Value), DateTime.UtcNow);
+        var topic = call.Topic ?? _options.InputTopic;
+        _alertWriter.Write(record, scored, _scorer.Model.Id, AlertSource.Kafka(topic, tracker.Partition, call.Offset), DateTime.UtcNow);
         Span<byte> caller = stackalloc byte[PhoneNumber.MaxDigits + 1];
         record.Caller.TryFormat(caller, out var callerLength);
         var message = new Message<byte[]?, byte[]?>
@@ -310,18 +521,18 @@ public sealed class StreamProcessor
             Key = caller[..callerLength].ToArray(),
             Value = _alertBuffer.WrittenSpan.ToArray(),
         };
-        Send(_options.AlertsTopic, message, tracker, result.Offset.Value, consumedAt);
+        Send(_options.AlertsTopic, message, tracker, call.Offset, consumedAt);
     }
 
     // Rare path: invalid records only. The dead letter is the original message plus three headers.
-    private void DeadLetter(ConsumeResult<InboundCall, InboundCall> result, InboundCall call, PartitionTracker tracker, long consumedAt)
+    private void DeadLetter(InboundCall call, PartitionTracker tracker, long consumedAt)
     {
         _invalid++;
         var failure = call.Failure;
         _invalidByError[(int)failure.Error]++;
-        var topic = result.Topic ?? _options.InputTopic;
+        var topic = call.Topic ?? _options.InputTopic;
         var headers = new Headers();
-        if (result.Message.Headers is { } original)
+        if (call.Headers is { } original)
         {
             foreach (var header in original)
             {
@@ -331,14 +542,14 @@ public sealed class StreamProcessor
         headers.Add(DeadLetterHeaders.Error, Encoding.UTF8.GetBytes(failure.Code));
         headers.Add(DeadLetterHeaders.Detail, Encoding.UTF8.GetBytes(failure.Detail));
         headers.Add(DeadLetterHeaders.Source, Encoding.UTF8.GetBytes(
-            string.Create(CultureInfo.InvariantCulture, $"{topic}/{tracker.Partition}/{result.Offset.Value}")));
+            string.Create(CultureInfo.InvariantCulture, $"{topic}/{tracker.Partition}/{call.Offset}")));
         var message = new Message<byte[]?, byte[]?>
         {
             Key = call.KeyToArray(),
             Value = call.InvalidValue,
             Headers = headers,
         };
-        Send(_options.DeadLetterTopic, message, tracker, result.Offset.Value, consumedAt);
+        Send(_options.DeadLetterTopic, message, tracker, call.Offset, consumedAt);
     }
 
     private void Send(string topic, Message<byte[]?, byte[]?> message, PartitionTracker tracker, long offset, long consumedAt)
@@ -392,7 +603,7 @@ public sealed class StreamProcessor
 
     private PartitionTracker AddTracker(int partition)
     {
-        var tracker = new PartitionTracker(partition) { RebuildReported = true };
+        var tracker = new PartitionTracker(partition) { RebuildReported = true, EmptySince = Stopwatch.GetTimestamp() };
         _trackers[partition] = tracker;
         return tracker;
     }
@@ -416,7 +627,7 @@ public sealed class StreamProcessor
         foreach (var tp in partitions)
         {
             var p = tp.Partition.Value;
-            var tracker = new PartitionTracker(p);
+            var tracker = new PartitionTracker(p) { EmptySince = Stopwatch.GetTimestamp() };
             _trackers[p] = tracker;
             if (!committed.TryGetValue(p, out var at) || at < 0)
             {
@@ -477,9 +688,21 @@ public sealed class StreamProcessor
     {
         foreach (var p in partitions.ToList())
         {
-            if (_trackers.Remove(p, out var tracker) && tracker.LastConsumed >= 0)
+            if (!_trackers.Remove(p, out var tracker))
+            {
+                continue;
+            }
+            if (tracker.LastConsumed >= 0)
             {
                 _seenUpTo[p] = tracker.LastConsumed;
+            }
+            if (tracker.Paused)
+            {
+                SetPaused(tracker, paused: false); // a pause would outlive the assignment
+            }
+            while (tracker.Buffered.Count > 0)
+            {
+                _calls.Return(tracker.Buffered.Dequeue()); // not processed, so not committed: the next owner reads them
             }
             _metrics.RemoveConsumerLag(p);
         }
@@ -862,6 +1085,10 @@ public sealed class StreamProcessor
         PublishGauges();
         _metrics.SetReady(false);
         Volatile.Write(ref _assigned, 0);
+        if (_mergeWaitsExpired > 0)
+        {
+            ProcessorLog.MergeWentOn(_logger, _mergeWaitsExpired, MergeWait.TotalMilliseconds);
+        }
         ProcessorLog.Stopped(_logger, _consumed, _valid, _invalid, _alerts, _rebuilt);
         return new ProcessorResult(_consumed, _valid, _invalid, _alerts, _rebuilt, reason, fatal);
     }

@@ -1,0 +1,4 @@
+using System.Runtime.CompilerServices;
+
+// The service tests drive the processor's merge and per-record path directly (allocation and ordering checks).
+[assembly: InternalsVisibleTo("FraudStream.Service.Tests")]
