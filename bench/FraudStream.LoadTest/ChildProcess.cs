@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace FraudStream.LoadTest;
+
+/// <summary>A run of this program in child mode: its standard output is collected line by line, standard error passes through.</summary>
+public sealed class ChildProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _lines = [];
+    private readonly ManualResetEventSlim _assigned = new();
+
+    public ChildProcess(string mode, LoadTestOptions options, string bootstrap, string topic, string alerts, string dlq, string group, long expect)
+    {
+        var self = Environment.ProcessPath ?? throw new InvalidOperationException("the program's path is unknown");
+        var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(ChildProcess).Assembly.Location);
+        }
+        foreach (var arg in new[]
+        {
+            "--child", mode, "--bootstrap", bootstrap, "--topic", topic, "--alerts", alerts, "--dlq", dlq, "--group", group,
+            "--expect", expect.ToString(CultureInfo.InvariantCulture), "--calls", options.Calls.ToString(CultureInfo.InvariantCulture),
+        })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        _process = new Process { StartInfo = start };
+        _process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+            lock (_lines)
+            {
+                _lines.Add(e.Data);
+            }
+            if (e.Data == "assigned")
+            {
+                _assigned.Set();
+            }
+        };
+        _process.Start();
+        _process.BeginOutputReadLine();
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Waits until the child's consumer has its partitions (the processor mode says so).</summary>
+    public bool WaitAssigned(TimeSpan timeout) => _assigned.Wait(timeout);
+
+    /// <summary>Waits for the child and returns its summary (the last line's key=value pairs), or null when it failed.</summary>
+    public Dictionary<string, string>? Finish(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout))
+        {
+            Console.Error.WriteLine($"child run took longer than {timeout.TotalSeconds:F0} s: stopped");
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+            return null;
+        }
+        _process.WaitForExit(); // drains the output
+        string? last;
+        lock (_lines)
+        {
+            last = _lines.Count > 0 ? _lines[^1] : null;
+        }
+        if (_process.ExitCode != 0 || last is null)
+        {
+            return null;
+        }
+        return last.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
+    }
+
+    public void Dispose()
+    {
+        _process.Dispose();
+        _assigned.Dispose();
+    }
+}

@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace FraudStream.LoadTest;
+
+/// <summary>What one drain of the topic measured.</summary>
+/// <param name="Calls">Records consumed (and settled).</param>
+/// <param name="Alerts">Alerts produced and acknowledged.</param>
+/// <param name="Seconds">From the first record consumed to the last settled (and, where the mode commits, committed).</param>
+public sealed record DrainResult(long Calls, long Alerts, long Invalid, double Seconds)
+{
+    public double Rate => Calls / Seconds;
+}
+
+/// <summary>A child process runs one mode once, so that its peak memory is its own; the last stdout line is its summary.</summary>
+public static class ChildRun
+{
+    public static int Run(string mode, LoadTestOptions options)
+    {
+        if (options.Bootstrap is null || options.Expect <= 0)
+        {
+            throw new ArgumentException("a child run needs --bootstrap and --expect");
+        }
+        var result = mode switch
+        {
+            "limit" => LimitMode.Run(options),
+            "fraudstream" => ProcessorMode.Run(options),
+            "naive" => NaiveMode.Run(options),
+            "streamiz" => StreamizMode.Run(options),
+            _ => throw new ArgumentException($"unknown mode {mode}"),
+        };
+        if (result is null)
+        {
+            Console.Out.WriteLine($"mode={mode} failed=1");
+            return 1;
+        }
+        using var self = Process.GetCurrentProcess();
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"mode={mode} calls={result.Calls} alerts={result.Alerts} invalid={result.Invalid} seconds={result.Seconds:F3} rate={result.Rate:F0} peak_mb={self.PeakWorkingSet64 / 1048576.0:F0}"));
+        return 0;
+    }
+
+    /// <summary>Seconds between two <see cref="Stopwatch"/> timestamps.</summary>
+    public static double Seconds(long from, long to) => (to - from) / (double)Stopwatch.Frequency;
+}

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Confluent.Kafka;
+using FraudStream.Kafka;
+
+namespace FraudStream.LoadTest;
+
+/// <summary>
+/// Latency at a fixed offered rate: this process produces the generated records at the rate (a pacer releasing the
+/// records due each millisecond, the produce time of each noted), FraudStream's processor runs in a child process,
+/// and a consumer here reads the alerts topic. A sample is the time from a record's <c>Produce</c> call to its
+/// alert arriving at that consumer (after the broker appended and acknowledged it), matched by <c>call_id</c>;
+/// samples of the first 2 s of load (warm-up; at most the first fifth of the records) are left out.
+/// </summary>
+public static class LatencyRun
+{
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(2);
+
+    public static string Run(LoadTestOptions options, EmbeddedBroker broker, string name, string file, double rate, TimeSpan timeout)
+    {
+        var bootstrap = broker.Bootstrap;
+        string calls = $"latency-{name}-calls", alerts = $"latency-{name}-alerts", dlq = $"latency-{name}-dlq";
+        broker.CreateTopic(calls, options.LatencyPartitions);
+        broker.CreateTopic(alerts, 8);
+        broker.CreateTopic(dlq, 4);
+        var count = (int)Math.Min(options.Calls, rate * options.LatencySeconds);
+        var records = TopicLoader.Read(file).Take(count).ToArray();
+        var index = new Dictionary<string, int>(records.Length, StringComparer.Ordinal);
+        for (var i = 0; i < records.Length; i++)
+        {
+            if (records[i].CallId is { } id)
+            {
+                index.TryAdd(id, i);
+            }
+        }
+        var producedAt = new long[records.Length];
+        Console.Error.WriteLine($"latency: {records.Length:N0} records at {rate:F0}/s into {calls} ({options.LatencyPartitions} partitions)");
+        using var child = new ChildProcess("fraudstream", options, bootstrap, calls, alerts, dlq, $"loadtest-latency-{name}", records.Length);
+        if (!child.WaitAssigned(TimeSpan.FromSeconds(60)))
+        {
+            Console.Error.WriteLine("latency: the processor did not join the group");
+            child.Finish(TimeSpan.FromSeconds(1));
+            return "latency=NA";
+        }
+
+        var samples = new List<double>();
+        var warmIndex = (int)Math.Min(rate * WarmUp.TotalSeconds, records.Length / 5);
+        using var stopReading = new CancellationTokenSource();
+        var reader = new Thread(() => ReadAlerts(bootstrap, alerts, index, producedAt, warmIndex, samples, stopReading.Token)) { Name = "alerts" };
+        reader.Start();
+
+        var producerConfig = ClientSettings.Producer(bootstrap);
+        producerConfig.LingerMs = 1; // the upstream producer sends at once: its own batching is not the processor's latency
+        producerConfig.ClientId = "loadtest-offered";
+        var pace = Stopwatch.StartNew();
+        using (var producer = new ProducerBuilder<byte[]?, byte[]>(producerConfig).Build())
+        {
+            for (var i = 0; i < records.Length; i++)
+            {
+                var due = (long)(i / rate * Stopwatch.Frequency);
+                while (pace.ElapsedTicks < due)
+                {
+                    Thread.Sleep(1);
+                }
+                Volatile.Write(ref producedAt[i], Stopwatch.GetTimestamp());
+                while (true)
+                {
+                    try
+                    {
+                        producer.Produce(calls, new Message<byte[]?, byte[]> { Key = records[i].Key, Value = records[i].Value });
+                        break;
+                    }
+                    catch (ProduceException<byte[]?, byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+                    {
+                        producer.Poll(TimeSpan.FromMilliseconds(1));
+                    }
+                }
+            }
+            var offered = records.Length / pace.Elapsed.TotalSeconds;
+            Console.Error.WriteLine($"latency: offered {offered:F0}/s");
+            producer.Flush(TimeSpan.FromSeconds(30));
+        }
+        var summary = child.Finish(timeout);
+        Thread.Sleep(1000); // the last alerts reach the reader
+        stopReading.Cancel();
+        reader.Join();
+        double[] values;
+        lock (samples)
+        {
+            values = [.. samples];
+        }
+        var rateText = rate.ToString("F0", CultureInfo.InvariantCulture);
+        if (summary is null || values.Length == 0)
+        {
+            Console.Error.WriteLine($"latency: no samples (processor {(summary is null ? "failed" : "alerted nothing")})");
+            return $"latency_rate={rateText} latency=NA";
+        }
+        var line = string.Create(CultureInfo.InvariantCulture,
+            $"latency_rate={rateText} latency_samples={values.Length} p50_ms={Stats.Percentile(values, 0.5):F2} p99_ms={Stats.Percentile(values, 0.99):F2} p999_ms={Stats.Percentile(values, 0.999):F2} max_ms={values.Max():F2} processor_peak_mb={summary.GetValueOrDefault("peak_mb", "NA")}");
+        Console.Error.WriteLine("latency: " + line);
+        return line;
+    }
+
+    private static void ReadAlerts(string bootstrap, string alerts, Dictionary<string, int> index, long[] producedAt, int warmIndex, List<double> samples, CancellationToken stop)
+    {
+        var config = new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = "loadtest-latency-reader",
+            ClientId = "loadtest-alerts",
+            EnableAutoCommit = false,
+            FetchWaitMaxMs = 5,
+        };
+        using var consumer = new ConsumerBuilder<Ignore, byte[]>(config).Build();
+        consumer.Assign(Enumerable.Range(0, 8).Select(p => new TopicPartitionOffset(alerts, p, Offset.Beginning)));
+        while (!stop.IsCancellationRequested)
+        {
+            var result = consumer.Consume(50);
+            if (result is null)
+            {
+                continue;
+            }
+            var now = Stopwatch.GetTimestamp();
+            if (CallId(result.Message.Value) is { } id && index.TryGetValue(id, out var i) && i >= warmIndex)
+            {
+                var ms = (now - Volatile.Read(ref producedAt[i])) * 1000.0 / Stopwatch.Frequency;
+                lock (samples)
+                {
+                    samples.Add(ms);
+                }
+            }
+        }
+        consumer.Close();
+    }
+
+    private static string? CallId(byte[] alert)
+    {
+        var reader = new Utf8JsonReader(alert);
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("call_id"u8))
+            {
+                reader.Read();
+                return reader.GetString();
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,89 @@
+using System.Globalization;
+
+namespace FraudStream.LoadTest;
+
+/// <summary>The harness's command line (its own small parser: the harness has no other dependency on System.CommandLine).</summary>
+public sealed record LoadTestOptions
+{
+    /// <summary>The modes, in the order each round runs them.</summary>
+    public static readonly string[] AllModes = ["limit", "fraudstream", "naive", "streamiz"];
+
+    public int Calls { get; init; } = 2_000_000;
+
+    public int Repeat { get; init; } = 5;
+
+    /// <summary>Partitions of the input topic: the mock broker keeps only ~5 MiB per partition.</summary>
+    public int Partitions { get; init; } = 256;
+
+    public IReadOnlyList<string> Modes { get; init; } = AllModes;
+
+    /// <summary>Offered load of the latency run as a share of the measured limit (0 skips it).</summary>
+    public double LatencyShare { get; init; } = 0.4;
+
+    /// <summary>How long the latency run offers load.</summary>
+    public double LatencySeconds { get; init; } = 20;
+
+    /// <summary>Partitions of the latency run's input topic.</summary>
+    public int LatencyPartitions { get; init; } = 64;
+
+    public ulong Seed { get; init; } = 4;
+
+    /// <summary>Child mode: run one measurement against <see cref="Bootstrap"/> and print its summary line.</summary>
+    public string? Child { get; init; }
+
+    public string? Bootstrap { get; init; }
+
+    public string Topic { get; init; } = "calls";
+
+    public string AlertsTopic { get; init; } = "fraud-alerts";
+
+    public string DeadLetterTopic { get; init; } = "calls-dlq";
+
+    public string Group { get; init; } = "loadtest";
+
+    /// <summary>Child mode: records to settle before stopping.</summary>
+    public long Expect { get; init; }
+
+    public static LoadTestOptions Parse(string[] args)
+    {
+        var options = new LoadTestOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = args[i];
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value");
+            int Int() => int.Parse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture);
+            double Real() => double.Parse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture);
+            options = name switch
+            {
+                "--calls" => options with { Calls = Int() },
+                "--repeat" => options with { Repeat = Int() },
+                "--partitions" => options with { Partitions = Int() },
+                "--modes" => options with { Modes = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
+                "--latency-share" => options with { LatencyShare = Real() },
+                "--latency-seconds" => options with { LatencySeconds = Real() },
+                "--latency-partitions" => options with { LatencyPartitions = Int() },
+                "--seed" => options with { Seed = ulong.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--child" => options with { Child = Value() },
+                "--bootstrap" => options with { Bootstrap = Value() },
+                "--topic" => options with { Topic = Value() },
+                "--alerts" => options with { AlertsTopic = Value() },
+                "--dlq" => options with { DeadLetterTopic = Value() },
+                "--group" => options with { Group = Value() },
+                "--expect" => options with { Expect = long.Parse(Value(), CultureInfo.InvariantCulture) },
+                _ => throw new ArgumentException($"unknown option {name}"),
+            };
+        }
+        if (options.Calls < 1 || options.Repeat < 1 || options.Partitions < 1 || options.LatencyPartitions < 1)
+        {
+            throw new ArgumentException("--calls, --repeat and the partition counts must be positive");
+        }
+        foreach (var mode in options.Modes)
+        {
+            if (!AllModes.Contains(mode))
+            {
+                throw new ArgumentException($"unknown mode {mode} (modes: {string.Join(',', AllModes)})");
+            }
+        }
+        return options;
+    }
+}

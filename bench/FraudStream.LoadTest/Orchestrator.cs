@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Globalization;
+using FraudStream.Kafka;
+
+namespace FraudStream.LoadTest;
+
+/// <summary>
+/// The parent process: starts the embedded broker, loads the topic, runs each mode in a child process K times
+/// interleaved (each with a fresh consumer group, so each reads everything), then the latency run; prints the
+/// figures on standard error and the summary as the last line of standard output.
+/// </summary>
+public static class Orchestrator
+{
+    private const string Calls = "calls", Alerts = "fraud-alerts", Dlq = "calls-dlq";
+    private static readonly TimeSpan ChildTimeout = TimeSpan.FromMinutes(15);
+
+    public static int Run(LoadTestOptions options)
+    {
+        var folder = Directory.CreateTempSubdirectory("fraudstream-loadtest-");
+        try
+        {
+            return Run(options, Path.Combine(folder.FullName, "calls.ndjson"));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    private static int Run(LoadTestOptions options, string file)
+    {
+        using var broker = new EmbeddedBroker(brokerCount: 1);
+        broker.SetInitialRebalanceDelay(0);
+        broker.CreateTopic(Calls, options.Partitions);
+        broker.CreateTopic(Alerts, 8);
+        broker.CreateTopic(Dlq, 4);
+        Console.Error.WriteLine($"broker {broker.Bootstrap}; {Environment.ProcessorCount} cores; topic {Calls} with {options.Partitions} partitions");
+        TopicLoader.Generate(file, options.Calls, options.Seed);
+        var expect = TopicLoader.Load(broker.Bootstrap, Calls, file);
+
+        var rates = options.Modes.ToDictionary(m => m, _ => new List<double>());
+        var peaks = options.Modes.ToDictionary(m => m, _ => new List<double>());
+        var alerts = options.Modes.ToDictionary(m => m, _ => "");
+        var failed = new HashSet<string>();
+        for (var round = 1; round <= options.Repeat; round++)
+        {
+            foreach (var mode in options.Modes)
+            {
+                if (failed.Contains(mode))
+                {
+                    continue;
+                }
+                Console.Error.WriteLine($"round {round}/{options.Repeat}: {mode}");
+                using var child = new ChildProcess(mode, options, broker.Bootstrap, Calls, Alerts, Dlq, $"loadtest-{mode}-{round}", expect);
+                var summary = child.Finish(ChildTimeout);
+                if (summary is null || !summary.TryGetValue("rate", out var rate))
+                {
+                    Console.Error.WriteLine($"{mode}: the run failed; reported as NA");
+                    failed.Add(mode);
+                    continue;
+                }
+                Console.Error.WriteLine($"  {mode}: {summary["calls"]} calls in {summary["seconds"]} s = {rate} calls/s, " +
+                    $"alerts {summary["alerts"]}, invalid {summary["invalid"]}, peak {summary["peak_mb"]} MB");
+                rates[mode].Add(double.Parse(rate, CultureInfo.InvariantCulture));
+                peaks[mode].Add(double.Parse(summary["peak_mb"], CultureInfo.InvariantCulture));
+                alerts[mode] = summary["alerts"];
+            }
+        }
+
+        double? Median(string mode) => rates.TryGetValue(mode, out var r) && r.Count > 0 && !failed.Contains(mode) ? Stats.Median(r) : null;
+        Console.Error.WriteLine();
+        Console.Error.WriteLine($"{"mode",-12} {"calls/s (median)",18} {"runs",24} {"peak MB",8} {"alerts",8}");
+        foreach (var mode in options.Modes)
+        {
+            var runs = string.Join(",", rates[mode].Select(r => r.ToString("F0", CultureInfo.InvariantCulture)));
+            var median = Median(mode) is { } m ? m.ToString("F0", CultureInfo.InvariantCulture) : "NA";
+            var peak = peaks[mode].Count > 0 ? Stats.Median(peaks[mode]).ToString("F0", CultureInfo.InvariantCulture) : "NA";
+            Console.Error.WriteLine($"{mode,-12} {median,18} {runs,24} {peak,8} {alerts[mode],8}");
+            Console.Out.WriteLine($"mode={mode} rate={median} runs={runs} peak_mb={peak} alerts={(alerts[mode].Length > 0 ? alerts[mode] : "NA")}");
+        }
+
+        if (options.LatencyShare > 0 && options.Modes.Contains("fraudstream"))
+        {
+            // At the share of the limit (the target), then at the same share of the processor's own throughput.
+            foreach (var (name, baseline) in new[] { ("limit", Median("limit")), ("fraudstream", Median("fraudstream")) })
+            {
+                if (baseline is { } b)
+                {
+                    var latency = LatencyRun.Run(options, broker, name, file, b * options.LatencyShare, ChildTimeout);
+                    Console.Out.WriteLine($"latency_of={name} {latency}");
+                }
+            }
+        }
+        using (var self = Process.GetCurrentProcess())
+        {
+            Console.Out.WriteLine($"harness_peak_mb={self.PeakWorkingSet64 / 1048576.0:F0}");
+        }
+
+        static string Format(double? v) => v is { } x ? x.ToString("F0", CultureInfo.InvariantCulture) : "NA";
+        static string Ratio(double? a, double? b) => a is { } x && b is { } y && y > 0 ? (x / y).ToString("F2", CultureInfo.InvariantCulture) : "NA";
+        var fs = Median("fraudstream");
+        Console.Out.WriteLine($"limit={Format(Median("limit"))} fraudstream={Format(fs)} naive={Format(Median("naive"))} streamiz={Format(Median("streamiz"))} " +
+            $"ratio_limit={Ratio(fs, Median("limit"))} ratio_naive={Ratio(fs, Median("naive"))} ratio_streamiz={Ratio(fs, Median("streamiz"))}");
+        return 0;
+    }
+}
+
+/// <summary>Medians and percentiles.</summary>
+public static class Stats
+{
+    public static double Median(IReadOnlyList<double> values) => Percentile([.. values], 0.5);
+
+    /// <summary>The nearest-rank percentile of <paramref name="values"/> (sorted here).</summary>
+    public static double Percentile(double[] values, double share)
+    {
+        if (values.Length == 0)
+        {
+            return double.NaN;
+        }
+        Array.Sort(values);
+        var rank = (int)Math.Ceiling(share * values.Length) - 1;
+        return values[Math.Clamp(rank, 0, values.Length - 1)];
+    }
+}
