@@ -104,6 +104,32 @@ public class PerCallBenchmarks
         return alerts;
     }
 
+    /// <summary>
+    /// The whole path up to the features (parse, featurize; no scoring): subtracted from <see cref="WholePath"/>,
+    /// what scoring and the alerted calls' reasons cost inside the path.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = Batch)]
+    [BenchmarkCategory("path")]
+    public int PathWithoutScoring()
+    {
+        var valid = 0;
+        for (var i = 0; i < Batch; i++)
+        {
+            var line = _lines[_lineIndex];
+            _lineIndex = (_lineIndex + 1) % _lines.Length;
+            if (!CallRecordParser.TryParse(line, out var record, out _))
+            {
+                continue;
+            }
+            _pathStream.Next(out var timed);
+            record.StartTicks = timed.StartTicks;
+            record.Caller = timed.Caller;
+            _scorer.Score(record, out ScoredCall scored, alerting: false);
+            valid++;
+        }
+        return valid;
+    }
+
     [GlobalCleanup]
     public void Cleanup()
     {
