@@ -21,4 +21,18 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 dotnet build FraudStream.sln -c Release --nologo -v q
-dotnet test FraudStream.sln -c Release --no-build --nologo -v q --logger "console;verbosity=normal" "$@"
+
+# Run the tests, keeping their output to add up the per-project counts into one closing line.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test FraudStream.sln -c Release --no-build --nologo -v q --logger "console;verbosity=normal" "$@" \
+  | tee "$log" || status=$?
+passed=$(awk '/^ +Passed: +[0-9]+$/ {n += $2} END {print n + 0}' "$log")
+failed=$(awk '/^ +Failed: +[0-9]+$/ {n += $2} END {print n + 0}' "$log")
+echo "tests: $passed passed, $failed failed"
+if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then
+  echo "no test ran" >&2
+  exit 1
+fi
+exit "$status"
