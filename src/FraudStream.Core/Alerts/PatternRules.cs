@@ -8,9 +8,10 @@ namespace FraudStream.Alerts;
 /// (not from the model, so an analyst can check them). The first rule that holds wins:
 /// <list type="number">
 /// <item><c>wangiri</c>: the caller's calling code is premium-rate or high-risk and the call was not answered.</item>
-/// <item><c>government_impersonation</c>: the caller ID is on the do-not-originate list.</item>
-/// <item><c>neighbor_spoofing</c>: the caller ID shares the callee's NPA-NXX, or at least a quarter of the
-/// trunk's calls in the last hour did.</item>
+/// <item><c>government_impersonation</c>: the caller ID is on the do-not-originate list, or is a
+/// Washington DC (202) number.</item>
+/// <item><c>neighbor_spoofing</c>: the caller ID shares the callee's area code (NPA), or at least a quarter
+/// of the trunk's calls in the last hour shared the callee's NPA-NXX.</item>
 /// <item><c>tech_support</c>: a toll-free caller ID on a call that entered from abroad.</item>
 /// <item><c>government_impersonation</c>: any other North American caller ID on a call that entered from abroad.</item>
 /// <item><c>robocall_burst</c>: a call that entered in the US or Canada.</item>
@@ -22,9 +23,13 @@ public sealed class PatternRules
     /// <summary>Share of a trunk's recent calls matching the callee's NPA-NXX that marks neighbour spoofing.</summary>
     public const float TrunkNpaNxxMatchShare = 0.25f;
 
+    /// <summary>Washington DC's area code: federal agencies' numbers, spoofed by impersonators.</summary>
+    public const int WashingtonDcNpa = 202;
+
     private readonly int _highRiskCode;
     private readonly int _doNotOriginate;
     private readonly int _sameNpaNxx;
+    private readonly int _sameNpa;
     private readonly int _trunkNpaNxxShare;
     private readonly int _callerTollFree;
     private readonly int _nanpFromAbroad;
@@ -36,6 +41,7 @@ public sealed class PatternRules
         _highRiskCode = Require(schema, "caller_high_risk_calling_code");
         _doNotOriginate = Require(schema, "caller_on_do_not_originate_list");
         _sameNpaNxx = Require(schema, "caller_callee_same_npa_nxx");
+        _sameNpa = Require(schema, "caller_callee_same_npa");
         _trunkNpaNxxShare = Require(schema, "trunk_npa_nxx_match_share_1h");
         _callerTollFree = Require(schema, "caller_toll_free");
         _nanpFromAbroad = Require(schema, "nanp_caller_from_outside_us_ca");
@@ -48,11 +54,11 @@ public sealed class PatternRules
         {
             return FraudPattern.Wangiri;
         }
-        if (features[_doNotOriginate] > 0)
+        if (features[_doNotOriginate] > 0 || record.Caller.Npa == WashingtonDcNpa)
         {
             return FraudPattern.GovernmentImpersonation;
         }
-        if (features[_sameNpaNxx] > 0 || features[_trunkNpaNxxShare] >= TrunkNpaNxxMatchShare)
+        if (features[_sameNpa] > 0 || features[_sameNpaNxx] > 0 || features[_trunkNpaNxxShare] >= TrunkNpaNxxMatchShare)
         {
             return FraudPattern.NeighborSpoofing;
         }

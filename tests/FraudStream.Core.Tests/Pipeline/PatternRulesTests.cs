@@ -37,6 +37,20 @@ public sealed class PatternRulesTests
     }
 
     [Fact]
+    public void Caller_in_the_callees_area_code_is_neighbor_spoofing()
+    {
+        var call = CallBuilder.Call("+12129871234", "+12125550100", CallBuilder.Monday, attest: Attestation.C);
+        Assert.Equal(FraudPattern.NeighborSpoofing, Classify(call));
+    }
+
+    [Fact]
+    public void Washington_dc_caller_is_government_impersonation_even_from_a_us_network()
+    {
+        var call = CallBuilder.Call("+12025550123", "+14155550100", CallBuilder.Monday, attest: Attestation.B);
+        Assert.Equal(FraudPattern.GovernmentImpersonation, Classify(call));
+    }
+
+    [Fact]
     public void Toll_free_caller_from_abroad_is_tech_support()
     {
         var call = CallBuilder.Call("+18885550123", "+12125550100", CallBuilder.Monday, origin: "IN", attest: Attestation.None);
