@@ -5,4 +5,6 @@
 # Options are passed through, e.g. scripts/demo.sh --rate 5000 --duration 60 (see docs/demo.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec dotnet run -c Release --project src/FraudStream.Cli -- demo "$@"
+# Build first, with its messages on stderr, so standard output carries only the demo's own output.
+dotnet build src/FraudStream.Cli -c Release --nologo -v q >&2
+exec dotnet run -c Release --no-build --project src/FraudStream.Cli -- demo "$@"
