@@ -77,20 +77,7 @@ public static class BenchData
     }
 
     /// <summary>The shipped model (models/default.zip beside the benchmark program, or up the folder tree).</summary>
-    public static FraudModel LoadDefaultModel() => FraudModel.Load(DefaultModelPath());
-
-    public static string DefaultModelPath()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var path = Path.Combine(dir.FullName, "models", "default.zip");
-            if (File.Exists(path))
-            {
-                return path;
-            }
-        }
-        throw new FileNotFoundException("models/default.zip not found beside the benchmarks or above them");
-    }
+    public static FraudModel LoadDefaultModel() => FraudModel.Load(FraudModel.DefaultPath());
 
     private static byte[][] GenerateLines()
     {

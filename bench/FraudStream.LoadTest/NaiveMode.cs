@@ -23,7 +23,7 @@ public static class NaiveMode
 {
     public static DrainResult Run(LoadTestOptions options)
     {
-        var modelPath = ModelPath.Default();
+        var modelPath = FraudModel.DefaultPath();
         var model = FraudModel.Load(modelPath); // threshold, id and feature names for the alert
         var context = new MLContext(seed: 1);
         var transformer = context.Model.Load(modelPath, out _);

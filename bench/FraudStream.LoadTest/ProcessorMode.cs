@@ -17,7 +17,7 @@ public static class ProcessorMode
 {
     public static DrainResult Run(LoadTestOptions options)
     {
-        var scorer = new CallScorer(Featurizer.CreateDefault(), FraudModel.Load(ModelPath.Default()));
+        var scorer = new CallScorer(Featurizer.CreateDefault(), FraudModel.Load(FraudModel.DefaultPath()));
         using var stop = new CancellationTokenSource();
         var metrics = new SettledCounter(options.Expect, stop);
         var processor = new StreamProcessor(new ProcessorOptions

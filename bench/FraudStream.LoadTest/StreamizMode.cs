@@ -31,7 +31,7 @@ public static class StreamizMode
 
     public static DrainResult? Run(LoadTestOptions options)
     {
-        var scorer = new CallScorer(Featurizer.CreateDefault(), FraudModel.Load(ModelPath.Default()));
+        var scorer = new CallScorer(Featurizer.CreateDefault(), FraudModel.Load(FraudModel.DefaultPath()));
         var buffer = new ArrayBufferWriter<byte>(4096);
         var writer = new AlertWriter(buffer, scorer.Model.FeatureNames);
         long count = 0, alerts = 0, invalid = 0, first = 0;

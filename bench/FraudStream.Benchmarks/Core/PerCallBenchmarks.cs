@@ -83,16 +83,10 @@ public class PerCallBenchmarks
         var alerts = 0;
         for (var i = 0; i < Batch; i++)
         {
-            var line = _lines[_lineIndex];
-            _lineIndex = (_lineIndex + 1) % _lines.Length;
-            if (!CallRecordParser.TryParse(line, out var record, out _))
+            if (!NextPathRecord(out var record))
             {
                 continue;
             }
-            // The parsed record, moved onto the stream's clock and caller mix (as in Featurize).
-            _pathStream.Next(out var timed);
-            record.StartTicks = timed.StartTicks;
-            record.Caller = timed.Caller;
             _scorer.Score(record, out ScoredCall scored);
             if (scored.Alerted)
             {
@@ -115,19 +109,32 @@ public class PerCallBenchmarks
         var valid = 0;
         for (var i = 0; i < Batch; i++)
         {
-            var line = _lines[_lineIndex];
-            _lineIndex = (_lineIndex + 1) % _lines.Length;
-            if (!CallRecordParser.TryParse(line, out var record, out _))
+            if (!NextPathRecord(out var record))
             {
                 continue;
             }
-            _pathStream.Next(out var timed);
-            record.StartTicks = timed.StartTicks;
-            record.Caller = timed.Caller;
-            _scorer.Score(record, out ScoredCall scored, alerting: false);
+            _scorer.Score(record, out ScoredCall _, alerting: false);
             valid++;
         }
         return valid;
+    }
+
+    /// <summary>
+    /// Parses the next line, then moves the record onto the stream's clock and caller mix (as in
+    /// <see cref="Featurize"/>); false for a line that does not parse.
+    /// </summary>
+    private bool NextPathRecord(out CallRecord record)
+    {
+        var line = _lines[_lineIndex];
+        _lineIndex = (_lineIndex + 1) % _lines.Length;
+        if (!CallRecordParser.TryParse(line, out record, out _))
+        {
+            return false;
+        }
+        _pathStream.Next(out var timed);
+        record.StartTicks = timed.StartTicks;
+        record.Caller = timed.Caller;
+        return true;
     }
 
     [GlobalCleanup]

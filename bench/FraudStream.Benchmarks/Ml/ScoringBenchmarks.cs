@@ -45,7 +45,7 @@ public class ScoringBenchmarks
             featurizer.Featurize(records[i], _vectors[i]);
         }
         var context = new MLContext(seed: 1);
-        var transformer = context.Model.Load(BenchData.DefaultModelPath(), out _);
+        var transformer = context.Model.Load(FraudModel.DefaultPath(), out _);
         var schema = SchemaDefinition.Create(typeof(Input));
         schema[nameof(Input.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, FeatureSchema.Current.Count);
         _engine = context.Model.CreatePredictionEngine<Input, Output>(transformer, inputSchemaDefinition: schema);

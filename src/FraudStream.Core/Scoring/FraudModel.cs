@@ -59,6 +59,26 @@ public sealed class FraudModel
     /// <summary>Loads a model zip, refusing one trained for another feature schema than this build's.</summary>
     /// <exception cref="ModelLoadException">The file is missing, not a zip, lacks or has a corrupt manifest,
     /// or was trained for another feature schema.</exception>
+    /// <summary>Where the shipped model lies, relative to the program (or the working directory).</summary>
+    public const string DefaultRelativePath = "models/default.zip";
+
+    /// <summary>
+    /// The shipped model: <see cref="DefaultRelativePath"/> beside the program or in a folder above it (a
+    /// program run from its build output inside the repository), else relative to the working directory.
+    /// </summary>
+    public static string DefaultPath()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var path = Path.Combine(dir.FullName, DefaultRelativePath);
+            if (File.Exists(path))
+            {
+                return path;
+            }
+        }
+        return Path.GetFullPath(DefaultRelativePath);
+    }
+
     public static FraudModel Load(string path) => Load(path, FeatureSchema.Current.Hash);
 
     /// <summary>Loads a model zip, refusing one whose feature schema hash is not <paramref name="expectedSchemaHash"/>.</summary>
