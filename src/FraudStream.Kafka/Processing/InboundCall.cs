@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Confluent.Kafka;
 using FraudStream.Records;
 
@@ -11,9 +12,11 @@ namespace FraudStream.Kafka.Processing;
 /// </summary>
 public sealed class InboundCall
 {
-    private const int InitialKeyBytes = 128;
+    private const int InlineKeyBytes = 32;
 
-    private byte[] _key = new byte[InitialKeyBytes];
+    // Keys are phone numbers: they fit inline, so a pooled instance is one object; a longer key gets an array.
+    private InlineKey _inlineKey;
+    private byte[]? _longKey;
     private int _keyLength;
     private CallRecord _record;
 
@@ -21,7 +24,9 @@ public sealed class InboundCall
     public bool KeyIsNull { get; private set; }
 
     /// <summary>The key's bytes (empty when null).</summary>
-    public ReadOnlySpan<byte> Key => _key.AsSpan(0, _keyLength);
+    public ReadOnlySpan<byte> Key => _keyLength <= InlineKeyBytes
+        ? ((ReadOnlySpan<byte>)_inlineKey)[.._keyLength]
+        : _longKey.AsSpan(0, _keyLength);
 
     /// <summary>True when the value is a valid call record (<see cref="Record"/> holds it).</summary>
     public bool IsValid { get; private set; }
@@ -74,12 +79,17 @@ public sealed class InboundCall
     internal void SetKey(ReadOnlySpan<byte> data, bool isNull)
     {
         KeyIsNull = isNull;
-        if (data.Length > _key.Length)
-        {
-            _key = new byte[Math.Max(data.Length, _key.Length * 2)]; // rare: keys are phone numbers
-        }
-        data.CopyTo(_key);
         _keyLength = data.Length;
+        if (data.Length <= InlineKeyBytes)
+        {
+            data.CopyTo(_inlineKey);
+            return;
+        }
+        if (_longKey is null || data.Length > _longKey.Length)
+        {
+            _longKey = new byte[Math.Max(data.Length, 2 * InlineKeyBytes)]; // rare: keys are phone numbers
+        }
+        data.CopyTo(_longKey);
     }
 
     internal void SetValue(ReadOnlySpan<byte> data, bool isNull)
@@ -95,6 +105,12 @@ public sealed class InboundCall
         IsValid = false;
         Failure = failure;
         InvalidValue = isNull ? null : data.ToArray(); // rare path: the dead letter needs the bytes after the buffer is gone
+    }
+
+    [InlineArray(InlineKeyBytes)]
+    private struct InlineKey
+    {
+        private byte _element;
     }
 
     /// <summary>

@@ -42,6 +42,13 @@ internal sealed class PartitionTracker(int partition)
     /// <summary>True while fetching is paused because <see cref="Buffered"/> is full.</summary>
     public bool Paused { get; set; }
 
+    /// <summary>The merge key of the first buffered record, its place in the merge's heap, and in its waiting list (-1: none).</summary>
+    public long HeadKey { get; set; }
+
+    public int HeapIndex { get; set; } = -1;
+
+    public int WaitIndex { get; set; } = -1;
+
     /// <summary>When <see cref="Buffered"/> last became empty (<see cref="System.Diagnostics.Stopwatch"/> ticks).</summary>
     public long EmptySince { get; set; }
 

@@ -52,6 +52,12 @@ public sealed class StreamProcessor
     private const int MaxPartitionFetchBytes = 64 * 1024;
     private const long MaintenanceRecords = 4096;
     private static readonly TimeSpan MaintenanceInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// How often settled offsets are stored while busy: each store is a call into the client per partition, and
+    /// auto-commit sends them only every <c>auto.commit.interval.ms</c> (1 s by default) anyway.
+    /// </summary>
+    private static readonly TimeSpan OffsetStoreInterval = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan GaugeInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan BrokerQueryTimeout = TimeSpan.FromSeconds(10);
@@ -73,6 +79,7 @@ public sealed class StreamProcessor
     private readonly Stack<PendingDelivery> _pool = new();
     private readonly Action<PendingDelivery> _release;
     private readonly Dictionary<int, PartitionTracker> _trackers = [];
+    private readonly PartitionMerge _merge = new();
     private readonly Dictionary<int, long> _seenUpTo = [];
     private readonly long[] _invalidByError = new long[RecordErrors.AllCodes.Length];
     private readonly long[] _alertsByPattern = new long[FraudPatterns.AllNames.Length];
@@ -155,7 +162,7 @@ public sealed class StreamProcessor
             }
             var now = Stopwatch.GetTimestamp();
             var next = PickNext(now, out var waiting, out var anyEmpty);
-            if (next is not null && (!waiting || next.Buffered.Peek().MergeKey == long.MinValue))
+            if (next is not null && (!waiting || next.HeadKey == long.MinValue))
             {
                 if (anyEmpty && ++_sinceLookAhead >= LookAheadEvery)
                 {
@@ -203,7 +210,9 @@ public sealed class StreamProcessor
         _producer ??= BuildProducer();
         for (var p = 0; p < partitions; p++)
         {
-            _trackers[p] = new PartitionTracker(p) { RebuildReported = true, AtEnd = true };
+            var tracker = new PartitionTracker(p) { RebuildReported = true, AtEnd = true };
+            _trackers[p] = tracker;
+            _merge.Add(tracker, Stopwatch.GetTimestamp());
         }
     }
 
@@ -215,7 +224,7 @@ public sealed class StreamProcessor
         var call = _calls.TakeStaging();
         call.SetSource(_options.InputTopic, partition, offset, headers: null);
         Buffer(call);
-        _trackers[partition].AtEnd = true; // as if the end of the partition were reported after it
+        _merge.ReachedEnd(_trackers[partition]); // as if the end of the partition were reported after it
     }
 
     /// <summary>Tests: processes the next record the merge allows, if any.</summary>
@@ -223,7 +232,7 @@ public sealed class StreamProcessor
     {
         var now = Stopwatch.GetTimestamp();
         var next = PickNext(now, out var waiting, out _);
-        if (next is null || (waiting && next.Buffered.Peek().MergeKey != long.MinValue))
+        if (next is null || (waiting && next.HeadKey != long.MinValue))
         {
             return false;
         }
@@ -252,8 +261,9 @@ public sealed class StreamProcessor
             // commits what was stored (and Close commits the rest).
             EnableAutoOffsetStore = false,
             EnableAutoCommit = true,
-            // The deserializer keeps what it needs; the result keeps only what dead letters need.
-            ConsumeResultFields = "topic,headers",
+            // The deserializer keeps what it needs; the result keeps only what dead letters need (the topic is
+            // always the input topic: a topic name is required, not a pattern).
+            ConsumeResultFields = "headers",
             AllowAutoCreateTopics = false,
             // The merge goes on without a partition once it is known to be caught up.
             EnablePartitionEof = true,
@@ -342,7 +352,7 @@ public sealed class StreamProcessor
         {
             if (_trackers.TryGetValue(partition, out var atEnd))
             {
-                atEnd.AtEnd = true;
+                _merge.ReachedEnd(atEnd);
             }
             return true;
         }
@@ -351,7 +361,9 @@ public sealed class StreamProcessor
         {
             _calls.TakeStaging();
         }
-        call.SetSource(result.Topic, partition, result.Offset.Value, result.Message.Headers);
+        // Only headers that exist are kept: a buffered (long-lived) instance pointing at a fresh empty collection
+        // would cost every young-generation collection a card to scan.
+        call.SetSource(result.Topic, partition, result.Offset.Value, result.Message.Headers is { Count: > 0 } headers ? headers : null);
         Buffer(call);
         return true;
     }
@@ -362,9 +374,7 @@ public sealed class StreamProcessor
         {
             tracker = AddTracker(call.Partition); // not expected: assignment creates them
         }
-        tracker.Buffered.Enqueue(call);
-        tracker.AtEnd = false;
-        tracker.WaitExpired = false;
+        _merge.Buffer(tracker, call);
         _lastRecordAt = Stopwatch.GetTimestamp();
         if (tracker.Buffered.Count >= BufferedPerPartition && !tracker.Paused)
         {
@@ -379,49 +389,19 @@ public sealed class StreamProcessor
     /// </summary>
     private PartitionTracker? PickNext(long now, out bool waiting, out bool anyEmpty)
     {
-        PartitionTracker? best = null;
-        var bestKey = long.MaxValue;
-        waiting = false;
-        anyEmpty = false;
-        var wait = (long)(MergeWait.TotalSeconds * Stopwatch.Frequency);
-        foreach (var tracker in _trackers.Values)
+        if (_merge.Waiting > 0)
         {
-            if (tracker.Buffered.Count == 0)
-            {
-                anyEmpty = true;
-                if (!tracker.AtEnd && !tracker.WaitExpired)
-                {
-                    if (now - tracker.EmptySince < wait)
-                    {
-                        waiting = true;
-                    }
-                    else
-                    {
-                        tracker.WaitExpired = true; // go on without it until its next record comes
-                        _mergeWaitsExpired++;
-                    }
-                }
-                continue;
-            }
-            var key = tracker.Buffered.Peek().MergeKey;
-            if (best is null || key < bestKey)
-            {
-                best = tracker;
-                bestKey = key;
-            }
+            _mergeWaitsExpired += _merge.ExpireWaits(now, (long)(MergeWait.TotalSeconds * Stopwatch.Frequency));
         }
-        return best;
+        waiting = _merge.Waiting > 0;
+        anyEmpty = _merge.Buffering < _trackers.Count;
+        return _merge.Next;
     }
 
     private void ProcessNext(PartitionTracker tracker, long now)
     {
-        var call = tracker.Buffered.Dequeue();
-        var left = tracker.Buffered.Count;
-        if (left == 0)
-        {
-            tracker.EmptySince = now;
-        }
-        if (tracker.Paused && left <= ResumeAtBuffered)
+        var call = _merge.TakeNext(now);
+        if (tracker.Paused && tracker.Buffered.Count <= ResumeAtBuffered)
         {
             SetPaused(tracker, paused: false);
         }
@@ -603,8 +583,9 @@ public sealed class StreamProcessor
 
     private PartitionTracker AddTracker(int partition)
     {
-        var tracker = new PartitionTracker(partition) { RebuildReported = true, EmptySince = Stopwatch.GetTimestamp() };
+        var tracker = new PartitionTracker(partition) { RebuildReported = true };
         _trackers[partition] = tracker;
+        _merge.Add(tracker, Stopwatch.GetTimestamp());
         return tracker;
     }
 
@@ -627,8 +608,13 @@ public sealed class StreamProcessor
         foreach (var tp in partitions)
         {
             var p = tp.Partition.Value;
-            var tracker = new PartitionTracker(p) { EmptySince = Stopwatch.GetTimestamp() };
+            if (_trackers.Remove(p, out var previous))
+            {
+                _merge.Remove(previous, _calls.Return); // assigned again without a revoke in between
+            }
+            var tracker = new PartitionTracker(p);
             _trackers[p] = tracker;
+            _merge.Add(tracker, Stopwatch.GetTimestamp());
             if (!committed.TryGetValue(p, out var at) || at < 0)
             {
                 tracker.RebuildReported = true; // a new partition for the group: nothing was processed before
@@ -700,10 +686,7 @@ public sealed class StreamProcessor
             {
                 SetPaused(tracker, paused: false); // a pause would outlive the assignment
             }
-            while (tracker.Buffered.Count > 0)
-            {
-                _calls.Return(tracker.Buffered.Dequeue()); // not processed, so not committed: the next owner reads them
-            }
+            _merge.Remove(tracker, _calls.Return); // not processed, so not committed: the next owner reads them
             _metrics.RemoveConsumerLag(p);
         }
         Volatile.Write(ref _assigned, _trackers.Count);
@@ -775,6 +758,7 @@ public sealed class StreamProcessor
     // ---- upkeep: offsets, metrics, health ----------------------------------------------------------
 
     private long _nextGauges;
+    private long _nextOffsetStore;
 
     private void Maintain(ref long next, bool force)
     {
@@ -784,7 +768,11 @@ public sealed class StreamProcessor
             return;
         }
         next = now + (long)(MaintenanceInterval.TotalSeconds * Stopwatch.Frequency);
-        StoreOffsets();
+        if (force || now >= _nextOffsetStore)
+        {
+            _nextOffsetStore = now + (long)(OffsetStoreInterval.TotalSeconds * Stopwatch.Frequency);
+            StoreOffsets();
+        }
         PublishCounts();
         if (now >= _nextGauges)
         {
