@@ -35,7 +35,7 @@ public sealed class ProcessorService
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("FraudStream.Service");
         var model = FraudModel.Load(settings.ModelPath);
-        Scorer = new CallScorer(Featurizer.CreateDefault(), model, settings.Threshold);
+        Scorer = new CallScorer(new Featurizer(ReferenceData.Embedded, settings.Featurizer), model, settings.Threshold);
         Metrics = new FraudStreamMetrics(Prometheus.Metrics.NewCustomRegistry(), settings.Processor.InputTopic);
         Metrics.SetModel(model.Id, DateTimeOffset.UtcNow);
         ServiceLog.ModelLoaded(_logger, model.Id, settings.ModelPath, Scorer.Threshold);

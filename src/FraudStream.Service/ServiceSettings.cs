@@ -1,4 +1,5 @@
 using System.Globalization;
+using FraudStream.Features;
 using FraudStream.Kafka.Processing;
 using Microsoft.Extensions.Configuration;
 
@@ -23,6 +24,9 @@ public sealed record ServiceSettings
 
     public const int DefaultMetricsPort = 9464;
 
+    /// <summary>The largest state cap accepted (<c>MaxCallers</c>...): one featurizer table holds at most 2^30 slots, filled to 75%.</summary>
+    public const int MaxStateKeys = 805_306_368;
+
     public required ProcessorOptions Processor { get; init; }
 
     /// <summary>The model file (resolved by the caller).</summary>
@@ -40,6 +44,9 @@ public sealed record ServiceSettings
 
     /// <summary>How often the model file is checked when no file-system event comes.</summary>
     public TimeSpan ModelCheckInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Sizing of the featurizer's state: the caps <c>MaxCallers</c>, <c>MaxTrunks</c>, <c>MaxCallees</c>, <c>MaxPairs</c>.</summary>
+    public FeaturizerOptions Featurizer { get; init; } = new();
 
     /// <summary>Builds the layered configuration: an optional JSON file, the environment, then the command line's values.</summary>
     /// <param name="jsonFile">A settings file; null reads <c>appsettings.json</c> in the working directory if there is one.</param>
@@ -125,7 +132,33 @@ public sealed record ServiceSettings
             MetricsPort = port,
             LogFormat = format,
             ModelCheckInterval = Duration(config, "ModelCheckInterval") ?? TimeSpan.FromSeconds(10),
+            Featurizer = StateCaps(config),
         };
+    }
+
+    /// <summary>The featurizer's options with the state caps the configuration sets; the others keep their defaults.</summary>
+    private static FeaturizerOptions StateCaps(IConfiguration config)
+    {
+        var defaults = new FeaturizerOptions();
+        return new FeaturizerOptions
+        {
+            MaxCallers = StateCap(config, "MaxCallers") ?? defaults.MaxCallers,
+            MaxTrunks = StateCap(config, "MaxTrunks") ?? defaults.MaxTrunks,
+            MaxCallees = StateCap(config, "MaxCallees") ?? defaults.MaxCallees,
+            MaxPairs = StateCap(config, "MaxPairs") ?? defaults.MaxPairs,
+        };
+    }
+
+    private static int? StateCap(IConfiguration config, string key)
+    {
+        var text = config[key];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value is >= 1 and <= MaxStateKeys
+            ? value
+            : throw new FormatException($"{key} must be a whole number from 1 to {MaxStateKeys}, not '{text}'");
     }
 
     /// <summary>

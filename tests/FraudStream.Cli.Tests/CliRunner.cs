@@ -18,7 +18,13 @@ internal static class CliRunner
 
     public static Result Run(string? stdin, params string[] args) => Run(stdin, TimeSpan.FromMinutes(5), args);
 
-    public static Result Run(string? stdin, TimeSpan timeout, params string[] args)
+    public static Result Run(string? stdin, TimeSpan timeout, params string[] args) => Run(stdin, timeout, null, args);
+
+    /// <summary>Runs with extra environment variables (<c>FRAUDSTREAM__...</c> settings).</summary>
+    public static Result RunWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Run(null, TimeSpan.FromMinutes(5), environment, args);
+
+    private static Result Run(string? stdin, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, string[] args)
     {
         var program = Path.Combine(AppContext.BaseDirectory, "fraudstream.dll");
         var start = new ProcessStartInfo("dotnet")
@@ -33,6 +39,10 @@ internal static class CliRunner
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
+        }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
         }
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start fraudstream");
         var stdout = process.StandardOutput.ReadToEndAsync();

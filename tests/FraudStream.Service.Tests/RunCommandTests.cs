@@ -67,6 +67,52 @@ public sealed partial class RunCommandTests
         Assert.Throws<FormatException>(() => From(("Bootstrap", "b"), ("Threshold", "2")));
     }
 
+    [Fact]
+    public void Settings_read_the_state_caps_and_the_service_sizes_its_featurizer_by_them()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Bootstrap"] = "b:9092",
+            ["MaxCallers"] = "12000000",
+            ["maxcallees"] = "3000000",
+            ["MaxPairs"] = "805306368",
+            ["MaxTrunks"] = "1",
+        }).Build();
+        var settings = ServiceSettings.From(config, _ => KafkaHarness.DefaultModelPath);
+        Assert.Equal(12_000_000, settings.Featurizer.MaxCallers);
+        Assert.Equal(3_000_000, settings.Featurizer.MaxCallees);
+        Assert.Equal(ServiceSettings.MaxStateKeys, settings.Featurizer.MaxPairs);
+        Assert.Equal(1, settings.Featurizer.MaxTrunks);
+
+        var logs = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+        var stats = new ProcessorService(settings, logs).Scorer.Featurizer.GetStats();
+        Assert.Equal(12_000_000, stats.Callers.MaxKeys);
+        Assert.Equal(3_000_000, stats.Callees.MaxKeys);
+        Assert.Equal(ServiceSettings.MaxStateKeys, stats.Pairs.MaxKeys);
+        Assert.Equal(1, stats.Trunks.MaxKeys);
+
+        var defaults = ServiceSettings.From(new ConfigurationBuilder().AddInMemoryCollection([new("Bootstrap", "b:9092")]).Build(), m => "x").Featurizer;
+        var expected = new Features.FeaturizerOptions();
+        Assert.Equal(
+            (expected.MaxCallers, expected.MaxCallees, expected.MaxPairs, expected.MaxTrunks),
+            (defaults.MaxCallers, defaults.MaxCallees, defaults.MaxPairs, defaults.MaxTrunks));
+    }
+
+    [Theory]
+    [InlineData("MaxCallers", "0")]
+    [InlineData("MaxCallees", "-3")]
+    [InlineData("MaxPairs", "805306369")]
+    [InlineData("MaxTrunks", "1e4")]
+    [InlineData("MaxCallers", "ten")]
+    public void Settings_refuse_a_state_cap_that_is_not_a_whole_number_in_range(string key, string value)
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Bootstrap"] = "b", [key] = value }).Build();
+
+        var error = Assert.Throws<FormatException>(() => ServiceSettings.From(config, m => "x"));
+
+        Assert.StartsWith(key + " must be a whole number from 1 to 805306368", error.Message, StringComparison.Ordinal);
+    }
+
     internal static (int Exit, string StdOut, string StdErr) RunProgram(Dictionary<string, string> env, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")

@@ -35,10 +35,12 @@ internal static class RunCommand
             Description = "A librdkafka property for both clients, as name=value (repeatable), e.g. -X security.protocol=SASL_SSL.",
             AllowMultipleArgumentsPerToken = false,
         };
+        var caps = new StateCapOptions();
         var command = new Command("run", "Run the streaming service: consume call records, produce alerts and dead letters, serve metrics; with --stop-when-idle the last line of output is consumed=N valid=N invalid=N alerts=N.")
         {
             bootstrap, group, input, alerts, dlq, model, threshold, metricsPort, metricsHost, stopWhenIdle, rebuild, fatalTimeout, logFormat, config, kafka,
         };
+        caps.AddTo(command);
         command.SetAction(new Func<ParseResult, CancellationToken, Task<int>>((parse, _) =>
         {
             var overrides = new List<KeyValuePair<string, string?>>();
@@ -62,6 +64,7 @@ internal static class RunCommand
             Add("RebuildRecords", parse.GetValue(rebuild)?.ToString(CultureInfo.InvariantCulture));
             Add("FatalTimeout", parse.GetValue(fatalTimeout));
             Add("LogFormat", parse.GetValue(logFormat));
+            overrides.AddRange(caps.Overrides(parse));
             foreach (var property in parse.GetValue(kafka) ?? [])
             {
                 var eq = property.IndexOf('=', StringComparison.Ordinal);
