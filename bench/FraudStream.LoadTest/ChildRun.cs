@@ -36,7 +36,9 @@ public static class ChildRun
         }
         using var self = Process.GetCurrentProcess();
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"mode={mode} calls={result.Calls} alerts={result.Alerts} invalid={result.Invalid} seconds={result.Seconds:F3} rate={result.Rate:F0} peak_mb={self.PeakWorkingSet64 / 1048576.0:F0}"));
+            $"mode={mode} calls={result.Calls} alerts={result.Alerts} invalid={result.Invalid} seconds={result.Seconds:F3} rate={result.Rate:F0} peak_mb={self.PeakWorkingSet64 / 1048576.0:F0} " +
+            $"gc0={GC.CollectionCount(0)} gc1={GC.CollectionCount(1)} gc2={GC.CollectionCount(2)} gc_pause_ms={GC.GetTotalPauseDuration().TotalMilliseconds:F0} " +
+            $"allocated_mb={GC.GetTotalAllocatedBytes() / 1048576.0:F0}"));
         return 0;
     }
 

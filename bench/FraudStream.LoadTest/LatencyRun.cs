@@ -110,7 +110,7 @@ public static class LatencyRun
             GroupId = "loadtest-latency-reader",
             ClientId = "loadtest-alerts",
             EnableAutoCommit = false,
-            FetchWaitMaxMs = 5,
+            FetchWaitMaxMs = ClientSettings.FetchWaitMaxMs,
         };
         using var consumer = new ConsumerBuilder<Ignore, byte[]>(config).Build();
         consumer.Assign(Enumerable.Range(0, 8).Select(p => new TopicPartitionOffset(alerts, p, Offset.Beginning)));

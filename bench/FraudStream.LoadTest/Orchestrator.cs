@@ -60,7 +60,8 @@ public static class Orchestrator
                     continue;
                 }
                 Console.Error.WriteLine($"  {mode}: {summary["calls"]} calls in {summary["seconds"]} s = {rate} calls/s, " +
-                    $"alerts {summary["alerts"]}, invalid {summary["invalid"]}, peak {summary["peak_mb"]} MB");
+                    $"alerts {summary["alerts"]}, invalid {summary["invalid"]}, peak {summary["peak_mb"]} MB, " +
+                    $"GCs {summary["gc0"]}/{summary["gc1"]}/{summary["gc2"]} (gen 0/1/2) pausing {summary["gc_pause_ms"]} ms, allocated {summary["allocated_mb"]} MB");
                 rates[mode].Add(double.Parse(rate, CultureInfo.InvariantCulture));
                 peaks[mode].Add(double.Parse(summary["peak_mb"], CultureInfo.InvariantCulture));
                 alerts[mode] = summary["alerts"];

@@ -28,6 +28,10 @@ public static class ProcessorMode
             AlertsTopic = options.AlertsTopic,
             DeadLetterTopic = options.DeadLetterTopic,
             RebuildRecords = 0,
+            KafkaSettings = new Dictionary<string, string>
+            {
+                ["consumer.fetch.wait.max.ms"] = ClientSettings.FetchWaitMaxMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
         }, scorer, metrics);
         // The latency run waits for the group to be joined before offering load.
         var announce = new Thread(() =>

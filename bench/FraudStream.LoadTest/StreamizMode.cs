@@ -74,6 +74,7 @@ public static class StreamizMode
             AutoOffsetReset = Confluent.Kafka.AutoOffsetReset.Earliest,
             AllowAutoCreateTopics = false,
             MaxPartitionFetchBytes = ClientSettings.MaxPartitionFetchBytes,
+            FetchWaitMaxMs = ClientSettings.FetchWaitMaxMs,
             EnableIdempotence = true,
             Acks = Confluent.Kafka.Acks.All,
             LingerMs = ClientSettings.LingerMs,
