@@ -26,6 +26,7 @@ public sealed class FraudStreamMetrics : IProcessorMetrics
     private readonly Counter _modelReloadFailures;
     private readonly Gauge _stateKeys;
     private readonly Gauge _stateBytes;
+    private readonly Counter _stateEvictions;
     private readonly Gauge _buildInfo;
     private readonly Gauge _ready;
     private readonly Counter _clientErrors;
@@ -55,6 +56,8 @@ public sealed class FraudStreamMetrics : IProcessorMetrics
         _modelReloadFailures = f.CreateCounter("fraudstream_model_reload_failures_total", "Model files refused on reload (corrupt or incompatible); the running model stayed.");
         _stateKeys = f.CreateGauge("fraudstream_state_keys", "Keys of featurizer state, by kind.", ["kind"]);
         _stateBytes = f.CreateGauge("fraudstream_state_bytes", "Bytes of featurizer state tables.");
+        _stateEvictions = f.CreateCounter("fraudstream_state_evictions_total",
+            "Keys of featurizer state forgotten, by kind and reason: idle (past their retention) or cap (to make room at the cap).", ["kind", "reason"]);
         _buildInfo = f.CreateGauge("fraudstream_build_info", "1, labelled with FraudStream's version.", ["version"]);
         _ready = f.CreateGauge("fraudstream_ready", "1 when ready (partitions assigned, model loaded, producing), else 0.");
         _clientErrors = f.CreateCounter("fraudstream_kafka_client_errors_total", "Errors the Kafka clients reported outside deliveries (brokers down, authorization...), by error.", ["error"]);
@@ -117,6 +120,16 @@ public sealed class FraudStreamMetrics : IProcessorMetrics
         _stateKeys.WithLabels("callee").Set(stats.Callees.Keys);
         _stateKeys.WithLabels("pair").Set(stats.Pairs.Keys);
         _stateBytes.Set(stats.TotalBytes);
+        SetEvictions("caller", stats.Callers);
+        SetEvictions("trunk", stats.Trunks);
+        SetEvictions("callee", stats.Callees);
+        SetEvictions("pair", stats.Pairs);
+    }
+
+    private void SetEvictions(string kind, in StateKindStats stats)
+    {
+        _stateEvictions.WithLabels(kind, "idle").IncTo(stats.IdleEvictions);
+        _stateEvictions.WithLabels(kind, "cap").IncTo(stats.CapEvictions);
     }
 
     public void SetReady(bool ready) => _ready.Set(ready ? 1 : 0);
