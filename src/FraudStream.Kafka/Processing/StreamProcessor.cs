@@ -407,6 +407,30 @@ public sealed class StreamProcessor
         }
         Process(call, tracker);
         _calls.Return(call);
+        if (tracker.WaitIndex >= 0 && IsCaughtUp(tracker))
+        {
+            // Its buffer ran empty at the high watermark of its last fetch: nothing more is known to exist, which
+            // is all the end-of-partition event would say one fetch later; the merge need not wait for it.
+            _merge.ReachedEnd(tracker);
+        }
+    }
+
+    /// <summary>Whether every record below the partition's high watermark, as of its last fetch, is processed (a local lookup).</summary>
+    private bool IsCaughtUp(PartitionTracker tracker)
+    {
+        if (_consumer is null)
+        {
+            return false;
+        }
+        try
+        {
+            var high = _consumer.GetWatermarkOffsets(new TopicPartition(_options.InputTopic, tracker.Partition)).High;
+            return high != Offset.Unset && high.Value <= tracker.LastConsumed + 1;
+        }
+        catch (KafkaException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Pauses or resumes fetching one partition (rare: only when its buffer fills up while the merge waits for another).</summary>
