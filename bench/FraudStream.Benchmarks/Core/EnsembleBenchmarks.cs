@@ -7,9 +7,10 @@ namespace FraudStream.Benchmarks.Core;
 
 /// <summary>
 /// Tree evaluation layouts for the default model on featurized generated calls (warm state), per vector: the
-/// node-by-node descent of <see cref="TreeEnsemble.RawScore"/> (baseline) against the QuickScorer bitmask layout
-/// and the packed-node layouts of <see cref="PackedTrees"/> (all checked to give the same scores); and the cost of
-/// the per-feature contributions of alerted calls.
+/// node-by-node descent of <see cref="TreeEnsemble.RawScore"/> (baseline) against the descent it replaced
+/// (<see cref="LocalIndexWalk"/>), the QuickScorer bitmask layout and the packed-node layouts of
+/// <see cref="PackedTrees"/> (all checked to give the same scores); and the cost of the per-feature contributions
+/// of alerted calls, against the walk they replaced (checked to give the same contributions).
 /// </summary>
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
@@ -26,6 +27,7 @@ public class EnsembleBenchmarks
     private TreeEnsemble _ensemble = null!;
     private PackedTrees _packed = null!;
     private QuickScorerTrees _quick = null!;
+    private LocalIndexWalk _before = null!;
     private int _index;
 
     [GlobalSetup]
@@ -34,6 +36,8 @@ public class EnsembleBenchmarks
         var model = BenchData.LoadDefaultModel();
         _ensemble = model.Ensemble;
         _packed = new PackedTrees(_ensemble);
+        _before = new LocalIndexWalk(_ensemble);
+        var expectedContributions = new float[FeatureSchema.Current.Count];
         _quick = QuickScorerTrees.TryCreate(_ensemble) ?? throw new InvalidOperationException("the default model does not fit the bitmask layout");
         var records = BenchData.ParseAll();
         var featurizer = BenchData.WarmFeaturizer(new DateTime(2026, 11, 2, 12, 0, 0, DateTimeKind.Utc));
@@ -48,13 +52,20 @@ public class EnsembleBenchmarks
             _vectors[i].CopyTo(_rows, i * count);
             var expected = _ensemble.RawScore(_vectors[i]);
             if (_quick.RawScore(_vectors[i]) != expected || _packed.RawScoreBranchy(_vectors[i]) != expected
-                || _packed.RawScoreBranchFree(_vectors[i]) != expected || !Close(_packed.RawScoreTreesInterleaved(_vectors[i]), expected))
+                || _packed.RawScoreBranchFree(_vectors[i]) != expected || !Close(_packed.RawScoreTreesInterleaved(_vectors[i]), expected)
+                || _before.RawScore(_vectors[i]) != expected)
             {
                 throw new InvalidOperationException($"layouts disagree on vector {i}");
             }
             if (_ensemble.Calibrate(expected) >= model.Threshold)
             {
                 alerted.Add(_vectors[i]);
+                _ensemble.Contributions(_vectors[i], _contributions);
+                _before.Contributions(_vectors[i], expectedContributions);
+                if (!_contributions.AsSpan().SequenceEqual(expectedContributions))
+                {
+                    throw new InvalidOperationException($"contributions disagree on vector {i}");
+                }
             }
         }
         _alerted = [.. alerted];
@@ -69,6 +80,19 @@ public class EnsembleBenchmarks
         for (var i = 0; i < Batch; i++)
         {
             sum += _ensemble.RawScore(NextVector());
+        }
+        return sum;
+    }
+
+    /// <summary>The descent <see cref="TreeEnsemble.RawScore"/> used before (per-tree indices, bounds-checked).</summary>
+    [Benchmark(OperationsPerInvoke = Batch)]
+    [BenchmarkCategory("score")]
+    public double DescentBefore()
+    {
+        var sum = 0.0;
+        for (var i = 0; i < Batch; i++)
+        {
+            sum += _before.RawScore(NextVector());
         }
         return sum;
     }
@@ -150,6 +174,20 @@ public class EnsembleBenchmarks
         for (var i = 0; i < Batch; i++)
         {
             _ensemble.Contributions(_alerted[i % _alerted.Length], _contributions);
+            sum += _contributions[0];
+        }
+        return sum;
+    }
+
+    /// <summary>The contributions as computed before: the path walked twice, a fresh walk from each child not taken.</summary>
+    [Benchmark(OperationsPerInvoke = Batch)]
+    [BenchmarkCategory("contributions")]
+    public float ContributionsBefore()
+    {
+        var sum = 0f;
+        for (var i = 0; i < Batch; i++)
+        {
+            _before.Contributions(_alerted[i % _alerted.Length], _contributions);
             sum += _contributions[0];
         }
         return sum;

@@ -40,6 +40,9 @@ public sealed class Featurizer
     /// <summary>Seconds added to a trunk's age when correcting its rates for warm-up (the shortest window).</summary>
     private const float AgeFloorSeconds = 60;
 
+    /// <summary>Time constants after which 1 - exp(-age/tau) rounds to 1f (exp(-18) = 1.5e-8 is below 2^-25).</summary>
+    private const float SaturatedTaus = 18f;
+
     /// <summary>Sums below this are treated as empty when dividing.</summary>
     private const float Tiny = 1e-6f;
 
@@ -125,6 +128,23 @@ public sealed class Featurizer
         var callerKey = caller.Key;
         var calleeKey = callee.Key;
 
+        // All five state keys first, and their slots asked for at once: at a million keys per table each
+        // lookup is a likely cache miss, and prefetching lets the misses overlap each other and the call
+        // features below instead of following one another.
+        var trunkSlotKey = StateTable<TrunkEntry>.NormalizeKey(trunkHash);
+        var calleeSlotKey = StateTable<CalleeEntry>.NormalizeKey(calleeKey);
+        var callerSlotKey = StateTable<CallerEntry>.NormalizeKey(callerKey);
+        var reversePairKey = StateTable<PairEntry>.NormalizeKey(PairKey(calleeKey, callerKey));
+        var pairKey = StateTable<PairEntry>.NormalizeKey(PairKey(callerKey, calleeKey));
+        if (!callerAnonymous)
+        {
+            _pairs.Prefetch(reversePairKey);
+            _pairs.Prefetch(pairKey);
+            _callers.Prefetch(callerSlotKey);
+        }
+        _trunks.Prefetch(trunkSlotKey);
+        _callees.Prefetch(calleeSlotKey);
+
         WriteCallFeatures(in record, f, sameNpaNxx, originMismatch, foreignOrigin, talkSeconds);
 
         // Pair: is this a callback (the callee called this caller before), and what the pair did before.
@@ -132,14 +152,14 @@ public sealed class Featurizer
         var isCallback = false;
         if (!callerAnonymous)
         {
-            ref var reverse = ref _pairs.Find(StateTable<PairEntry>.NormalizeKey(PairKey(calleeKey, callerKey)));
+            ref var reverse = ref _pairs.Find(reversePairKey);
             var callbackCalls = 0f;
             if (!Unsafe.IsNullRef(ref reverse))
             {
                 isCallback = true;
                 callbackCalls = DecayedTo(reverse.Calls7d, reverse.LastSeen, t, InvTau7d);
             }
-            ref var pair = ref _pairs.GetOrAdd(StateTable<PairEntry>.NormalizeKey(PairKey(callerKey, calleeKey)), out newPair);
+            ref var pair = ref _pairs.GetOrAdd(pairKey, out newPair);
             if (newPair)
             {
                 pair.LastSeen = t;
@@ -164,7 +184,7 @@ public sealed class Featurizer
         var newCallerOnTrunk = true;
         if (!callerAnonymous)
         {
-            ref var c = ref _callers.GetOrAdd(StateTable<CallerEntry>.NormalizeKey(callerKey), out var added);
+            ref var c = ref _callers.GetOrAdd(callerSlotKey, out var added);
             if (added)
             {
                 c.LastSeen = t;
@@ -202,7 +222,7 @@ public sealed class Featurizer
         // Trunk.
         float trunkSuspicion;
         {
-            ref var tr = ref _trunks.GetOrAdd(StateTable<TrunkEntry>.NormalizeKey(trunkHash), out var added);
+            ref var tr = ref _trunks.GetOrAdd(trunkSlotKey, out var added);
             if (added)
             {
                 tr.LastSeen = t;
@@ -255,7 +275,7 @@ public sealed class Featurizer
 
         // Callee.
         {
-            ref var ce = ref _callees.GetOrAdd(StateTable<CalleeEntry>.NormalizeKey(calleeKey), out var added);
+            ref var ce = ref _callees.GetOrAdd(calleeSlotKey, out var added);
             if (added)
             {
                 ce.LastSeen = t;
@@ -371,8 +391,13 @@ public sealed class Featurizer
     /// reads the same whatever the key's age and whichever window it is measured in.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Rate(float sum, float invTau, float ageSeconds) =>
-        sum * invTau / (1f - MathF.Exp(-ageSeconds * invTau));
+    private static float Rate(float sum, float invTau, float ageSeconds)
+    {
+        var taus = ageSeconds * invTau;
+        // Past SaturatedTaus, exp(-taus) is under half an ulp of 1f, so 1f - exp(-taus) is exactly 1f: skip the exp.
+        var filled = taus >= SaturatedTaus ? 1f : 1f - MathF.Exp(-taus);
+        return sum * invTau / filled;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Ratio(float part, float whole) => whole > Tiny ? part / whole : 0f;

@@ -43,9 +43,13 @@ public sealed class ReferenceData
     private const byte AreaDst = 2;
     private const byte AreaTollFree = 4;
 
+    // NANP screens, indexed by NPA (0-999), so that most calls answer the two list checks with one byte.
+    private const byte ScreenDoNotOriginate = 1; // some do-not-originate number has this area code
+    private const byte ScreenHighRisk = 2; // a high-risk prefix covers +1 and this area code
+
     // High-risk prefixes and country calling codes, indexed by digits + length * Stride.
     private const int PrefixStride = 10_000;
-    private const int MaxHighRiskPrefixDigits = 4;
+    private const int MaxHighRiskPrefixDigits = 4; // also "1" and the NPA of a NANP number (the NANP screen relies on it)
     private const int MaxCallingCodeDigits = 3;
 
     private static readonly Lazy<ReferenceData> s_embedded = new(LoadEmbeddedCore);
@@ -57,6 +61,7 @@ public sealed class ReferenceData
     private readonly CountryCode[] _areaCountry = new CountryCode[1000];
     private readonly HashSet<ulong> _doNotOriginate = [];
     private readonly bool[] _highRisk = new bool[(MaxHighRiskPrefixDigits + 1) * PrefixStride];
+    private readonly byte[] _nanpScreen = new byte[1000];
 
     // For a calling code: start and count of its countries in _callingCodeCountries; count 0 = not
     // assigned; a non-geographic code is assigned with no countries (start -1).
@@ -95,12 +100,24 @@ public sealed class ReferenceData
     }
 
     /// <summary>Whether <paramref name="number"/> is on the do-not-originate list.</summary>
-    public bool IsDoNotOriginate(PhoneNumber number) =>
-        !number.IsAnonymous && _doNotOriginate.Contains(number.Key);
+    public bool IsDoNotOriginate(PhoneNumber number)
+    {
+        if (number.IsAnonymous)
+        {
+            return false;
+        }
+        var npa = number.Npa;
+        return (npa < 0 || (_nanpScreen[npa] & ScreenDoNotOriginate) != 0) && _doNotOriginate.Contains(number.Key);
+    }
 
     /// <summary>Whether <paramref name="number"/> starts with a premium-rate or high-risk calling code (or Caribbean NANP area code).</summary>
     public bool IsHighRiskCallingCode(PhoneNumber number)
     {
+        var npa = number.Npa;
+        if (npa >= 0)
+        {
+            return (_nanpScreen[npa] & ScreenHighRisk) != 0; // the prefixes below, answered once at load
+        }
         // One Prefix call (a loop of divisions), then shorter prefixes by dropping digits.
         var digits = Math.Min(number.Length, MaxHighRiskPrefixDigits);
         var prefix = digits == 0 ? 0 : (int)number.Prefix(digits);
@@ -226,6 +243,7 @@ public sealed class ReferenceData
         ReadCsv(open, HighRiskCallingCodesFile, "prefix,region,source", data.AddHighRisk);
         ReadCsv(open, CountryCodesFile, "code,country", data.AddCallingCode);
         data._countries = [.. data._callingCodeCountries];
+        data.ScreenNanpHighRisk();
         return data;
     }
 
@@ -303,7 +321,35 @@ public sealed class ReferenceData
             return false;
         }
         var bytes = System.Text.Encoding.ASCII.GetBytes(f[0]);
-        return PhoneNumber.TryParse(bytes, out var number) && !number.IsAnonymous && _doNotOriginate.Add(number.Key);
+        if (!PhoneNumber.TryParse(bytes, out var number) || number.IsAnonymous || !_doNotOriginate.Add(number.Key))
+        {
+            return false;
+        }
+        if (number.Npa >= 0)
+        {
+            _nanpScreen[number.Npa] |= ScreenDoNotOriginate;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// For every NPA, whether a NANP number 1-NPA-xxx-xxxx starts with a high-risk prefix: its 4-digit prefix is
+    /// 1000 + NPA, and the shorter ones drop digits from the right, as <see cref="IsHighRiskCallingCode"/> checks.
+    /// </summary>
+    private void ScreenNanpHighRisk()
+    {
+        for (var npa = 0; npa < _nanpScreen.Length; npa++)
+        {
+            var prefix = 1000 + npa;
+            for (var digits = MaxHighRiskPrefixDigits; digits >= 1; digits--, prefix /= 10)
+            {
+                if (_highRisk[(digits * PrefixStride) + prefix])
+                {
+                    _nanpScreen[npa] |= ScreenHighRisk;
+                    break;
+                }
+            }
+        }
     }
 
     private bool AddHighRisk(string[] f)

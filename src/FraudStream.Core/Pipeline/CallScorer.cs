@@ -84,8 +84,7 @@ public sealed class CallScorer
     private void FillReasons(FraudModel model, ReadOnlySpan<float> features, ref ScoredCall result)
     {
         var contributions = _contributions.AsSpan();
-        contributions.Clear();
-        model.Ensemble.Contributions(features, contributions);
+        model.Ensemble.Contributions(features, contributions); // overwrites every entry
         var count = 0;
         Span<AlertReason> top = result.Reasons;
         for (var f = 0; f < contributions.Length; f++)

@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace FraudStream.Scoring;
 
@@ -14,9 +16,15 @@ namespace FraudStream.Scoring;
 /// a negative value <c>c</c> is the leaf <c>~c</c>. A tree without nodes has one leaf and always gives it.
 /// The raw score is <see cref="Bias"/> plus the reached leaf of every tree; the probability is
 /// <c>1 / (1 + exp(CalibratorSlope * raw + CalibratorOffset))</c> (ML.NET's <c>PlattCalibrator</c>).
+/// Evaluation walks copies of the child arrays with ensemble-wide indices (a node's index in the node arrays,
+/// or the complement of a leaf's index in <see cref="LeafValue"/>), without bounds checks: the constructor has
+/// checked every index, so only the lengths of the caller's spans need checking per call.
 /// </remarks>
 public sealed class TreeEnsemble
 {
+    /// <summary>Deepest path (in splits) whose contribution buffers live on the stack; deeper trees rent them.</summary>
+    private const int MaxStackDepth = 64;
+
     private readonly int[] _nodeStart;
     private readonly int[] _leafStart;
     private readonly int[] _splitFeature;
@@ -24,6 +32,16 @@ public sealed class TreeEnsemble
     private readonly int[] _left;
     private readonly int[] _right;
     private readonly double[] _leafValue;
+
+    /// <summary>Per tree, its root as an ensemble-wide child: a node index, or <c>~leaf</c> for a tree without splits.</summary>
+    private readonly int[] _root;
+
+    /// <summary>The children of <see cref="_left"/> and <see cref="_right"/> as ensemble-wide indices (node, or <c>~leaf</c>).</summary>
+    private readonly int[] _leftChild;
+    private readonly int[] _rightChild;
+
+    /// <summary>Most splits on any root-to-leaf path.</summary>
+    private readonly int _maxDepth;
 
     /// <summary>Builds an ensemble from its flat arrays, checking that every index is in range.</summary>
     /// <exception cref="ArgumentException">The arrays do not describe a valid ensemble.</exception>
@@ -56,6 +74,7 @@ public sealed class TreeEnsemble
         _left = left;
         _right = right;
         _leafValue = leafValue;
+        (_root, _leftChild, _rightChild, _maxDepth) = Flatten(nodeStart, leafStart, left, right);
         Bias = bias;
         CalibratorSlope = calibratorSlope;
         CalibratorOffset = calibratorOffset;
@@ -87,10 +106,18 @@ public sealed class TreeEnsemble
     public double RawScore(ReadOnlySpan<float> features)
     {
         CheckLength(features);
+        ref var x = ref MemoryMarshal.GetReference(features);
+        ref var splitFeature = ref MemoryMarshal.GetArrayDataReference(_splitFeature);
+        ref var threshold = ref MemoryMarshal.GetArrayDataReference(_threshold);
+        ref var left = ref MemoryMarshal.GetArrayDataReference(_leftChild);
+        ref var right = ref MemoryMarshal.GetArrayDataReference(_rightChild);
+        ref var leafValue = ref MemoryMarshal.GetArrayDataReference(_leafValue);
+        var roots = _root;
         var sum = Bias;
-        var trees = TreeCount;
-        for (var t = 0; t < trees; t++)
-            sum += _leafValue[_leafStart[t] + LeafFrom(_nodeStart[t], Root(t), features)];
+        for (var t = 0; t < roots.Length; t++)
+        {
+            sum += Unsafe.Add(ref leafValue, ~Descend(roots[t], ref x, ref splitFeature, ref threshold, ref left, ref right));
+        }
         return sum;
     }
 
@@ -112,51 +139,121 @@ public sealed class TreeEnsemble
         if (perFeature.Length < FeatureCount)
             ThrowTooShort(nameof(perFeature));
         perFeature[..FeatureCount].Clear();
-        var trees = TreeCount;
-        for (var t = 0; t < trees; t++)
+        // Two ints per split of the deepest path: the split's feature and the leaf reached the other way.
+        var needed = 2 * _maxDepth;
+        if (needed <= 2 * MaxStackDepth)
         {
-            var nodeBase = _nodeStart[t];
-            if (_nodeStart[t + 1] == nodeBase)
-                continue; // a single leaf has no splits to credit
-            var leafBase = _leafStart[t];
-            var reached = _leafValue[leafBase + LeafFrom(nodeBase, 0, features)];
-            var node = 0;
+            ContributionsCore(features, perFeature, stackalloc int[needed]);
+            return;
+        }
+        // Rare path: a model deeper than any FastTree default; rent once per call rather than per tree.
+        var rented = ArrayPool<int>.Shared.Rent(needed);
+        try
+        {
+            ContributionsCore(features, perFeature, rented);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// One walk down each tree's path, recording every split's feature and the leaf a walk from its other child
+    /// reaches; once the path's own leaf is known, the credits in path order (root first, as ML.NET adds them).
+    /// </summary>
+    private void ContributionsCore(ReadOnlySpan<float> features, Span<float> perFeature, Span<int> path)
+    {
+        ref var x = ref MemoryMarshal.GetReference(features);
+        ref var credit = ref MemoryMarshal.GetReference(perFeature);
+        ref var splitFeature = ref MemoryMarshal.GetArrayDataReference(_splitFeature);
+        ref var threshold = ref MemoryMarshal.GetArrayDataReference(_threshold);
+        ref var left = ref MemoryMarshal.GetArrayDataReference(_leftChild);
+        ref var right = ref MemoryMarshal.GetArrayDataReference(_rightChild);
+        ref var leafValue = ref MemoryMarshal.GetArrayDataReference(_leafValue);
+        ref var pathFeature = ref MemoryMarshal.GetReference(path);
+        ref var pathGhost = ref Unsafe.Add(ref pathFeature, _maxDepth);
+        var roots = _root;
+        for (var t = 0; t < roots.Length; t++)
+        {
+            var node = roots[t];
+            var depth = 0;
             while (node >= 0)
             {
-                var n = nodeBase + node;
-                var feature = _splitFeature[n];
+                var feature = Unsafe.Add(ref splitFeature, node);
                 int otherWay;
-                if (features[feature] <= _threshold[n])
+                if (Unsafe.Add(ref x, feature) <= Unsafe.Add(ref threshold, node))
                 {
-                    otherWay = _right[n];
-                    node = _left[n];
+                    otherWay = Unsafe.Add(ref right, node);
+                    node = Unsafe.Add(ref left, node);
                 }
                 else
                 {
-                    otherWay = _left[n];
-                    node = _right[n];
+                    otherWay = Unsafe.Add(ref left, node);
+                    node = Unsafe.Add(ref right, node);
                 }
-                var ghost = _leafValue[leafBase + LeafFrom(nodeBase, otherWay, features)];
-                perFeature[feature] += (float)(reached - ghost);
+                Unsafe.Add(ref pathFeature, depth) = feature;
+                Unsafe.Add(ref pathGhost, depth) = ~Descend(otherWay, ref x, ref splitFeature, ref threshold, ref left, ref right);
+                depth++;
+            }
+            var reached = Unsafe.Add(ref leafValue, ~node);
+            for (var d = 0; d < depth; d++)
+            {
+                var ghost = Unsafe.Add(ref leafValue, Unsafe.Add(ref pathGhost, d));
+                Unsafe.Add(ref credit, Unsafe.Add(ref pathFeature, d)) += (float)(reached - ghost);
             }
         }
     }
 
-    /// <summary>The root of tree <paramref name="t"/>: node 0, or leaf 0 (encoded ~0) when the tree has no nodes.</summary>
+    /// <summary>
+    /// The leaf (as <c>~leaf</c>, ensemble-wide) a vector reaches from <paramref name="node"/> (a node, or already
+    /// <c>~leaf</c>). The arrays come as references so that loops over trees load them once.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Root(int t) => _nodeStart[t + 1] == _nodeStart[t] ? ~0 : 0;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int LeafFrom(int nodeBase, int node, ReadOnlySpan<float> features)
+    private static int Descend(int node, ref float x, ref int splitFeature, ref float threshold, ref int left, ref int right)
     {
-        if (node < 0)
-            return ~node;
         while (node >= 0)
         {
-            var n = nodeBase + node;
-            node = features[_splitFeature[n]] <= _threshold[n] ? _left[n] : _right[n];
+            node = Unsafe.Add(ref x, Unsafe.Add(ref splitFeature, node)) <= Unsafe.Add(ref threshold, node)
+                ? Unsafe.Add(ref left, node)
+                : Unsafe.Add(ref right, node);
         }
-        return ~node;
+        return node;
+    }
+
+    /// <summary>Roots and children as ensemble-wide indices, and the deepest path, from the validated per-tree arrays.</summary>
+    private static (int[] Root, int[] Left, int[] Right, int MaxDepth) Flatten(int[] nodeStart, int[] leafStart, int[] left, int[] right)
+    {
+        var trees = nodeStart.Length - 1;
+        var root = new int[trees];
+        var leftChild = new int[left.Length];
+        var rightChild = new int[right.Length];
+        var depth = new int[left.Length];
+        var maxDepth = 0;
+        for (var t = 0; t < trees; t++)
+        {
+            var nodeBase = nodeStart[t];
+            var leafBase = leafStart[t];
+            root[t] = nodeStart[t + 1] == nodeBase ? ~leafBase : nodeBase;
+            // Children come after their parents, so one forward pass knows each node's depth (the longest way to
+            // it, should a malformed tree share a node) before it reaches the node's children.
+            for (var i = nodeBase; i < nodeStart[t + 1]; i++)
+            {
+                var d = Math.Max(depth[i], 1);
+                maxDepth = Math.Max(maxDepth, d);
+                leftChild[i] = Global(left[i], d);
+                rightChild[i] = Global(right[i], d);
+            }
+
+            int Global(int child, int parentDepth)
+            {
+                if (child < 0)
+                    return ~(leafBase + ~child);
+                depth[nodeBase + child] = Math.Max(depth[nodeBase + child], parentDepth + 1);
+                return nodeBase + child;
+            }
+        }
+        return (root, leftChild, rightChild, maxDepth);
     }
 
     private void CheckLength(ReadOnlySpan<float> features)

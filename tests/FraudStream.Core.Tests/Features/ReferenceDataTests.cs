@@ -134,6 +134,51 @@ public sealed class ReferenceDataTests
     }
 
     [Fact]
+    public void Nanp_numbers_are_screened_for_high_risk_codes_as_their_four_digit_prefix_is()
+    {
+        // A NANP number is answered from a per-area-code screen; "+1NPA" alone takes the general prefix walk.
+        for (var npa = 0; npa < 1000; npa++)
+        {
+            var number = new PhoneNumber((10_000_000_000UL + ((ulong)npa * 10_000_000)) + 5_550_100, 11);
+            var prefixOnly = new PhoneNumber(1000 + (ulong)npa, 4);
+            Assert.True(number.IsNanp);
+            Assert.Equal(Data.IsHighRiskCallingCode(prefixOnly), Data.IsHighRiskCallingCode(number));
+        }
+    }
+
+    [Fact]
+    public void Do_not_originate_screen_passes_every_listed_number_and_non_nanp_ones()
+    {
+        var directory = Directory.CreateTempSubdirectory("fraudstream-refdata-");
+        try
+        {
+            var assembly = typeof(ReferenceData).Assembly;
+            foreach (var file in new[] { ReferenceData.AreaCodesFile, ReferenceData.DoNotOriginateFile, ReferenceData.HighRiskCallingCodesFile, ReferenceData.CountryCodesFile })
+            {
+                using var resource = assembly.GetManifestResourceStream("FraudStream.ReferenceData." + file)!;
+                using var output = File.Create(Path.Combine(directory.FullName, file));
+                resource.CopyTo(output);
+            }
+            var dno = Path.Combine(directory.FullName, ReferenceData.DoNotOriginateFile);
+            File.AppendAllLines(dno, ["+442079460000,an agency abroad,help line", "+15035550123,a local agency,help line"]);
+            var loaded = ReferenceData.LoadFromDirectory(directory.FullName);
+            Assert.True(loaded.IsDoNotOriginate(PhoneNumber.Parse("+442079460000")));
+            Assert.False(loaded.IsDoNotOriginate(PhoneNumber.Parse("+442079460001")));
+            Assert.True(loaded.IsDoNotOriginate(PhoneNumber.Parse("+15035550123")));
+            Assert.False(loaded.IsDoNotOriginate(PhoneNumber.Parse("+15035550124"))); // screened in, not listed
+            Assert.False(loaded.IsDoNotOriginate(PhoneNumber.Parse("+15045550123"))); // screened out
+            var listed = File.ReadLines(dno).Where(l => l.StartsWith('+')).Select(l => PhoneNumber.Parse(l.Split(',')[0])).ToList();
+            Assert.Equal(Data.DoNotOriginateCount + 2, listed.Count);
+            Assert.All(listed, number => Assert.True(loaded.IsDoNotOriginate(number)));
+            Assert.All(listed.SkipLast(2), number => Assert.True(Data.IsDoNotOriginate(number)));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void Every_embedded_file_starts_with_source_comments()
     {
         var assembly = typeof(ReferenceData).Assembly;

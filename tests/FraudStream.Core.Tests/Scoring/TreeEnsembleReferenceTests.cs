@@ -1,0 +1,169 @@
+using CsCheck;
+using FraudStream.Scoring;
+
+namespace FraudStream.Core.Tests.Scoring;
+
+/// <summary>
+/// The ensemble's evaluation against a plain per-tree walk of its own arrays (local child indices, a fresh walk
+/// from every child not taken) on random ensembles: shallow and deep trees, single leaves, NaN features.
+/// </summary>
+public sealed class TreeEnsembleReferenceTests
+{
+    [Fact]
+    public void Raw_score_and_contributions_equal_the_reference_walk_bit_for_bit()
+    {
+        Gen.Select(Gen.Int, Gen.Int[1, 12], Gen.Int[0, 40], Gen.Bool).Sample((seed, trees, maxNodes, deep) =>
+        {
+            var rng = new Random(seed);
+            var ensemble = RandomEnsemble(rng, featureCount: 6, trees, maxNodes, deep);
+            var expected = new float[6];
+            var actual = new float[7];
+            for (var v = 0; v < 20; v++)
+            {
+                var x = RandomVector(rng, 6);
+                Assert.Equal(ReferenceRawScore(ensemble, x), ensemble.RawScore(x));
+                ReferenceContributions(ensemble, x, expected);
+                actual.AsSpan().Fill(42f);
+                ensemble.Contributions(x, actual);
+                Assert.Equal(expected, actual[..6]);
+                Assert.Equal(42f, actual[6]); // past the feature count: untouched
+            }
+        }, iter: 2_000);
+    }
+
+    [Fact]
+    public void Contributions_of_a_tree_deeper_than_the_stack_buffer_equal_the_reference_walk()
+    {
+        // A caterpillar of 300 splits: paths up to 300 deep take the rented buffer.
+        var rng = new Random(11);
+        var ensemble = RandomEnsemble(rng, featureCount: 3, trees: 2, maxNodes: 300, deep: true, exactNodes: true);
+        Assert.True(Depth(ensemble, 0, 0) > 64);
+        var expected = new float[3];
+        var actual = new float[3];
+        for (var v = 0; v < 500; v++)
+        {
+            var x = RandomVector(rng, 3);
+            Assert.Equal(ReferenceRawScore(ensemble, x), ensemble.RawScore(x));
+            ReferenceContributions(ensemble, x, expected);
+            ensemble.Contributions(x, actual);
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    private static float[] RandomVector(Random rng, int count)
+    {
+        var x = new float[count];
+        for (var i = 0; i < count; i++)
+        {
+            x[i] = rng.Next(10) switch
+            {
+                0 => float.NaN,
+                1 => 0f,
+                2 => 1f,
+                _ => (float)((rng.NextDouble() * 4) - 2),
+            };
+        }
+        return x;
+    }
+
+    /// <summary>
+    /// Trees whose nodes hang from random open branches (or, deep, mostly from the newest one), children numbered
+    /// after their parents; thresholds on a few values so that equal features and thresholds occur.
+    /// </summary>
+    private static TreeEnsemble RandomEnsemble(Random rng, int featureCount, int trees, int maxNodes, bool deep, bool exactNodes = false)
+    {
+        int[] thresholds = [-1, 0, 1];
+        var nodeStart = new List<int> { 0 };
+        var leafStart = new List<int> { 0 };
+        var split = new List<int>();
+        var threshold = new List<float>();
+        var left = new List<int>();
+        var right = new List<int>();
+        var leafValue = new List<double>();
+        for (var t = 0; t < trees; t++)
+        {
+            var nodes = exactNodes ? maxNodes : rng.Next(maxNodes + 1);
+            var l = new int[nodes];
+            var r = new int[nodes];
+            var open = new List<(int Parent, bool Left)>();
+            for (var n = 0; n < nodes; n++)
+            {
+                if (n > 0)
+                {
+                    var pick = deep && rng.Next(8) != 0 ? open.Count - 1 - rng.Next(Math.Min(2, open.Count)) : rng.Next(open.Count);
+                    var (parent, isLeft) = open[pick];
+                    open.RemoveAt(pick);
+                    (isLeft ? l : r)[parent] = n;
+                }
+                open.Add((n, true));
+                open.Add((n, false));
+                split.Add(rng.Next(featureCount));
+                threshold.Add(rng.Next(4) == 0 ? (float)((rng.NextDouble() * 4) - 2) : thresholds[rng.Next(thresholds.Length)]);
+            }
+            // The open branches become the leaves, in random order.
+            var leaves = Enumerable.Range(0, nodes + 1).OrderBy(_ => rng.Next()).ToArray();
+            for (var i = 0; i < open.Count; i++)
+            {
+                var (parent, isLeft) = open[i];
+                (isLeft ? l : r)[parent] = ~leaves[i];
+            }
+            left.AddRange(l);
+            right.AddRange(r);
+            for (var i = 0; i <= nodes; i++)
+            {
+                leafValue.Add(Math.Round((rng.NextDouble() * 2) - 1, rng.Next(1, 12)));
+            }
+            nodeStart.Add(nodeStart[^1] + nodes);
+            leafStart.Add(leafStart[^1] + nodes + 1);
+        }
+        return new TreeEnsemble(featureCount, [.. nodeStart], [.. leafStart], [.. split], [.. threshold], [.. left], [.. right],
+            [.. leafValue], bias: rng.NextDouble() - 0.5, calibratorSlope: -1, calibratorOffset: 0);
+    }
+
+    private static double ReferenceRawScore(TreeEnsemble e, float[] x)
+    {
+        var sum = e.Bias;
+        for (var t = 0; t < e.TreeCount; t++)
+        {
+            var root = e.NodeStart[t + 1] == e.NodeStart[t] ? ~0 : 0;
+            sum += e.LeafValue[e.LeafStart[t] + LeafFrom(e, t, root, x)];
+        }
+        return sum;
+    }
+
+    private static void ReferenceContributions(TreeEnsemble e, float[] x, float[] perFeature)
+    {
+        Array.Clear(perFeature);
+        for (var t = 0; t < e.TreeCount; t++)
+        {
+            if (e.NodeStart[t + 1] == e.NodeStart[t])
+            {
+                continue;
+            }
+            var reached = e.LeafValue[e.LeafStart[t] + LeafFrom(e, t, 0, x)];
+            var node = 0;
+            while (node >= 0)
+            {
+                var n = e.NodeStart[t] + node;
+                var feature = e.SplitFeature[n];
+                var goLeft = x[feature] <= e.Threshold[n];
+                var otherWay = goLeft ? e.Right[n] : e.Left[n];
+                node = goLeft ? e.Left[n] : e.Right[n];
+                perFeature[feature] += (float)(reached - e.LeafValue[e.LeafStart[t] + LeafFrom(e, t, otherWay, x)]);
+            }
+        }
+    }
+
+    private static int Depth(TreeEnsemble e, int t, int node) =>
+        node < 0 ? 0 : 1 + Math.Max(Depth(e, t, e.Left[e.NodeStart[t] + node]), Depth(e, t, e.Right[e.NodeStart[t] + node]));
+
+    private static int LeafFrom(TreeEnsemble e, int t, int node, float[] x)
+    {
+        while (node >= 0)
+        {
+            var n = e.NodeStart[t] + node;
+            node = x[e.SplitFeature[n]] <= e.Threshold[n] ? e.Left[n] : e.Right[n];
+        }
+        return ~node;
+    }
+}
