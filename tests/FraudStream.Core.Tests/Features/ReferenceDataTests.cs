@@ -102,13 +102,7 @@ public sealed class ReferenceDataTests
         var directory = Directory.CreateTempSubdirectory("fraudstream-refdata-");
         try
         {
-            var assembly = typeof(ReferenceData).Assembly;
-            foreach (var file in new[] { ReferenceData.AreaCodesFile, ReferenceData.DoNotOriginateFile, ReferenceData.HighRiskCallingCodesFile, ReferenceData.CountryCodesFile })
-            {
-                using var resource = assembly.GetManifestResourceStream("FraudStream.ReferenceData." + file)!;
-                using var output = File.Create(Path.Combine(directory.FullName, file));
-                resource.CopyTo(output);
-            }
+            CopyEmbeddedTables(directory.FullName);
             var loaded = ReferenceData.LoadFromDirectory(directory.FullName);
             Assert.Equal(Data.AreaCodeCount, loaded.AreaCodeCount);
             Assert.Equal(Data.DoNotOriginateCount, loaded.DoNotOriginateCount);
@@ -152,13 +146,7 @@ public sealed class ReferenceDataTests
         var directory = Directory.CreateTempSubdirectory("fraudstream-refdata-");
         try
         {
-            var assembly = typeof(ReferenceData).Assembly;
-            foreach (var file in new[] { ReferenceData.AreaCodesFile, ReferenceData.DoNotOriginateFile, ReferenceData.HighRiskCallingCodesFile, ReferenceData.CountryCodesFile })
-            {
-                using var resource = assembly.GetManifestResourceStream("FraudStream.ReferenceData." + file)!;
-                using var output = File.Create(Path.Combine(directory.FullName, file));
-                resource.CopyTo(output);
-            }
+            CopyEmbeddedTables(directory.FullName);
             var dno = Path.Combine(directory.FullName, ReferenceData.DoNotOriginateFile);
             File.AppendAllLines(dno, ["+442079460000,an agency abroad,help line", "+15035550123,a local agency,help line"]);
             var loaded = ReferenceData.LoadFromDirectory(directory.FullName);
@@ -186,6 +174,18 @@ public sealed class ReferenceDataTests
         {
             using var reader = new StreamReader(assembly.GetManifestResourceStream("FraudStream.ReferenceData." + file)!);
             Assert.StartsWith("# ", reader.ReadLine(), StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>Writes the embedded reference tables into <paramref name="directory"/> as their files.</summary>
+    private static void CopyEmbeddedTables(string directory)
+    {
+        var assembly = typeof(ReferenceData).Assembly;
+        foreach (var file in new[] { ReferenceData.AreaCodesFile, ReferenceData.DoNotOriginateFile, ReferenceData.HighRiskCallingCodesFile, ReferenceData.CountryCodesFile })
+        {
+            using var resource = assembly.GetManifestResourceStream("FraudStream.ReferenceData." + file)!;
+            using var output = File.Create(Path.Combine(directory, file));
+            resource.CopyTo(output);
         }
     }
 }
