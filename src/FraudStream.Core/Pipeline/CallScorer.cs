@@ -83,8 +83,10 @@ public sealed class CallScorer
     // Rare path (alerted calls only): per-feature contributions of the trees, strongest toward fraud first.
     private void FillReasons(FraudModel model, ReadOnlySpan<float> features, ref ScoredCall result)
     {
-        var contributions = _contributions.AsSpan();
-        model.Ensemble.Contributions(features, contributions); // overwrites every entry
+        // The model's own features only: Contributions overwrites exactly those (a model with fewer features must
+        // not show a stale tail of an earlier alert's as reasons).
+        var contributions = _contributions.AsSpan(0, Math.Min(_contributions.Length, model.Ensemble.FeatureCount));
+        model.Ensemble.Contributions(features, contributions);
         var count = 0;
         Span<AlertReason> top = result.Reasons;
         for (var f = 0; f < contributions.Length; f++)

@@ -43,7 +43,10 @@ public sealed class TreeEnsemble
     /// <summary>Most splits on any root-to-leaf path.</summary>
     private readonly int _maxDepth;
 
-    /// <summary>Builds an ensemble from its flat arrays, checking that every index is in range.</summary>
+    /// <summary>
+    /// Builds an ensemble from copies of its flat arrays, checking that every index is in range (evaluation relies on
+    /// it without bounds checks, so the caller's arrays are copied first: changing them later cannot reach here).
+    /// </summary>
     /// <exception cref="ArgumentException">The arrays do not describe a valid ensemble.</exception>
     public TreeEnsemble(
         int featureCount,
@@ -65,6 +68,13 @@ public sealed class TreeEnsemble
         ArgumentNullException.ThrowIfNull(left);
         ArgumentNullException.ThrowIfNull(right);
         ArgumentNullException.ThrowIfNull(leafValue);
+        nodeStart = (int[])nodeStart.Clone();
+        leafStart = (int[])leafStart.Clone();
+        splitFeature = (int[])splitFeature.Clone();
+        threshold = (float[])threshold.Clone();
+        left = (int[])left.Clone();
+        right = (int[])right.Clone();
+        leafValue = (double[])leafValue.Clone();
         Validate(featureCount, nodeStart, leafStart, splitFeature, threshold, left, right, leafValue, bias, calibratorSlope, calibratorOffset);
         FeatureCount = featureCount;
         _nodeStart = nodeStart;
@@ -283,6 +293,11 @@ public sealed class TreeEnsemble
             ThrowInvalid("the last start entries must equal the node and leaf counts");
         if (!double.IsFinite(bias) || !double.IsFinite(slope) || !double.IsFinite(offset))
             ThrowInvalid("bias and calibrator parameters must be finite");
+        for (var t = 0; t + 1 < nodeStart.Length; t++)
+        {
+            if (nodeStart[t + 1] < nodeStart[t] || nodeStart[t + 1] > nodes || leafStart[t + 1] < leafStart[t] || leafStart[t + 1] > leafValue.Length)
+                ThrowInvalid("node and leaf start entries must not decrease nor pass the node and leaf counts");
+        }
         for (var t = 0; t + 1 < nodeStart.Length; t++)
         {
             var nodeCount = nodeStart[t + 1] - nodeStart[t];

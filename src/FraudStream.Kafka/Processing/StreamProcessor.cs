@@ -409,8 +409,10 @@ public sealed class StreamProcessor
         _calls.Return(call);
         if (tracker.WaitIndex >= 0 && IsCaughtUp(tracker))
         {
-            // Its buffer ran empty at the high watermark of its last fetch: nothing more is known to exist, which
-            // is all the end-of-partition event would say one fetch later; the merge need not wait for it.
+            // Its buffer ran empty at the high watermark of its last fetch: nothing more is known to exist, so the
+            // merge does not wait for its next record. In a live stream the end-of-partition event may never come
+            // (each fetch returns new records), and waiting for every partition's next fetch would add it to every
+            // record's latency; records fetched later join the merge as after a reported end.
             _merge.ReachedEnd(tracker);
         }
     }

@@ -134,4 +134,30 @@ public sealed class TreeEnsembleTests
     {
         Assert.Throws<ArgumentException>(() => new TreeEnsemble(2, [0, 1], [0, 2], [2], [0f], [~0], [~1], [0, 0], 0, -1, 0));
     }
+
+    [Fact]
+    public void Tree_starts_that_go_back_or_past_the_arrays_are_refused_as_invalid()
+    {
+        // Tree 0 claims nodes 0-1 and leaves 0-2 of a one-node, two-leaf ensemble.
+        var ex = Assert.Throws<ArgumentException>(() => new TreeEnsemble(2, [0, 2, 1], [0, 3, 2], [0], [0f], [~0], [~1], [0, 0], 0, -1, 0));
+        Assert.Contains("must not decrease", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Changing_the_arrays_after_construction_does_not_change_the_ensemble()
+    {
+        int[] split = [0];
+        int[] right = [~1];
+        double[] leaves = [1.0, 2.0];
+        var ensemble = new TreeEnsemble(1, [0, 1], [0, 2], split, [0.5f], [~0], right, leaves, 0, -1, 0);
+
+        split[0] = 1000; // would read and write far outside the vectors if the ensemble used the caller's array
+        right[0] = 5;
+        leaves[1] = 99.0;
+
+        Assert.Equal(2.0, ensemble.RawScore([1f]));
+        var perFeature = new float[1];
+        ensemble.Contributions([1f], perFeature);
+        Assert.Equal(1f, perFeature[0]);
+    }
 }
