@@ -4,7 +4,7 @@ namespace FraudStream.LoadTest;
 
 /// <summary>
 /// The consumer and producer settings every mode drains the topic with: those <c>StreamProcessor</c> uses
-/// (64 KiB per partition fetch, earliest, auto-commit; idempotent producer, acks=all, linger 5 ms), and a short
+/// (64 KiB per partition fetch, earliest, auto-commit, fetch.queue.backoff.ms=10; idempotent producer, acks=all, linger 5 ms), and a short
 /// <see cref="FetchWaitMaxMs"/>.
 /// </summary>
 public static class ClientSettings
@@ -20,6 +20,9 @@ public static class ClientSettings
     /// </summary>
     public const int FetchWaitMaxMs = 5;
 
+    /// <summary><c>fetch.queue.backoff.ms</c>: the processor's default (10 ms instead of librdkafka's 1 s), for every mode.</summary>
+    public const int FetchQueueBackoffMs = 10;
+
     public static ConsumerConfig Consumer(string bootstrap, string group) => new()
     {
         BootstrapServers = bootstrap,
@@ -29,6 +32,7 @@ public static class ClientSettings
         EnableAutoCommit = true,
         MaxPartitionFetchBytes = MaxPartitionFetchBytes,
         FetchWaitMaxMs = FetchWaitMaxMs,
+        FetchQueueBackoffMs = FetchQueueBackoffMs,
         AllowAutoCreateTopics = false,
         ConsumeResultFields = "headers",
     };

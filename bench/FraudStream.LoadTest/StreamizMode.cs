@@ -75,6 +75,7 @@ public static class StreamizMode
             AllowAutoCreateTopics = false,
             MaxPartitionFetchBytes = ClientSettings.MaxPartitionFetchBytes,
             FetchWaitMaxMs = ClientSettings.FetchWaitMaxMs,
+            FetchQueueBackoffMs = ClientSettings.FetchQueueBackoffMs,
             EnableIdempotence = true,
             Acks = Confluent.Kafka.Acks.All,
             LingerMs = ClientSettings.LingerMs,

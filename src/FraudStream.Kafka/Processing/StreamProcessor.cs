@@ -50,6 +50,7 @@ public sealed class StreamProcessor
     /// </summary>
     public static readonly TimeSpan MergeWait = TimeSpan.FromSeconds(1);
     private const int MaxPartitionFetchBytes = 64 * 1024;
+    private const int FetchQueueBackoffMilliseconds = 10;
     private const long MaintenanceRecords = 4096;
     private static readonly TimeSpan MaintenanceInterval = TimeSpan.FromMilliseconds(100);
 
@@ -274,6 +275,11 @@ public sealed class StreamProcessor
         config.AutoCommitIntervalMs ??= 1000;
         // Small fetches keep the merge buffers small: each partition's next records arrive soon after they are needed.
         config.MaxPartitionFetchBytes ??= MaxPartitionFetchBytes;
+        // The merge pauses partitions whose buffers fill while it waits for another; librdkafka then postpones
+        // fetches by this much when its queue thresholds are exceeded (1 s by default), and the partition the merge
+        // waits for is fetched that much later. Measured on 1,000,000 calls over 256 partitions: 79,223 and 82,744
+        // calls/s with the default, 90,649 and 92,593 with 10 ms.
+        config.FetchQueueBackoffMs ??= FetchQueueBackoffMilliseconds;
         return new ConsumerBuilder<InboundCall, InboundCall>(config)
             .SetKeyDeserializer(new InboundCall.KeyDeserializer(_calls))
             .SetValueDeserializer(new InboundCall.ValueDeserializer(_calls))
