@@ -50,6 +50,9 @@ public static class LatencyRun
         var reader = new Thread(() => ReadAlerts(bootstrap, alerts, index, producedAt, warmIndex, samples, stopReading.Token)) { Name = "alerts" };
         reader.Start();
 
+        // This process's own collections pause the pacer and the alert reader (not the broker's native threads):
+        // they are reported beside the latency, since samples taken across one are longer by its length.
+        var gcPauseBefore = GC.GetTotalPauseDuration();
         var producerConfig = ClientSettings.Producer(bootstrap);
         producerConfig.LingerMs = 1; // the upstream producer sends at once: its own batching is not the processor's latency
         producerConfig.ClientId = "loadtest-offered";
@@ -85,6 +88,7 @@ public static class LatencyRun
         Thread.Sleep(1000); // the last alerts reach the reader
         stopReading.Cancel();
         reader.Join();
+        var harnessPauseMs = (GC.GetTotalPauseDuration() - gcPauseBefore).TotalMilliseconds;
         double[] values;
         lock (samples)
         {
@@ -97,7 +101,7 @@ public static class LatencyRun
             return $"latency_rate={rateText} latency=NA";
         }
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"latency_rate={rateText} latency_samples={values.Length} p50_ms={Stats.Percentile(values, 0.5):F2} p99_ms={Stats.Percentile(values, 0.99):F2} p999_ms={Stats.Percentile(values, 0.999):F2} max_ms={values.Max():F2} processor_peak_mb={summary.GetValueOrDefault("peak_mb", "NA")}");
+            $"latency_rate={rateText} latency_samples={values.Length} p50_ms={Stats.Percentile(values, 0.5):F2} p99_ms={Stats.Percentile(values, 0.99):F2} p999_ms={Stats.Percentile(values, 0.999):F2} max_ms={values.Max():F2} processor_peak_mb={summary.GetValueOrDefault("peak_mb", "NA")} harness_gc_pause_ms={harnessPauseMs:F0}");
         Console.Error.WriteLine("latency: " + line);
         return line;
     }
