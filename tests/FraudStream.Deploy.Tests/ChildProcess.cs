@@ -13,23 +13,7 @@ internal sealed class ChildProcess : IDisposable
 
     private ChildProcess(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment)
     {
-        var start = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[k] = v;
-        }
+        var start = Tool.StartInfo(program, args, environment);
         Name = Path.GetFileName(program) + " " + string.Join(' ', args.Take(2));
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, e) =>

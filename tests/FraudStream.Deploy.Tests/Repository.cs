@@ -63,9 +63,9 @@ internal static class Tool
         return command;
     }
 
-    /// <summary>Runs a program to its end; returns its exit code and standard output and error together.</summary>
-    public static (int Exit, string Output) Run(string program, IEnumerable<string> args, TimeSpan timeout, string? workingDirectory = null,
-        IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>How every test starts a program: all three standard streams redirected (UTF-8), arguments as a list, extra environment.</summary>
+    public static ProcessStartInfo StartInfo(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment,
+        string? workingDirectory = null)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -73,10 +73,13 @@ internal static class Tool
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Repository.Root,
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
+        if (workingDirectory is not null)
+        {
+            start.WorkingDirectory = workingDirectory;
+        }
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
@@ -85,6 +88,14 @@ internal static class Tool
         {
             start.Environment[k] = v;
         }
+        return start;
+    }
+
+    /// <summary>Runs a program to its end; returns its exit code and standard output and error together.</summary>
+    public static (int Exit, string Output) Run(string program, IEnumerable<string> args, TimeSpan timeout, string? workingDirectory = null,
+        IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = StartInfo(program, args, environment, workingDirectory ?? Repository.Root);
         using var process = Process.Start(start)!;
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
