@@ -12,6 +12,9 @@ internal sealed class PartitionTracker(int partition)
 
     public int Partition { get; } = partition;
 
+    /// <summary>The client's name for it (topic and partition), made on first use and kept: asked for on every emptied buffer.</summary>
+    public Confluent.Kafka.TopicPartition? InputPartition { get; set; }
+
     /// <summary>Offsets below this are re-read only to rebuild history (they were processed before).</summary>
     public long RebuildEnd { get; set; } = -1;
 

@@ -423,6 +423,10 @@ public sealed class StreamProcessor
         }
     }
 
+    /// <summary>The tracker's input partition as the client names it, made once per assignment.</summary>
+    private TopicPartition InputPartition(PartitionTracker tracker) =>
+        tracker.InputPartition ??= new TopicPartition(_options.InputTopic, tracker.Partition);
+
     /// <summary>Whether every record below the partition's high watermark, as of its last fetch, is processed (a local lookup).</summary>
     private bool IsCaughtUp(PartitionTracker tracker)
     {
@@ -432,7 +436,7 @@ public sealed class StreamProcessor
         }
         try
         {
-            var high = _consumer.GetWatermarkOffsets(new TopicPartition(_options.InputTopic, tracker.Partition)).High;
+            var high = _consumer.GetWatermarkOffsets(InputPartition(tracker)).High;
             return high != Offset.Unset && high.Value <= tracker.LastConsumed + 1;
         }
         catch (KafkaException)
@@ -448,7 +452,7 @@ public sealed class StreamProcessor
         {
             return;
         }
-        var partition = new[] { new TopicPartition(_options.InputTopic, tracker.Partition) };
+        var partition = new[] { InputPartition(tracker) };
         try
         {
             if (paused)
@@ -874,7 +878,7 @@ public sealed class StreamProcessor
         {
             try
             {
-                var high = _consumer!.GetWatermarkOffsets(new TopicPartition(_options.InputTopic, tracker.Partition)).High;
+                var high = _consumer!.GetWatermarkOffsets(InputPartition(tracker)).High;
                 if (high != Offset.Unset)
                 {
                     _metrics.SetConsumerLag(tracker.Partition, Math.Max(0, high.Value - (tracker.LastConsumed + 1)));
