@@ -10,7 +10,7 @@ public sealed class ChildProcess : IDisposable
     private readonly List<string> _lines = [];
     private readonly ManualResetEventSlim _assigned = new();
 
-    public ChildProcess(string mode, LoadTestOptions options, string bootstrap, string topic, string alerts, string dlq, string group, long expect)
+    public ChildProcess(string mode, LoadTestOptions options, string bootstrap, string topic, string alerts, string dlq, string group, long expect, bool settleTimes = false)
     {
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("the program's path is unknown");
         var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
@@ -25,6 +25,10 @@ public sealed class ChildProcess : IDisposable
         })
         {
             start.ArgumentList.Add(arg);
+        }
+        if (settleTimes)
+        {
+            start.ArgumentList.Add("--settle-times");
         }
         _process = new Process { StartInfo = start };
         _process.OutputDataReceived += (_, e) =>

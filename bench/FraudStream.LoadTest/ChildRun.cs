@@ -7,7 +7,8 @@ namespace FraudStream.LoadTest;
 /// <param name="Calls">Records consumed (and settled).</param>
 /// <param name="Alerts">Alerts produced and acknowledged.</param>
 /// <param name="Seconds">From the first record consumed to the last settled (and, where the mode commits, committed).</param>
-public sealed record DrainResult(long Calls, long Alerts, long Invalid, double Seconds)
+/// <param name="Extra">More <c>key=value</c> pairs for the summary line, if any.</param>
+public sealed record DrainResult(long Calls, long Alerts, long Invalid, double Seconds, string? Extra = null)
 {
     public double Rate => Calls / Seconds;
 }
@@ -38,7 +39,7 @@ public static class ChildRun
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"mode={mode} calls={result.Calls} alerts={result.Alerts} invalid={result.Invalid} seconds={result.Seconds:F3} rate={result.Rate:F0} peak_mb={self.PeakWorkingSet64 / 1048576.0:F0} " +
             $"gc0={GC.CollectionCount(0)} gc1={GC.CollectionCount(1)} gc2={GC.CollectionCount(2)} gc_pause_ms={GC.GetTotalPauseDuration().TotalMilliseconds:F0} " +
-            $"allocated_mb={GC.GetTotalAllocatedBytes() / 1048576.0:F0}"));
+            $"allocated_mb={GC.GetTotalAllocatedBytes() / 1048576.0:F0}{(result.Extra is { } extra ? " " + extra : "")}"));
         return 0;
     }
 

@@ -36,7 +36,7 @@ public static class LatencyRun
         }
         var producedAt = new long[records.Length];
         Console.Error.WriteLine($"latency: {records.Length:N0} records at {rate:F0}/s into {calls} ({options.LatencyPartitions} partitions)");
-        using var child = new ChildProcess("fraudstream", options, bootstrap, calls, alerts, dlq, $"loadtest-latency-{name}", records.Length);
+        using var child = new ChildProcess("fraudstream", options, bootstrap, calls, alerts, dlq, $"loadtest-latency-{name}", records.Length, settleTimes: true);
         if (!child.WaitAssigned(TimeSpan.FromSeconds(60)))
         {
             Console.Error.WriteLine("latency: the processor did not join the group");
@@ -102,6 +102,8 @@ public static class LatencyRun
         }
         var line = string.Create(CultureInfo.InvariantCulture,
             $"latency_rate={rateText} latency_samples={values.Length} p50_ms={Stats.Percentile(values, 0.5):F2} p99_ms={Stats.Percentile(values, 0.99):F2} p999_ms={Stats.Percentile(values, 0.999):F2} max_ms={values.Max():F2} processor_peak_mb={summary.GetValueOrDefault("peak_mb", "NA")} harness_gc_pause_ms={harnessPauseMs:F0}");
+        // The processor's share: consumed to settled, for calls scored without an alert and for alerted ones.
+        line += string.Concat(summary.Where(p => p.Key.StartsWith("settle_", StringComparison.Ordinal)).Select(p => $" {p.Key}={p.Value}"));
         Console.Error.WriteLine("latency: " + line);
         return line;
     }

@@ -54,6 +54,13 @@ public sealed record LoadTestOptions
     /// <summary>Child mode: records to settle before stopping.</summary>
     public long Expect { get; init; }
 
+    /// <summary>
+    /// Child mode (the processor's latency run): note how long each record took from being consumed to being settled
+    /// and add its percentiles to the summary, which splits the produce-to-alert latency into the processor's share
+    /// and the rest.
+    /// </summary>
+    public bool SettleTimes { get; init; }
+
     public static LoadTestOptions Parse(string[] args)
     {
         var options = new LoadTestOptions();
@@ -80,6 +87,7 @@ public sealed record LoadTestOptions
                 "--dlq" => options with { DeadLetterTopic = Value() },
                 "--group" => options with { Group = Value() },
                 "--expect" => options with { Expect = long.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--settle-times" => options with { SettleTimes = true },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using FraudStream.Alerts;
 using FraudStream.Features;
 using FraudStream.Kafka.Processing;
@@ -19,7 +20,8 @@ public static class ProcessorMode
     {
         var scorer = new CallScorer(Featurizer.CreateDefault(), FraudModel.Load(FraudModel.DefaultPath()));
         using var stop = new CancellationTokenSource();
-        var metrics = new SettledCounter(options.Expect, stop);
+        // Built on the thread that runs the processor: a record settled on it was scored without an alert.
+        var metrics = new SettledCounter(options.Expect, stop, options.SettleTimes);
         var processor = new StreamProcessor(new ProcessorOptions
         {
             BootstrapServers = options.Bootstrap!,
@@ -30,9 +32,9 @@ public static class ProcessorMode
             RebuildRecords = 0,
             KafkaSettings = new Dictionary<string, string>
             {
-                ["consumer.fetch.wait.max.ms"] = ClientSettings.FetchWaitMaxMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["consumer.fetch.wait.max.ms"] = ClientSettings.FetchWaitMaxMs.ToString(CultureInfo.InvariantCulture),
             },
-        }, scorer, metrics);
+        }, scorer, metrics, new StderrLogger(Microsoft.Extensions.Logging.LogLevel.Information));
         // The latency run waits for the group to be joined before offering load.
         var announce = new Thread(() =>
         {
@@ -50,19 +52,55 @@ public static class ProcessorMode
         {
             Console.Error.WriteLine("processor failed: " + result.FatalMessage);
         }
-        return new DrainResult(result.Consumed, result.Alerts, result.Invalid, ChildRun.Seconds(metrics.FirstConsumedAt, end));
+        return new DrainResult(result.Consumed, result.Alerts, result.Invalid, ChildRun.Seconds(metrics.FirstConsumedAt, end), metrics.SettleSummary());
     }
 
-    /// <summary>Counts settled records; cancels the processor once all expected records are settled.</summary>
-    private sealed class SettledCounter(long expect, CancellationTokenSource stop) : IProcessorMetrics
+    /// <summary>
+    /// Counts settled records; cancels the processor once all expected records are settled. With settle times, also
+    /// notes each record's time from consumed to settled: on the consume thread for a call scored without an alert
+    /// (the merge's wait and the scoring), on the producer's delivery thread for an alert or dead letter (that plus
+    /// the produce and its acknowledgement).
+    /// </summary>
+    private sealed class SettledCounter(long expect, CancellationTokenSource stop, bool settleTimes) : IProcessorMetrics
     {
+        private readonly int _consumeThread = Environment.CurrentManagedThreadId;
+        private readonly float[] _scoredMs = settleTimes ? new float[expect] : [];
+        private readonly float[] _producedMs = settleTimes ? new float[expect] : [];
+        private int _scored;
+        private int _produced;
         private long _settled;
         private long _first;
 
         public long FirstConsumedAt => Interlocked.Read(ref _first);
 
+        /// <summary>The settle times' percentiles as summary pairs (null without settle times).</summary>
+        public string? SettleSummary()
+        {
+            if (_scoredMs.Length == 0)
+            {
+                return null;
+            }
+            static string Pairs(string name, float[] all, int count)
+            {
+                var values = all.AsSpan(0, Math.Min(count, all.Length)).ToArray().Select(v => (double)v).ToArray();
+                return values.Length == 0 ? $"{name}_n=0" : string.Create(CultureInfo.InvariantCulture,
+                    $"{name}_n={values.Length} {name}_p50_ms={Stats.Percentile(values, 0.5):F2} {name}_p99_ms={Stats.Percentile(values, 0.99):F2} {name}_max_ms={values.Max():F2}");
+            }
+            return Pairs("settle_scored", _scoredMs, Volatile.Read(ref _scored)) + " " + Pairs("settle_alerted", _producedMs, Volatile.Read(ref _produced));
+        }
+
         public void ObserveProcessing(double seconds)
         {
+            if (_scoredMs.Length > 0)
+            {
+                var onConsumeThread = Environment.CurrentManagedThreadId == _consumeThread;
+                var into = onConsumeThread ? _scoredMs : _producedMs;
+                var at = Interlocked.Increment(ref onConsumeThread ? ref _scored : ref _produced) - 1;
+                if (at < into.Length)
+                {
+                    into[at] = (float)(seconds * 1000);
+                }
+            }
             if (Interlocked.Read(ref _first) == 0)
             {
                 var consumedAt = Stopwatch.GetTimestamp() - (long)(seconds * Stopwatch.Frequency);
