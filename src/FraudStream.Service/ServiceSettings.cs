@@ -97,6 +97,7 @@ public sealed record ServiceSettings
             FatalTimeout = Duration(config, "FatalTimeout") ?? defaults.FatalTimeout,
             StopWhenIdle = Duration(config, "StopWhenIdle"),
             DrainTimeout = Duration(config, "DrainTimeout") ?? defaults.DrainTimeout,
+            WarmUp = Duration(config, "WarmUp") ?? defaults.WarmUp,
         };
         try
         {

@@ -215,6 +215,9 @@ internal sealed class KafkaHarness : IDisposable
             StopWhenIdle = stopWhenIdle,
             RebuildRecords = rebuildRecords,
             FatalTimeout = fatalTimeout ?? TimeSpan.FromSeconds(30),
+            // These tests check what is processed, not how fast: no warm-up (ProcessorWarmUpTests and the run
+            // command's test cover it).
+            WarmUp = TimeSpan.Zero,
             KafkaSettings = new Dictionary<string, string> { ["session.timeout.ms"] = "6000", ["producer.message.max.bytes"] = "1048576" },
         },
         ModelPath = modelPath ?? DefaultModelPath,

@@ -28,6 +28,7 @@ public sealed partial class RunCommandTests
         Assert.StartsWith($"consumed={messages.Count} valid={messages.Count - invalid} invalid={invalid} alerts=", last, StringComparison.Ordinal);
         Assert.Matches(@"(?m)^metrics=http://127\.0\.0\.1:\d+/metrics$", stderr);
         Assert.Contains("\"EventId\":3011", stderr, StringComparison.Ordinal); // JSON logs on stderr
+        Assert.Contains("\"EventId\":3017", stderr, StringComparison.Ordinal); // warmed up (on by default) before consuming
         Assert.Equal(messages.Count, kafka.Committed("from-env").Sum()); // the group came from the environment
     }
 
@@ -44,8 +45,10 @@ public sealed partial class RunCommandTests
             ["StopWhenIdle"] = "1500ms",
             ["FatalTimeout"] = "2m",
             ["RebuildRecords"] = "5",
+            ["WarmUp"] = "0",
         }).Build();
         var settings = ServiceSettings.From(config, m => m ?? "default.zip");
+        Assert.Equal(TimeSpan.Zero, settings.Processor.WarmUp);
         Assert.Equal("SASL_SSL", settings.Processor.KafkaSettings["security.protocol"]);
         Assert.Equal("PLAIN", settings.Processor.KafkaSettings["sasl.mechanism"]);
         Assert.Equal(TimeSpan.FromMilliseconds(1500), settings.Processor.StopWhenIdle);
@@ -65,6 +68,7 @@ public sealed partial class RunCommandTests
         Assert.Throws<FormatException>(() => From(("Bootstrap", "b"), ("Input", "bad topic")));
         Assert.Throws<FormatException>(() => From(("Bootstrap", "b"), ("LogFormat", "xml")));
         Assert.Throws<FormatException>(() => From(("Bootstrap", "b"), ("Threshold", "2")));
+        Assert.Contains("WarmUp", Assert.Throws<FormatException>(() => From(("Bootstrap", "b"), ("WarmUp", "-1s"))).Message, StringComparison.Ordinal);
     }
 
     [Fact]

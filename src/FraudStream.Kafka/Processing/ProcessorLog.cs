@@ -58,4 +58,7 @@ internal static partial class ProcessorLog
 
     [LoggerMessage(3016, LogLevel.Information, "The event-time merge went on without a partition {Times} times: its next record did not come within {Milliseconds:F0} ms (calls of different partitions were then scored slightly out of order)")]
     public static partial void MergeWentOn(ILogger logger, long times, double milliseconds);
+
+    [LoggerMessage(3017, LogLevel.Information, "Warmed up on {Calls} synthetic calls in {Milliseconds:F0} ms ({Methods} methods compiled; {Ending})")]
+    public static partial void WarmedUp(ILogger logger, long calls, double milliseconds, long methods, string ending);
 }

@@ -35,6 +35,12 @@ public sealed record ProcessorOptions
     /// <summary>Longest wait for in-flight alerts and dead letters when stopping or giving partitions up.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Longest time spent before consuming on running the per-record path on synthetic calls, so that the first
+    /// real calls run optimized code (it ends sooner, once the runtime compiles nothing new); zero skips it.
+    /// </summary>
+    public TimeSpan WarmUp { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Checks the options.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     public void Validate()
@@ -51,6 +57,10 @@ public sealed record ProcessorOptions
         if (FatalTimeout <= TimeSpan.Zero || DrainTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentException("the fatal and drain timeouts must be positive", nameof(FatalTimeout));
+        }
+        if (WarmUp < TimeSpan.Zero)
+        {
+            throw new ArgumentException("the warm-up time must not be negative", nameof(WarmUp));
         }
         if (StopWhenIdle is { } idle && idle <= TimeSpan.Zero)
         {

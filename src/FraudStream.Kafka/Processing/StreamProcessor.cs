@@ -136,6 +136,11 @@ public sealed class StreamProcessor
     public ProcessorResult Run(CancellationToken cancellationToken)
     {
         ProcessorLog.Starting(_logger, _options.GroupId, _options.InputTopic, _options.AlertsTopic, _options.DeadLetterTopic, _scorer.Model.Id);
+        if (_options.WarmUp > TimeSpan.Zero)
+        {
+            var warm = ProcessorWarmUp.Run(_scorer, _options.WarmUp, cancellationToken);
+            ProcessorLog.WarmedUp(_logger, warm.Calls, warm.Milliseconds, warm.MethodsCompiled, warm.Settled ? "settled" : "time limit reached");
+        }
         using var producer = BuildProducer();
         _producer = producer;
         using var consumer = BuildConsumer();
