@@ -138,8 +138,7 @@ public sealed class StreamProcessor
         ProcessorLog.Starting(_logger, _options.GroupId, _options.InputTopic, _options.AlertsTopic, _options.DeadLetterTopic, _scorer.Model.Id);
         if (_options.WarmUp > TimeSpan.Zero)
         {
-            var warm = ProcessorWarmUp.Run(_scorer, _options.WarmUp, cancellationToken);
-            ProcessorLog.WarmedUp(_logger, warm.Calls, warm.Milliseconds, warm.MethodsCompiled, warm.Settled ? "settled" : "time limit reached");
+            WarmUp(cancellationToken);
         }
         using var producer = BuildProducer();
         _producer = producer;
@@ -206,6 +205,20 @@ public sealed class StreamProcessor
             }
         }
         return Finish(consumer, producer, reason, fatal);
+    }
+
+    /// <summary>The warm-up only makes the first calls faster: should it fail, the processor goes on without it.</summary>
+    private void WarmUp(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var warm = ProcessorWarmUp.Run(_scorer, _options.WarmUp, cancellationToken);
+            ProcessorLog.WarmedUp(_logger, warm.Calls, warm.Milliseconds, warm.MethodsCompiled, warm.Settled ? "settled" : "time limit reached");
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IndexOutOfRangeException)
+        {
+            ProcessorLog.WarmUpFailed(_logger, ex.Message);
+        }
     }
 
     // ---- driving the merge without a consumer (tests) --------------------------------------------
