@@ -28,6 +28,7 @@ public static class ChildRun
             "fraudstream" => ProcessorMode.Run(options),
             "naive" => NaiveMode.Run(options),
             "streamiz" => StreamizMode.Run(options),
+            "echo" => EchoMode.Run(options),
             _ => throw new ArgumentException($"unknown mode {mode}"),
         };
         if (result is null)

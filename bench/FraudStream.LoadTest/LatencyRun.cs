@@ -17,7 +17,11 @@ public static class LatencyRun
 {
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(2);
 
-    public static string Run(LoadTestOptions options, EmbeddedBroker broker, string name, string file, double rate, TimeSpan timeout)
+    /// <summary>
+    /// One latency run of <paramref name="mode"/> (<c>fraudstream</c>, or <c>echo</c> for the broker's own floor,
+    /// <see cref="EchoMode"/>) at <paramref name="rate"/> records per second; returns its summary pairs.
+    /// </summary>
+    public static string Run(LoadTestOptions options, EmbeddedBroker broker, string name, string file, double rate, TimeSpan timeout, string mode = "fraudstream")
     {
         var bootstrap = broker.Bootstrap;
         string calls = $"latency-{name}-calls", alerts = $"latency-{name}-alerts", dlq = $"latency-{name}-dlq";
@@ -36,10 +40,10 @@ public static class LatencyRun
         }
         var producedAt = new long[records.Length];
         Console.Error.WriteLine($"latency: {records.Length:N0} records at {rate:F0}/s into {calls} ({options.LatencyPartitions} partitions)");
-        using var child = new ChildProcess("fraudstream", options, bootstrap, calls, alerts, dlq, $"loadtest-latency-{name}", records.Length, settleTimes: true);
+        using var child = new ChildProcess(mode, options, bootstrap, calls, alerts, dlq, $"loadtest-latency-{name}", records.Length, settleTimes: mode == "fraudstream");
         if (!child.WaitAssigned(TimeSpan.FromSeconds(60)))
         {
-            Console.Error.WriteLine("latency: the processor did not join the group");
+            Console.Error.WriteLine($"latency: the {mode} child did not join the group");
             child.Finish(TimeSpan.FromSeconds(1));
             return "latency=NA";
         }
@@ -97,11 +101,11 @@ public static class LatencyRun
         var rateText = rate.ToString("F0", CultureInfo.InvariantCulture);
         if (summary is null || values.Length == 0)
         {
-            Console.Error.WriteLine($"latency: no samples (processor {(summary is null ? "failed" : "alerted nothing")})");
+            Console.Error.WriteLine($"latency: no samples ({mode} child {(summary is null ? "failed" : "produced nothing")})");
             return $"latency_rate={rateText} latency=NA";
         }
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"latency_rate={rateText} latency_samples={values.Length} p50_ms={Stats.Percentile(values, 0.5):F2} p99_ms={Stats.Percentile(values, 0.99):F2} p999_ms={Stats.Percentile(values, 0.999):F2} max_ms={values.Max():F2} processor_peak_mb={summary.GetValueOrDefault("peak_mb", "NA")} harness_gc_pause_ms={harnessPauseMs:F0}");
+            $"latency_rate={rateText} latency_samples={values.Length} p50_ms={Stats.Percentile(values, 0.5):F2} p99_ms={Stats.Percentile(values, 0.99):F2} p999_ms={Stats.Percentile(values, 0.999):F2} max_ms={values.Max():F2} child_peak_mb={summary.GetValueOrDefault("peak_mb", "NA")} harness_gc_pause_ms={harnessPauseMs:F0}");
         // The processor's share: consumed to settled, for calls scored without an alert and for alerted ones.
         line += string.Concat(summary.Where(p => p.Key.StartsWith("settle_", StringComparison.Ordinal)).Select(p => $" {p.Key}={p.Value}"));
         Console.Error.WriteLine("latency: " + line);

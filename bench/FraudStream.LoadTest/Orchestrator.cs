@@ -6,7 +6,8 @@ namespace FraudStream.LoadTest;
 
 /// <summary>
 /// The parent process: starts the embedded broker, loads the topic, runs each mode in a child process K times
-/// interleaved (each with a fresh consumer group, so each reads everything), then the latency run; prints the
+/// interleaved (each with a fresh consumer group, so each reads everything), then the latency runs (the processor,
+/// then an echo consumer in its place at the same rate: the broker's floor); prints the
 /// figures on standard error and the summary as the last line of standard output.
 /// </summary>
 public static class Orchestrator
@@ -89,6 +90,9 @@ public static class Orchestrator
                 {
                     var latency = LatencyRun.Run(options, broker, name, file, b * options.LatencyShare, ChildTimeout);
                     Console.Out.WriteLine($"latency_of={name} {latency}");
+                    // The floor at the same rate: a plain consumer in the processor's place, copying records unchanged.
+                    var floor = LatencyRun.Run(options, broker, "echo-" + name, file, b * options.LatencyShare, ChildTimeout, mode: "echo");
+                    Console.Out.WriteLine($"latency_of=echo_{name} {floor}");
                 }
             }
         }
