@@ -399,7 +399,7 @@ public sealed class StreamProcessor
             tracker = AddTracker(call.Partition); // not expected: assignment creates them
         }
         _merge.Buffer(tracker, call);
-        _lastRecordAt = Stopwatch.GetTimestamp();
+        _lastRecordAt = call.ConsumedAt; // not a clock read of its own: each costs about 0.1 µs here, per record
         if (tracker.Buffered.Count >= BufferedPerPartition && !tracker.Paused)
         {
             SetPaused(tracker, paused: true);
@@ -429,7 +429,7 @@ public sealed class StreamProcessor
         {
             SetPaused(tracker, paused: false);
         }
-        Process(call, tracker);
+        Process(call, tracker, now);
         _calls.Return(call);
         if (tracker.WaitIndex >= 0 && IsCaughtUp(tracker))
         {
@@ -489,7 +489,12 @@ public sealed class StreamProcessor
         }
     }
 
-    private void Process(InboundCall call, PartitionTracker tracker)
+    /// <summary>
+    /// Processes one record; <paramref name="now"/> is the consume loop's clock reading from when it was picked,
+    /// which also times a record that needs nothing sent (its scoring adds microseconds; the histogram's first
+    /// bucket is 100 µs).
+    /// </summary>
+    private void Process(InboundCall call, PartitionTracker tracker, long now)
     {
         var consumedAt = call.ConsumedAt;
         var offset = call.Offset;
@@ -533,7 +538,7 @@ public sealed class StreamProcessor
             return;
         }
         tracker.Done(offset);
-        _metrics.ObserveProcessing(Stopwatch.GetElapsedTime(consumedAt).TotalSeconds);
+        _metrics.ObserveProcessing((now - consumedAt) / (double)Stopwatch.Frequency);
     }
 
     // Rare path: alerted calls only.
