@@ -32,9 +32,28 @@ public sealed class ProcessorWarmUpTests
         var result = ProcessorWarmUp.Run(scorer, TimeSpan.FromMilliseconds(200), CancellationToken.None);
 
         Assert.True(result.Calls >= 2_048, $"at least one pass: {result.Calls}");
+        Assert.Equal(0, result.Calls % 2_048);
+        // One call in 16 is scored at threshold 0 (always alerts); the others at the model's threshold.
+        Assert.InRange(result.Alerts, result.Calls / 16, result.Calls);
+        Assert.False(result.Cancelled);
         Assert.True(result.Milliseconds > 0);
         Assert.Equal(before, scorer.Featurizer.GetStats()); // no call, no key added to the real state
         Assert.Equal(0, before.Calls);
+    }
+
+    [Fact]
+    public void Warm_up_stops_soon_when_cancelled_while_it_runs()
+    {
+        var scorer = new CallScorer(Featurizer.CreateDefault(), FraudModel.Load(FraudModel.DefaultPath()));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        // Neither the runtime going quiet nor the time limit can end it here: only the token.
+        var result = ProcessorWarmUp.Run(scorer, TimeSpan.FromMinutes(10), quiet: TimeSpan.MaxValue, cancel.Token);
+
+        Assert.True(result.Cancelled);
+        Assert.False(result.Settled);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed} (one pass is well under a second)");
     }
 
     [Fact]
@@ -48,5 +67,6 @@ public sealed class ProcessorWarmUpTests
 
         Assert.Equal(0, result.Calls);
         Assert.False(result.Settled);
+        Assert.True(result.Cancelled);
     }
 }

@@ -62,6 +62,6 @@ internal static partial class ProcessorLog
     [LoggerMessage(3017, LogLevel.Information, "Warmed up on {Calls} synthetic calls in {Milliseconds:F0} ms ({Methods} methods compiled; {Ending})")]
     public static partial void WarmedUp(ILogger logger, long calls, double milliseconds, long methods, string ending);
 
-    [LoggerMessage(3018, LogLevel.Warning, "Warm-up failed, going on without it (the first calls run slower): {Reason}")]
-    public static partial void WarmUpFailed(ILogger logger, string reason);
+    [LoggerMessage(3018, LogLevel.Warning, "Warm-up failed, going on without it (the first calls run slower)")]
+    public static partial void WarmUpFailed(ILogger logger, Exception exception);
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Runtime;
 using System.Text;
@@ -25,15 +26,27 @@ internal static class ProcessorWarmUp
     /// <summary>The runtime is taken as done when a pass compiled nothing new for this long.</summary>
     private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
 
-    /// <summary>What a warm-up did.</summary>
-    public readonly record struct Result(long Calls, double Milliseconds, long MethodsCompiled, bool Settled);
+    /// <summary>One synthetic call in this many is scored with threshold 0, so that it alerts (the reasons and the alert writer).</summary>
+    private const int AlertEvery = 16;
 
     /// <summary>
-    /// Warms up until the runtime compiled nothing new for a while, or <paramref name="limit"/> passes; the
-    /// processor's own scorer and its history are not touched (a scratch scorer with the same model alerts on
-    /// every call, so that the reasons and the alert writer are warmed too).
+    /// What a warm-up did: calls parsed and scored, alert documents written, and whether it ended because the
+    /// runtime went quiet (<paramref name="Settled"/>) or because it was cancelled.
     /// </summary>
-    public static Result Run(CallScorer scorer, TimeSpan limit, CancellationToken cancellationToken)
+    public readonly record struct Result(long Calls, long Alerts, double Milliseconds, long MethodsCompiled, bool Settled, bool Cancelled);
+
+    /// <summary>
+    /// Warms up until the runtime compiled nothing new for a while, or <paramref name="limit"/> passes (checked
+    /// between passes of <see cref="CallsPerPass"/> calls); the processor's own scorer and its history are not
+    /// touched. Scratch scorers with the same model share a scratch history: most calls are scored at the model's
+    /// threshold, as real ones are (the runtime optimizes for the branches it saw taken), and one in
+    /// <see cref="AlertEvery"/> at threshold 0, so that the reasons and the alert writer are warmed too.
+    /// </summary>
+    public static Result Run(CallScorer scorer, TimeSpan limit, CancellationToken cancellationToken) =>
+        Run(scorer, limit, Quiet, cancellationToken);
+
+    /// <summary><see cref="Run(CallScorer, TimeSpan, CancellationToken)"/> with its quiet time given (tests).</summary>
+    internal static Result Run(CallScorer scorer, TimeSpan limit, TimeSpan quiet, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var compiledBefore = JitInfo.GetCompiledMethodCount();
@@ -43,15 +56,15 @@ internal static class ProcessorWarmUp
         var writer = new AlertWriter(output, model.FeatureNames);
         var inbound = Enumerable.Range(0, 64).Select(_ => new InboundCall()).ToArray();
         var trackers = Enumerable.Range(0, 8).Select(p => new PartitionTracker(p)).ToArray();
-        long total = 0;
+        long total = 0, alerts = 0;
         var lastCompiled = compiledBefore;
         var quietSince = started;
         var settled = false;
         while (!cancellationToken.IsCancellationRequested && Stopwatch.GetElapsedTime(started) < limit)
         {
-            var scratch = new CallScorer(
-                new Featurizer(scorer.Featurizer.Reference, new FeaturizerOptions { InitialCallers = 1_024, InitialCallees = 1_024, InitialPairs = 1_024, InitialTrunks = 64 }),
-                model, thresholdOverride: 0f);
+            var history = new Featurizer(scorer.Featurizer.Reference, new FeaturizerOptions { InitialCallers = 1_024, InitialCallees = 1_024, InitialPairs = 1_024, InitialTrunks = 64 });
+            var scratch = new CallScorer(history, model, scorer.Threshold);
+            var alerting = new CallScorer(history, model, thresholdOverride: 0f);
             var merge = new PartitionMerge();
             foreach (var tracker in trackers)
             {
@@ -73,11 +86,12 @@ internal static class ProcessorWarmUp
                     var call = merge.TakeNext(Stopwatch.GetTimestamp());
                     if (!call.IsValid)
                     {
-                        throw new InvalidOperationException($"synthetic call {call.Offset} is invalid: {call.Failure.Detail}");
+                        ThrowInvalid(call);
                     }
-                    scratch.Score(call.Record, out var scored);
+                    (call.Offset % AlertEvery == 0 ? alerting : scratch).Score(call.Record, out var scored);
                     if (scored.Alerted)
                     {
+                        alerts++;
                         output.ResetWrittenCount();
                         writer.Write(call.Record, scored, model.Id, AlertSource.Kafka("warm-up", call.Partition, call.Offset), DateTime.UtcNow);
                     }
@@ -96,14 +110,19 @@ internal static class ProcessorWarmUp
                 lastCompiled = compiled;
                 quietSince = now;
             }
-            else if (Stopwatch.GetElapsedTime(quietSince, now) >= Quiet)
+            else if (Stopwatch.GetElapsedTime(quietSince, now) >= quiet)
             {
                 settled = true;
                 break;
             }
         }
-        return new Result(total, Stopwatch.GetElapsedTime(started).TotalMilliseconds, lastCompiled - compiledBefore, settled);
+        return new Result(total, alerts, Stopwatch.GetElapsedTime(started).TotalMilliseconds, lastCompiled - compiledBefore, settled,
+            Cancelled: cancellationToken.IsCancellationRequested);
     }
+
+    [DoesNotReturn]
+    private static void ThrowInvalid(InboundCall call) =>
+        throw new InvalidOperationException($"synthetic call {call.Offset} is invalid: {call.Failure.Detail}");
 
     /// <summary>The synthetic calls of a pass (tests check that each is valid).</summary>
     internal static byte[][] SyntheticCallsForTests(int count) => SyntheticCalls(count);

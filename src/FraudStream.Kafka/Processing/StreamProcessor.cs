@@ -213,11 +213,13 @@ public sealed class StreamProcessor
         try
         {
             var warm = ProcessorWarmUp.Run(_scorer, _options.WarmUp, cancellationToken);
-            ProcessorLog.WarmedUp(_logger, warm.Calls, warm.Milliseconds, warm.MethodsCompiled, warm.Settled ? "settled" : "time limit reached");
+            var ending = warm.Cancelled ? "stopped" : warm.Settled ? "settled" : "time limit reached";
+            ProcessorLog.WarmedUp(_logger, warm.Calls, warm.Milliseconds, warm.MethodsCompiled, ending);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IndexOutOfRangeException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            ProcessorLog.WarmUpFailed(_logger, ex.Message);
+            // Whatever went wrong, only the speed of the first calls is at stake, not what is processed.
+            ProcessorLog.WarmUpFailed(_logger, ex);
         }
     }
 
@@ -429,7 +431,7 @@ public sealed class StreamProcessor
         {
             SetPaused(tracker, paused: false);
         }
-        Process(call, tracker, now);
+        Process(call, tracker);
         _calls.Return(call);
         if (tracker.WaitIndex >= 0 && IsCaughtUp(tracker))
         {
@@ -489,12 +491,7 @@ public sealed class StreamProcessor
         }
     }
 
-    /// <summary>
-    /// Processes one record; <paramref name="now"/> is the consume loop's clock reading from when it was picked,
-    /// which also times a record that needs nothing sent (its scoring adds microseconds; the histogram's first
-    /// bucket is 100 µs).
-    /// </summary>
-    private void Process(InboundCall call, PartitionTracker tracker, long now)
+    private void Process(InboundCall call, PartitionTracker tracker)
     {
         var consumedAt = call.ConsumedAt;
         var offset = call.Offset;
@@ -538,7 +535,7 @@ public sealed class StreamProcessor
             return;
         }
         tracker.Done(offset);
-        _metrics.ObserveProcessing((now - consumedAt) / (double)Stopwatch.Frequency);
+        _metrics.ObserveProcessing(Stopwatch.GetElapsedTime(consumedAt).TotalSeconds);
     }
 
     // Rare path: alerted calls only.
