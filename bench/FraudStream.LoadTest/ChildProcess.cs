@@ -30,6 +30,11 @@ public sealed class ChildProcess : IDisposable
         {
             start.ArgumentList.Add("--settle-times");
         }
+        if (mode == "echo")
+        {
+            start.ArgumentList.Add("--echo-every");
+            start.ArgumentList.Add(options.EchoEvery.ToString(CultureInfo.InvariantCulture));
+        }
         _process = new Process { StartInfo = start };
         _process.OutputDataReceived += (_, e) =>
         {

@@ -4,18 +4,16 @@ using Confluent.Kafka;
 namespace FraudStream.LoadTest;
 
 /// <summary>
-/// The latency floor: a plain consumer in the processor's place that copies every <see cref="EchoEvery"/>th record
-/// of each partition, unchanged, to the alerts topic, with the processor's client settings. The latency run
-/// measures it as it measures the processor (produce, fetch, produce, fetch through the same broker), so the
-/// difference between the two is what FraudStream adds.
+/// The latency floor: a plain consumer in the processor's place that copies one record in
+/// <see cref="LoadTestOptions.EchoEvery"/> of each partition, unchanged, to the alerts topic, with the processor's
+/// client settings. The latency run measures it as it measures the processor (produce, fetch, produce, fetch
+/// through the same broker); the harness sets the share to the one the processor alerted on in the same records,
+/// so the broker takes about as many produce requests, and the difference between the two is what FraudStream adds.
 /// </summary>
 public static class EchoMode
 {
-    /// <summary>
-    /// One record in this many is copied: about the share the processor alerts on in the latency run's records (the
-    /// first hours of the generated day), so the broker takes about as many produce requests.
-    /// </summary>
-    public const int EchoEvery = 40;
+    /// <summary>Once records came, this long without one ends the run (fewer came than expected).</summary>
+    private static readonly TimeSpan Idle = TimeSpan.FromSeconds(10);
 
     public static DrainResult Run(LoadTestOptions options)
     {
@@ -34,25 +32,46 @@ public static class EchoMode
             .Build();
         using var producer = new ProducerBuilder<byte[]?, byte[]?>(ClientSettings.Producer(options.Bootstrap!)).Build();
         consumer.Subscribe(options.Topic);
-        long count = 0, echoed = 0, first = 0;
+        long count = 0, echoed = 0, first = 0, lastAt = 0;
         while (count < options.Expect)
         {
             var result = consumer.Consume(100);
             if (result is null)
             {
+                if (count > 0 && Stopwatch.GetElapsedTime(lastAt) >= Idle)
+                {
+                    Console.Error.WriteLine($"echo: {count} of {options.Expect} records came; none for {Idle.TotalSeconds:F0} s");
+                    break;
+                }
                 continue;
             }
+            lastAt = Stopwatch.GetTimestamp();
             if (count++ == 0)
             {
-                first = Stopwatch.GetTimestamp();
+                first = lastAt;
             }
-            if (result.Offset.Value % EchoEvery == 0)
+            if (result.Offset.Value % options.EchoEvery == 0)
             {
                 echoed++;
-                producer.Produce(options.AlertsTopic, new Message<byte[]?, byte[]?> { Key = result.Message.Key, Value = result.Message.Value });
+                var copy = new Message<byte[]?, byte[]?> { Key = result.Message.Key, Value = result.Message.Value };
+                while (true)
+                {
+                    try
+                    {
+                        producer.Produce(options.AlertsTopic, copy);
+                        break;
+                    }
+                    catch (ProduceException<byte[]?, byte[]?> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+                    {
+                        producer.Poll(TimeSpan.FromMilliseconds(1));
+                    }
+                }
             }
         }
-        producer.Flush(TimeSpan.FromSeconds(30));
+        if (producer.Flush(TimeSpan.FromSeconds(30)) > 0)
+        {
+            Console.Error.WriteLine("echo: copies still unacknowledged after 30 s");
+        }
         var last = Stopwatch.GetTimestamp();
         consumer.Close();
         return new DrainResult(count, echoed, 0, ChildRun.Seconds(first, last));

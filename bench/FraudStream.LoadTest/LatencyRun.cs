@@ -15,7 +15,8 @@ namespace FraudStream.LoadTest;
 /// </summary>
 public static class LatencyRun
 {
-    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(2);
+    /// <summary>Samples of the first seconds of load are left out (the processor's settle times too).</summary>
+    public static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// One latency run of <paramref name="mode"/> (<c>fraudstream</c>, or <c>echo</c> for the broker's own floor,

@@ -61,6 +61,9 @@ public sealed record LoadTestOptions
     /// </summary>
     public bool SettleTimes { get; init; }
 
+    /// <summary>Child mode <c>echo</c>: one record in this many is copied to the alerts topic (<see cref="EchoMode"/>).</summary>
+    public int EchoEvery { get; init; } = 12;
+
     public static LoadTestOptions Parse(string[] args)
     {
         var options = new LoadTestOptions();
@@ -88,10 +91,11 @@ public sealed record LoadTestOptions
                 "--group" => options with { Group = Value() },
                 "--expect" => options with { Expect = long.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--settle-times" => options with { SettleTimes = true },
+                "--echo-every" => options with { EchoEvery = Int() },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }
-        if (options.Calls < 1 || options.Repeat < 1 || options.Partitions < 1 || options.LatencyPartitions < 1)
+        if (options.Calls < 1 || options.Repeat < 1 || options.Partitions < 1 || options.LatencyPartitions < 1 || options.EchoEvery < 1)
         {
             throw new ArgumentException("--calls, --repeat and the partition counts must be positive");
         }

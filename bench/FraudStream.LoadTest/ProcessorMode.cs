@@ -57,9 +57,10 @@ public static class ProcessorMode
 
     /// <summary>
     /// Counts settled records; cancels the processor once all expected records are settled. With settle times, also
-    /// notes each record's time from consumed to settled: on the consume thread for a call scored without an alert
-    /// (the merge's wait and the scoring), on the producer's delivery thread for an alert or dead letter (that plus
-    /// the produce and its acknowledgement).
+    /// notes each record's time from consumed to settled, leaving out the first seconds as the latency run does: on
+    /// the consume thread for a call scored without an alert (the merge's wait and the scoring), on the producer's
+    /// delivery thread for an alert or dead letter (that plus the produce and its acknowledgement; deliveries settled
+    /// inside a flush on the consume thread, at a revoke or the stop, count as scored).
     /// </summary>
     private sealed class SettledCounter(long expect, CancellationTokenSource stop, bool settleTimes) : IProcessorMetrics
     {
@@ -72,6 +73,17 @@ public static class ProcessorMode
         private long _first;
 
         public long FirstConsumedAt => Interlocked.Read(ref _first);
+
+        /// <summary>
+        /// Whether the record was consumed in the first <see cref="LatencyRun.WarmUp"/> after the first record: its
+        /// settle time is left out, as the latency run leaves out those records' latency.
+        /// </summary>
+        private bool InWarmUp(double seconds)
+        {
+            var first = Interlocked.Read(ref _first);
+            var consumedAt = Stopwatch.GetTimestamp() - (long)(seconds * Stopwatch.Frequency);
+            return first == 0 || consumedAt - first < (long)(LatencyRun.WarmUp.TotalSeconds * Stopwatch.Frequency);
+        }
 
         /// <summary>The settle times' percentiles as summary pairs (null without settle times).</summary>
         public string? SettleSummary()
@@ -91,7 +103,7 @@ public static class ProcessorMode
 
         public void ObserveProcessing(double seconds)
         {
-            if (_scoredMs.Length > 0)
+            if (_scoredMs.Length > 0 && !InWarmUp(seconds))
             {
                 var onConsumeThread = Environment.CurrentManagedThreadId == _consumeThread;
                 var into = onConsumeThread ? _scoredMs : _producedMs;
