@@ -41,7 +41,7 @@ public static class Orchestrator
 
         var rates = options.Modes.ToDictionary(m => m, _ => new List<double>());
         var peaks = options.Modes.ToDictionary(m => m, _ => new List<double>());
-        var alerts = options.Modes.ToDictionary(m => m, _ => "");
+        var alerts = options.Modes.ToDictionary(m => m, _ => new List<long>());
         var failed = new HashSet<string>();
         for (var round = 1; round <= options.Repeat; round++)
         {
@@ -65,7 +65,7 @@ public static class Orchestrator
                     $"GCs {summary["gc0"]}/{summary["gc1"]}/{summary["gc2"]} (gen 0/1/2) pausing {summary["gc_pause_ms"]} ms, allocated {summary["allocated_mb"]} MB");
                 rates[mode].Add(double.Parse(rate, CultureInfo.InvariantCulture));
                 peaks[mode].Add(double.Parse(summary["peak_mb"], CultureInfo.InvariantCulture));
-                alerts[mode] = summary["alerts"];
+                alerts[mode].Add(long.Parse(summary["alerts"], CultureInfo.InvariantCulture));
             }
         }
 
@@ -77,8 +77,12 @@ public static class Orchestrator
             var runs = string.Join(",", rates[mode].Select(r => r.ToString("F0", CultureInfo.InvariantCulture)));
             var median = Median(mode) is { } m ? m.ToString("F0", CultureInfo.InvariantCulture) : "NA";
             var peak = peaks[mode].Count > 0 ? Stats.Median(peaks[mode]).ToString("F0", CultureInfo.InvariantCulture) : "NA";
-            Console.Error.WriteLine($"{mode,-12} {median,18} {runs,24} {peak,8} {alerts[mode],8}");
-            Console.Out.WriteLine($"mode={mode} rate={median} runs={runs} peak_mb={peak} alerts={(alerts[mode].Length > 0 ? alerts[mode] : "NA")}");
+            // Alerts of every run: one number when they agree, else the lowest and highest.
+            var alerted = alerts[mode].Count == 0 ? "NA"
+                : alerts[mode].Min() == alerts[mode].Max() ? alerts[mode][0].ToString(CultureInfo.InvariantCulture)
+                : string.Create(CultureInfo.InvariantCulture, $"{alerts[mode].Min()}-{alerts[mode].Max()}");
+            Console.Error.WriteLine($"{mode,-12} {median,18} {runs,24} {peak,8} {alerted,8}");
+            Console.Out.WriteLine($"mode={mode} rate={median} runs={runs} peak_mb={peak} alerts={alerted}");
         }
 
         if (options.LatencyShare > 0 && options.Modes.Contains("fraudstream"))
