@@ -36,8 +36,9 @@ public sealed record ProcessorOptions
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Longest time spent before consuming on running the per-record path on synthetic calls, so that the first
-    /// real calls run optimized code (it ends sooner, once the runtime compiles nothing new); zero skips it.
+    /// About the longest time spent before consuming on running the per-record path on synthetic calls, so that the
+    /// first real calls run optimized code (checked between passes of 2,048 calls, so a pass may run past it; it ends
+    /// sooner, once the runtime compiles nothing new); zero skips it.
     /// </summary>
     public TimeSpan WarmUp { get; init; } = TimeSpan.FromSeconds(5);
 
