@@ -46,7 +46,7 @@ public sealed class ChildProcess : IDisposable
             {
                 _lines.Add(e.Data);
             }
-            if (e.Data == "assigned")
+            if (e.Data == ChildRun.AssignedLine)
             {
                 _assigned.Set();
             }
@@ -80,8 +80,7 @@ public sealed class ChildProcess : IDisposable
         {
             return null;
         }
-        return last.Split(' ', StringSplitOptions.RemoveEmptyEntries)
-            .Select(p => p.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
+        return ChildRun.Pairs(last);
     }
 
     public void Dispose()

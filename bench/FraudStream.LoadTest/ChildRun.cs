@@ -44,6 +44,21 @@ public static class ChildRun
         return 0;
     }
 
+    /// <summary>The line a child prints once its consumer has partitions; the latency run offers load after it.</summary>
+    public const string AssignedLine = "assigned";
+
+    /// <summary>Says, once, that the child's consumer has its partitions (<see cref="AssignedLine"/>).</summary>
+    public static void SayAssigned()
+    {
+        Console.Out.WriteLine(AssignedLine);
+        Console.Out.Flush();
+    }
+
+    /// <summary>The <c>key=value</c> pairs of a summary line (other words are skipped).</summary>
+    public static Dictionary<string, string> Pairs(string line) =>
+        line.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
+
     /// <summary>Seconds between two <see cref="Stopwatch"/> timestamps.</summary>
     public static double Seconds(long from, long to) => (to - from) / (double)Stopwatch.Frequency;
 }

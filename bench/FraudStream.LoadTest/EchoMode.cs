@@ -25,8 +25,7 @@ public static class EchoMode
                 if (!assigned)
                 {
                     assigned = true;
-                    Console.Out.WriteLine("assigned"); // the latency run offers load once this is said
-                    Console.Out.Flush();
+                    ChildRun.SayAssigned();
                 }
             })
             .Build();

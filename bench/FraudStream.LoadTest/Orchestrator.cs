@@ -110,7 +110,7 @@ public static class Orchestrator
         // One in how many records the processor alerted on in a latency run (from its settle counts; 12 if unknown).
         static int AlertedOneIn(string latency)
         {
-            var pairs = latency.Split(' ').Select(p => p.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
+            var pairs = ChildRun.Pairs(latency);
             return pairs.TryGetValue("settle_scored_n", out var scored) && pairs.TryGetValue("settle_alerted_n", out var alerted)
                 && long.TryParse(alerted, CultureInfo.InvariantCulture, out var a) && a > 0 && long.TryParse(scored, CultureInfo.InvariantCulture, out var n)
                 ? (int)Math.Clamp(Math.Round((n + a) / (double)a), 1, 1_000)

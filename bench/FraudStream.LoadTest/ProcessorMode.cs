@@ -42,8 +42,7 @@ public static class ProcessorMode
             {
                 Thread.Sleep(5);
             }
-            Console.Out.WriteLine("assigned");
-            Console.Out.Flush();
+            ChildRun.SayAssigned();
         }) { IsBackground = true };
         announce.Start();
         var result = processor.Run(stop.Token);

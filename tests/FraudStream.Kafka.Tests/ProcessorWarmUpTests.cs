@@ -11,7 +11,7 @@ public sealed class ProcessorWarmUpTests
     [Fact]
     public void Every_synthetic_call_is_a_valid_record_of_the_input_contract()
     {
-        var calls = ProcessorWarmUp.SyntheticCallsForTests(2_048);
+        var calls = ProcessorWarmUp.SyntheticCalls(2_048);
         var call = new InboundCall();
         var countries = new HashSet<string>();
         foreach (var json in calls)

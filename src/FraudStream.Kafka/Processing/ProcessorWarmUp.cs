@@ -124,14 +124,11 @@ internal static class ProcessorWarmUp
     private static void ThrowInvalid(InboundCall call) =>
         throw new InvalidOperationException($"synthetic call {call.Offset} is invalid: {call.Failure.Detail}");
 
-    /// <summary>The synthetic calls of a pass (tests check that each is valid).</summary>
-    internal static byte[][] SyntheticCallsForTests(int count) => SyntheticCalls(count);
-
     /// <summary>
     /// Calls shaped like the traffic model's (domestic and foreign origins, every attestation and disposition, repeat
-    /// callers and callees, a second apart), as UTF-8 JSON of the input contract.
+    /// callers and callees, a second apart), as UTF-8 JSON of the input contract (tests check that each is valid).
     /// </summary>
-    private static byte[][] SyntheticCalls(int count)
+    internal static byte[][] SyntheticCalls(int count)
     {
         string[] countries = ["US", "US", "US", "IN", "PH", "GB"];
         string[] attests = ["A", "B", "C", ""];
