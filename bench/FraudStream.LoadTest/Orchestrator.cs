@@ -96,7 +96,7 @@ public static class Orchestrator
                     Console.Out.WriteLine($"latency_of={name} {latency}");
                     // The floor at the same rate: a plain consumer in the processor's place, copying records unchanged, as
                     // many as the processor alerted on.
-                    var echo = options with { EchoEvery = AlertedOneIn(latency) };
+                    var echo = options with { EchoEvery = AlertedOneIn(latency) ?? options.EchoEvery };
                     var floor = LatencyRun.Run(echo, broker, "echo-" + name, file, b * options.LatencyShare, ChildTimeout, mode: "echo");
                     Console.Out.WriteLine($"latency_of=echo_{name} {floor}");
                 }
@@ -107,14 +107,14 @@ public static class Orchestrator
             Console.Out.WriteLine($"harness_peak_mb={self.PeakWorkingSet64 / 1048576.0:F0}");
         }
 
-        // One in how many records the processor alerted on in a latency run (from its settle counts; 12 if unknown).
-        static int AlertedOneIn(string latency)
+        // One in how many records the processor alerted on in a latency run (from its settle counts), if known.
+        static int? AlertedOneIn(string latency)
         {
             var pairs = ChildRun.Pairs(latency);
             return pairs.TryGetValue("settle_scored_n", out var scored) && pairs.TryGetValue("settle_alerted_n", out var alerted)
                 && long.TryParse(alerted, CultureInfo.InvariantCulture, out var a) && a > 0 && long.TryParse(scored, CultureInfo.InvariantCulture, out var n)
                 ? (int)Math.Clamp(Math.Round((n + a) / (double)a), 1, 1_000)
-                : 12;
+                : null;
         }
 
         static string Format(double? v) => v is { } x ? x.ToString("F0", CultureInfo.InvariantCulture) : "NA";

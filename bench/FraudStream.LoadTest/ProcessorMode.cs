@@ -77,10 +77,9 @@ public static class ProcessorMode
         /// Whether the record was consumed in the first <see cref="LatencyRun.WarmUp"/> after the first record: its
         /// settle time is left out, as the latency run leaves out those records' latency.
         /// </summary>
-        private bool InWarmUp(double seconds)
+        private bool InWarmUp(long consumedAt)
         {
             var first = Interlocked.Read(ref _first);
-            var consumedAt = Stopwatch.GetTimestamp() - (long)(seconds * Stopwatch.Frequency);
             return first == 0 || consumedAt - first < (long)(LatencyRun.WarmUp.TotalSeconds * Stopwatch.Frequency);
         }
 
@@ -93,7 +92,7 @@ public static class ProcessorMode
             }
             static string Pairs(string name, float[] all, int count)
             {
-                var values = all.AsSpan(0, Math.Min(count, all.Length)).ToArray().Select(v => (double)v).ToArray();
+                var values = all.Take(count).Select(v => (double)v).ToArray();
                 return values.Length == 0 ? $"{name}_n=0" : string.Create(CultureInfo.InvariantCulture,
                     $"{name}_n={values.Length} {name}_p50_ms={Stats.Percentile(values, 0.5):F2} {name}_p99_ms={Stats.Percentile(values, 0.99):F2} {name}_max_ms={values.Max():F2}");
             }
@@ -102,7 +101,8 @@ public static class ProcessorMode
 
         public void ObserveProcessing(double seconds)
         {
-            if (_scoredMs.Length > 0 && !InWarmUp(seconds))
+            var consumedAt = Stopwatch.GetTimestamp() - (long)(seconds * Stopwatch.Frequency);
+            if (_scoredMs.Length > 0 && !InWarmUp(consumedAt))
             {
                 var onConsumeThread = Environment.CurrentManagedThreadId == _consumeThread;
                 var into = onConsumeThread ? _scoredMs : _producedMs;
@@ -114,7 +114,6 @@ public static class ProcessorMode
             }
             if (Interlocked.Read(ref _first) == 0)
             {
-                var consumedAt = Stopwatch.GetTimestamp() - (long)(seconds * Stopwatch.Frequency);
                 Interlocked.CompareExchange(ref _first, consumedAt, 0);
             }
             if (Interlocked.Increment(ref _settled) == expect)
