@@ -266,7 +266,7 @@ internal sealed class TestOutputLogger(ITestOutputHelper output, System.Collecti
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            var line = $"{logLevel} [{eventId.Id}] {formatter(state, exception)}";
+            var line = $"{logLevel} [{eventId.Id}] {formatter(state, exception)}{(exception is null ? "" : $" ({exception.GetType().Name}: {exception.Message})")}";
             sink?.Enqueue(line);
             try
             {

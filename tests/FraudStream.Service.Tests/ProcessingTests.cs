@@ -79,6 +79,41 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_warm_up_that_fails_is_logged_and_the_processor_goes_on_without_it_Integration()
+    {
+        using var kafka = new KafkaHarness(inputPartitions: 2);
+        var lines = KafkaHarness.MakeLines(3_000, seed: 17);
+        kafka.Produce(KafkaHarness.ToMessages(lines));
+        var logs = new ConcurrentQueue<string>();
+        using var loggerFactory = KafkaHarness.Logs(output, logs);
+        var options = kafka.Settings(stopWhenIdle: Idle).Processor with { WarmUp = TimeSpan.FromSeconds(5) };
+        var scorer = new Pipeline.CallScorer(Features.Featurizer.CreateDefault(), Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath));
+        var warmUps = 0;
+        var processor = new StreamProcessor(options, scorer, logger: loggerFactory.CreateLogger("processor"))
+        {
+            WarmUpRunner = (_, limit, _) =>
+            {
+                warmUps++;
+                Assert.Equal(TimeSpan.FromSeconds(5), limit);
+                throw new InvalidOperationException("synthetic warm-up failure");
+            },
+        };
+
+        var result = processor.Run(CancellationToken.None);
+
+        Assert.Equal(1, warmUps);
+        Assert.Contains(logs, l => l.StartsWith("Warning [3018] Warm-up failed", StringComparison.Ordinal)
+            && l.Contains("InvalidOperationException: synthetic warm-up failure", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs, l => l.Contains("[3017]", StringComparison.Ordinal));
+        // Nothing lost: every record consumed, scored or dead-lettered, and committed.
+        Assert.Equal(StopReason.Idle, result.Reason);
+        Assert.Equal(lines.Count, result.Consumed);
+        Assert.Equal(result.Consumed, result.Valid + result.Invalid);
+        Assert.Equal(result.Alerts, kafka.ReadAll(KafkaHarness.Alerts).Count);
+        Assert.Equal(lines.Count, kafka.Committed("fraudstream").Sum());
+    }
+
+    [Fact]
     public async Task Run_alerts_on_exactly_the_calls_file_scoring_alerts_on_with_one_partition_Integration()
     {
         using var kafka = new KafkaHarness(inputPartitions: 1);

@@ -207,12 +207,15 @@ public sealed class StreamProcessor
         return Finish(consumer, producer, reason, fatal);
     }
 
+    /// <summary>Tests: the warm-up to run (<see cref="ProcessorWarmUp.Run(CallScorer, TimeSpan, CancellationToken)"/>), so that a failing one can be tried.</summary>
+    internal Func<CallScorer, TimeSpan, CancellationToken, ProcessorWarmUp.Result> WarmUpRunner { get; init; } = ProcessorWarmUp.Run;
+
     /// <summary>The warm-up only makes the first calls faster: should it fail, the processor goes on without it.</summary>
     private void WarmUp(CancellationToken cancellationToken)
     {
         try
         {
-            var warm = ProcessorWarmUp.Run(_scorer, _options.WarmUp, cancellationToken);
+            var warm = WarmUpRunner(_scorer, _options.WarmUp, cancellationToken);
             var ending = warm.Cancelled ? "stopped" : warm.Settled ? "settled" : "time limit reached";
             ProcessorLog.WarmedUp(_logger, warm.Calls, warm.Milliseconds, warm.MethodsCompiled, ending);
         }
