@@ -31,13 +31,14 @@ internal sealed class PartitionMerge
     /// <summary>Appends a consumed record to its partition's buffer.</summary>
     public void Buffer(PartitionTracker tracker, InboundCall call)
     {
-        tracker.Buffered.Enqueue(call);
+        var key = call.MergeKey;
+        tracker.Buffered.Enqueue(new BufferedCall(key, call));
         tracker.AtEnd = false;
         tracker.WaitExpired = false;
         if (tracker.Buffered.Count == 1)
         {
             StopWaiting(tracker);
-            tracker.HeadKey = call.MergeKey;
+            tracker.HeadKey = key;
             Insert(tracker);
         }
     }
@@ -46,10 +47,10 @@ internal sealed class PartitionMerge
     public InboundCall TakeNext(long now)
     {
         var tracker = _heap[0];
-        var call = tracker.Buffered.Dequeue();
+        var call = tracker.Buffered.Dequeue().Call;
         if (tracker.Buffered.Count > 0)
         {
-            tracker.HeadKey = tracker.Buffered.Peek().MergeKey;
+            tracker.HeadKey = tracker.Buffered.Peek().MergeKey; // the key without the record's cache lines
             SiftDown(0);
         }
         else
@@ -57,6 +58,11 @@ internal sealed class PartitionMerge
             RemoveAt(0);
             tracker.EmptySince = now;
             UpdateWaiting(tracker);
+        }
+        if (_count > 0)
+        {
+            // Most likely the next record taken: its lines load while this one is processed.
+            _heap[0].Buffered.Peek().Call.Prefetch();
         }
         return call;
     }
@@ -95,7 +101,7 @@ internal sealed class PartitionMerge
         }
         while (tracker.Buffered.Count > 0)
         {
-            release(tracker.Buffered.Dequeue());
+            release(tracker.Buffered.Dequeue().Call);
         }
     }
 

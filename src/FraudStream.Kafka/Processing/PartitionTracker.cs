@@ -33,8 +33,11 @@ internal sealed class PartitionTracker(int partition)
 
     public int InFlight => _inFlight.Count;
 
-    /// <summary>Consumed records not yet processed, in offset order: the partition's side of the event-time merge.</summary>
-    public Queue<InboundCall> Buffered { get; } = new();
+    /// <summary>
+    /// Consumed records not yet processed, in offset order: the partition's side of the event-time merge. Each comes
+    /// with its merge key, so that the merge orders the next one without loading the record from memory.
+    /// </summary>
+    public Queue<BufferedCall> Buffered { get; } = new();
 
     /// <summary>True after the client reported the end of the partition, until its next record arrives.</summary>
     public bool AtEnd { get; set; }
@@ -84,3 +87,6 @@ internal sealed class PartitionTracker(int partition)
         return _inFlight.Count > 0 ? _inFlight.Peek().Offset : _lastDone >= 0 ? _lastDone + 1 : -1;
     }
 }
+
+/// <summary>A buffered record and its <see cref="InboundCall.MergeKey"/>.</summary>
+internal readonly record struct BufferedCall(long MergeKey, InboundCall Call);
