@@ -35,6 +35,9 @@ internal sealed class StateTable<TEntry>
     /// <summary>The x64 cache line, the step of <see cref="PrefetchSlots"/>.</summary>
     private const int CacheLineBytes = 64;
 
+    /// <summary>Most slots <see cref="Sweep"/> prefetches for its next pass.</summary>
+    private const int MaxPrefetchSlots = 64;
+
     private const ulong KeyMultiplier = 0x9E3779B97F4A7C15UL;
 
     private const ulong ZeroKeySubstitute = 0x5851F42D4C957F2DUL;
@@ -157,7 +160,8 @@ internal sealed class StateTable<TEntry>
             i = (i + 1) & _mask;
         }
         _sweepCursor = i;
-        PrefetchSlots(i, slotCount);
+        // The next pass of the per-call sweep (a few slots); not the rest of a table after a full pass.
+        PrefetchSlots(i, Math.Min(slotCount, MaxPrefetchSlots));
     }
 
     /// <summary>
