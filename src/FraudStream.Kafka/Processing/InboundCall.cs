@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
 using Confluent.Kafka;
 using FraudStream.Records;
 
@@ -56,27 +55,6 @@ public sealed class InboundCall
 
     /// <summary>The event-time order of the merge: the call's start, or <see cref="long.MinValue"/> for an invalid record (no history to disturb).</summary>
     public long MergeKey => IsValid ? _record.StartTicks : long.MinValue;
-
-    /// <summary>Bytes from the first field that <see cref="Prefetch"/> asks for: the record, the inline key and the rest.</summary>
-    private static readonly int PrefetchBytes = Unsafe.SizeOf<CallRecord>() + InlineKeyBytes + 64;
-
-    /// <summary>
-    /// Asks the CPU to start loading this instance into cache: a buffered record was written when it was consumed,
-    /// long enough ago to have left the cache, and the merge knows which record comes next while it processes this
-    /// one. Only a hint: harmless if the collector moves the instance in between, since a prefetch never faults.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal unsafe void Prefetch()
-    {
-        if (Sse.IsSupported)
-        {
-            var start = (byte*)Unsafe.AsPointer(ref Unsafe.As<StrongBox<byte>>(this).Value);
-            for (var offset = 0; offset < PrefetchBytes; offset += 64)
-            {
-                Sse.Prefetch0(start + offset);
-            }
-        }
-    }
 
     internal void SetSource(string? topic, int partition, long offset, Headers? headers)
     {

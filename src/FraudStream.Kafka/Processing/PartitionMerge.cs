@@ -59,11 +59,6 @@ internal sealed class PartitionMerge
             tracker.EmptySince = now;
             UpdateWaiting(tracker);
         }
-        if (_count > 0)
-        {
-            // Most likely the next record taken: its lines load while this one is processed.
-            _heap[0].Buffered.Peek().Call.Prefetch();
-        }
         return call;
     }
 
