@@ -88,20 +88,19 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
         using var loggerFactory = KafkaHarness.Logs(output, logs);
         var options = kafka.Settings(stopWhenIdle: Idle).Processor with { WarmUp = TimeSpan.FromSeconds(5) };
         var scorer = new Pipeline.CallScorer(Features.Featurizer.CreateDefault(), Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath));
-        var warmUps = 0;
+        var limits = new List<TimeSpan>();
         var processor = new StreamProcessor(options, scorer, logger: loggerFactory.CreateLogger("processor"))
         {
             WarmUpRunner = (_, limit, _) =>
             {
-                warmUps++;
-                Assert.Equal(TimeSpan.FromSeconds(5), limit);
+                limits.Add(limit);
                 throw new InvalidOperationException("synthetic warm-up failure");
             },
         };
 
         var result = processor.Run(CancellationToken.None);
 
-        Assert.Equal(1, warmUps);
+        Assert.Equal([TimeSpan.FromSeconds(5)], limits); // tried once, with the configured limit
         Assert.Contains(logs, l => l.StartsWith("Warning [3018] Warm-up failed", StringComparison.Ordinal)
             && l.Contains("InvalidOperationException: synthetic warm-up failure", StringComparison.Ordinal));
         Assert.DoesNotContain(logs, l => l.Contains("[3017]", StringComparison.Ordinal));
@@ -109,6 +108,8 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
         Assert.Equal(StopReason.Idle, result.Reason);
         Assert.Equal(lines.Count, result.Consumed);
         Assert.Equal(result.Consumed, result.Valid + result.Invalid);
+        Assert.True(result.Invalid > 0, "the input has invalid records");
+        Assert.Equal(result.Invalid, kafka.ReadAll(KafkaHarness.Dlq).Count);
         Assert.Equal(result.Alerts, kafka.ReadAll(KafkaHarness.Alerts).Count);
         Assert.Equal(lines.Count, kafka.Committed("fraudstream").Sum());
     }

@@ -207,9 +207,6 @@ public sealed class StreamProcessor
         return Finish(consumer, producer, reason, fatal);
     }
 
-    /// <summary>Tests: the warm-up to run (<see cref="ProcessorWarmUp.Run(CallScorer, TimeSpan, CancellationToken)"/>), so that a failing one can be tried.</summary>
-    internal Func<CallScorer, TimeSpan, CancellationToken, ProcessorWarmUp.Result> WarmUpRunner { get; init; } = ProcessorWarmUp.Run;
-
     /// <summary>The warm-up only makes the first calls faster: should it fail, the processor goes on without it.</summary>
     private void WarmUp(CancellationToken cancellationToken)
     {
@@ -226,7 +223,10 @@ public sealed class StreamProcessor
         }
     }
 
-    // ---- driving the merge without a consumer (tests) --------------------------------------------
+    // ---- tests: the warm-up to run, and driving the merge without a consumer ----------------------
+
+    /// <summary>Tests: the warm-up to run (<see cref="ProcessorWarmUp.Run(CallScorer, TimeSpan, CancellationToken)"/>), so that a failing one can be tried.</summary>
+    internal Func<CallScorer, TimeSpan, CancellationToken, ProcessorWarmUp.Result> WarmUpRunner { get; init; } = ProcessorWarmUp.Run;
 
     /// <summary>Tests: builds the producer and takes <paramref name="partitions"/> as assigned and caught up, with no consumer.</summary>
     internal void StartWithoutConsumer(int partitions)
