@@ -48,7 +48,7 @@ internal sealed class PartitionTracker(int partition)
     /// <summary>True while fetching is paused because <see cref="Buffered"/> is full.</summary>
     public bool Paused { get; set; }
 
-    /// <summary>The merge key of the first buffered record, its place in the merge's heap, and in its waiting list (-1: none).</summary>
+    /// <summary>The merge key of the first buffered record (its buffer entry holds it too; the heap compares this copy, so that it need not read the queue), its place in the merge's heap, and in its waiting list (-1: none).</summary>
     public long HeadKey { get; set; }
 
     public int HeapIndex { get; set; } = -1;
