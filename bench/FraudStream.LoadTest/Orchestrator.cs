@@ -95,7 +95,7 @@ public static class Orchestrator
                     var latency = LatencyRun.Run(options, broker, name, file, b * options.LatencyShare, ChildTimeout);
                     Console.Out.WriteLine($"latency_of={name} {latency}");
                     // The floor at the same rate: a plain consumer in the processor's place, copying records unchanged, as
-                    // many as the processor alerted on.
+                    // many as the processor produced alerts and dead letters for.
                     var echo = options with { EchoEvery = AlertedOneIn(latency) ?? options.EchoEvery };
                     var floor = LatencyRun.Run(echo, broker, "echo-" + name, file, b * options.LatencyShare, ChildTimeout, mode: "echo");
                     Console.Out.WriteLine($"latency_of=echo_{name} {floor}");
@@ -107,13 +107,15 @@ public static class Orchestrator
             Console.Out.WriteLine($"harness_peak_mb={self.PeakWorkingSet64 / 1048576.0:F0}");
         }
 
-        // One in how many records the processor alerted on in a latency run (from its settle counts), if known.
+        // One in how many records the processor produced an alert or a dead letter for in a latency run (from its
+        // settle counts), if known.
         static int? AlertedOneIn(string latency)
         {
             var pairs = ChildRun.Pairs(latency);
-            return pairs.TryGetValue("settle_scored_n", out var scored) && pairs.TryGetValue("settle_alerted_n", out var alerted)
-                && long.TryParse(alerted, CultureInfo.InvariantCulture, out var a) && a > 0 && long.TryParse(scored, CultureInfo.InvariantCulture, out var n)
-                ? (int)Math.Clamp(Math.Round((n + a) / (double)a), 1, 1_000)
+            long? Count(string name) => pairs.TryGetValue(name + "_n", out var text) && long.TryParse(text, CultureInfo.InvariantCulture, out var n) ? n : null;
+            return Count("settle_scored") is { } scored && Count("settle_alerted") is { } alerted && Count("settle_dead_letter") is { } dead
+                && alerted + dead > 0
+                ? (int)Math.Clamp(Math.Round((scored + alerted + dead) / (double)(alerted + dead)), 1, 1_000)
                 : null;
         }
 

@@ -20,7 +20,6 @@ public static class ProcessorMode
     {
         var scorer = new CallScorer(Featurizer.CreateDefault(), FraudModel.Load(FraudModel.DefaultPath()));
         using var stop = new CancellationTokenSource();
-        // Built on the thread that runs the processor: a record settled on it was scored without an alert.
         var metrics = new SettledCounter(options.Expect, stop, options.SettleTimes);
         var processor = new StreamProcessor(new ProcessorOptions
         {
@@ -56,18 +55,16 @@ public static class ProcessorMode
 
     /// <summary>
     /// Counts settled records; cancels the processor once all expected records are settled. With settle times, also
-    /// notes each record's time from consumed to settled, leaving out the first seconds as the latency run does: on
-    /// the consume thread for a call scored without an alert (the merge's wait and the scoring), on the producer's
-    /// delivery thread for an alert or dead letter (that plus the produce and its acknowledgement; deliveries settled
-    /// inside a flush on the consume thread, at a revoke or the stop, count as scored).
+    /// notes each record's time from consumed to settled, by what settled it, leaving out the first seconds as the
+    /// latency run does: for a call scored without an alert, the merge's wait and the scoring; for an alert or a dead
+    /// letter, that plus the produce and its acknowledgement.
     /// </summary>
     private sealed class SettledCounter(long expect, CancellationTokenSource stop, bool settleTimes) : IProcessorMetrics
     {
-        private readonly int _consumeThread = Environment.CurrentManagedThreadId;
-        private readonly float[] _scoredMs = settleTimes ? new float[expect] : [];
-        private readonly float[] _producedMs = settleTimes ? new float[expect] : [];
-        private int _scored;
-        private int _produced;
+        // Indexed by Settlement; the summary's names, in the same order.
+        private static readonly string[] Names = ["settle_scored", "settle_alerted", "settle_dead_letter"];
+        private readonly float[][] _ms = [.. Names.Select(_ => settleTimes ? new float[expect] : [])];
+        private readonly int[] _counts = new int[Names.Length];
         private long _settled;
         private long _first;
 
@@ -86,7 +83,7 @@ public static class ProcessorMode
         /// <summary>The settle times' percentiles as summary pairs (null without settle times).</summary>
         public string? SettleSummary()
         {
-            if (_scoredMs.Length == 0)
+            if (!settleTimes)
             {
                 return null;
             }
@@ -96,17 +93,16 @@ public static class ProcessorMode
                 return values.Length == 0 ? $"{name}_n=0" : string.Create(CultureInfo.InvariantCulture,
                     $"{name}_n={values.Length} {name}_p50_ms={Stats.Percentile(values, 0.5):F2} {name}_p99_ms={Stats.Percentile(values, 0.99):F2} {name}_max_ms={values.Max():F2}");
             }
-            return Pairs("settle_scored", _scoredMs, Volatile.Read(ref _scored)) + " " + Pairs("settle_alerted", _producedMs, Volatile.Read(ref _produced));
+            return string.Join(' ', Names.Select((name, i) => Pairs(name, _ms[i], Volatile.Read(ref _counts[i]))));
         }
 
-        public void ObserveProcessing(double seconds)
+        public void ObserveProcessing(Settlement settlement, double seconds)
         {
             var consumedAt = Stopwatch.GetTimestamp() - (long)(seconds * Stopwatch.Frequency);
-            if (_scoredMs.Length > 0 && !InWarmUp(consumedAt))
+            if (settleTimes && !InWarmUp(consumedAt))
             {
-                var onConsumeThread = Environment.CurrentManagedThreadId == _consumeThread;
-                var into = onConsumeThread ? _scoredMs : _producedMs;
-                var at = Interlocked.Increment(ref onConsumeThread ? ref _scored : ref _produced) - 1;
+                var into = _ms[(int)settlement];
+                var at = Interlocked.Increment(ref _counts[(int)settlement]) - 1;
                 if (at < into.Length)
                 {
                     into[at] = (float)(seconds * 1000);

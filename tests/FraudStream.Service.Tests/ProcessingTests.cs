@@ -115,6 +115,27 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Every_record_is_observed_once_as_settled_by_its_score_alert_or_dead_letter_Integration()
+    {
+        using var kafka = new KafkaHarness(inputPartitions: 2);
+        var lines = KafkaHarness.MakeLines(3_000, seed: 19);
+        kafka.Produce(KafkaHarness.ToMessages(lines));
+        var scorer = new Pipeline.CallScorer(Features.Featurizer.CreateDefault(), Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath));
+        var metrics = new SettlementCounts();
+        var processor = new StreamProcessor(kafka.Settings(stopWhenIdle: Idle).Processor, scorer, metrics, KafkaHarness.Logs(output).CreateLogger("processor"));
+
+        var result = processor.Run(CancellationToken.None);
+
+        Assert.Equal(StopReason.Idle, result.Reason);
+        Assert.True(result.Alerts > 0 && result.Invalid > 0, $"{result.Alerts} alerts, {result.Invalid} invalid");
+        Assert.Equal(result.Valid - result.Alerts, metrics.Count(Settlement.Scored));
+        Assert.Equal(result.Alerts, metrics.Count(Settlement.Alerted));
+        Assert.Equal(result.Invalid, metrics.Count(Settlement.DeadLettered));
+        Assert.Equal(lines.Count, metrics.Total);
+        Assert.True(metrics.AllNonNegative, "a negative processing time was observed");
+    }
+
+    [Fact]
     public async Task Run_alerts_on_exactly_the_calls_file_scoring_alerts_on_with_one_partition_Integration()
     {
         using var kafka = new KafkaHarness(inputPartitions: 1);
@@ -178,4 +199,50 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"\+\d{7,15}")]
     private static partial Regex PhoneNumber();
+
+    /// <summary>Counts <see cref="IProcessorMetrics.ObserveProcessing"/> by settlement; the rest goes nowhere.</summary>
+    private sealed class SettlementCounts : IProcessorMetrics
+    {
+        private readonly long[] _counts = new long[Enum.GetValues<Settlement>().Length];
+        private long _negative;
+
+        public long Total => _counts.Sum();
+
+        public bool AllNonNegative => Interlocked.Read(ref _negative) == 0;
+
+        public long Count(Settlement settlement) => Interlocked.Read(ref _counts[(int)settlement]);
+
+        public void ObserveProcessing(Settlement settlement, double seconds)
+        {
+            Interlocked.Increment(ref _counts[(int)settlement]);
+            if (seconds < 0)
+            {
+                Interlocked.Increment(ref _negative);
+            }
+        }
+
+        public void RecordsConsumed(string topic, long count) { }
+
+        public void RecordsInvalid(Records.RecordError error, long count) { }
+
+        public void Alerts(Alerts.FraudPattern pattern, long count) { }
+
+        public void VictimEngagedAlerts(long count) { }
+
+        public void ProduceError(string topic, string error) { }
+
+        public void ClientError(string error) { }
+
+        public void ObserveScore(double score) { }
+
+        public void SetEventLag(double seconds) { }
+
+        public void SetConsumerLag(int partition, long records) { }
+
+        public void RemoveConsumerLag(int partition) { }
+
+        public void SetState(in Features.FeaturizerStats stats) { }
+
+        public void SetReady(bool ready) { }
+    }
 }

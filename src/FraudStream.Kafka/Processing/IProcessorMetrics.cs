@@ -24,8 +24,11 @@ public interface IProcessorMetrics
     /// <summary>An error reported by a Kafka client outside any delivery (brokers down, authorization...).</summary>
     void ClientError(string error);
 
-    /// <summary>Seconds from consuming a record to its alert or dead letter being acknowledged (or to scoring, when neither is sent).</summary>
-    void ObserveProcessing(double seconds);
+    /// <summary>
+    /// Seconds from consuming a record to its alert or dead letter being acknowledged (or to scoring, when neither is
+    /// sent), once per record; <paramref name="settlement"/> says which of the three ended it.
+    /// </summary>
+    void ObserveProcessing(Settlement settlement, double seconds);
 
     void ObserveScore(double score);
 
@@ -39,6 +42,19 @@ public interface IProcessorMetrics
 
     /// <summary>1 when ready (assigned, model loaded, producing), else 0.</summary>
     void SetReady(bool ready);
+}
+
+/// <summary>What settled a consumed record, the end of the time <see cref="IProcessorMetrics.ObserveProcessing"/> observes.</summary>
+public enum Settlement
+{
+    /// <summary>Scored without an alert: settled on the consume thread when its score was known.</summary>
+    Scored,
+
+    /// <summary>Its alert was acknowledged by the broker.</summary>
+    Alerted,
+
+    /// <summary>Invalid: its dead letter was acknowledged by the broker.</summary>
+    DeadLettered,
 }
 
 /// <summary>Metrics that go nowhere.</summary>
@@ -58,7 +74,7 @@ public sealed class NullProcessorMetrics : IProcessorMetrics
 
     public void ClientError(string error) { }
 
-    public void ObserveProcessing(double seconds) { }
+    public void ObserveProcessing(Settlement settlement, double seconds) { }
 
     public void ObserveScore(double score) { }
 

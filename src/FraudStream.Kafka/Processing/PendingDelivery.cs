@@ -28,6 +28,9 @@ internal sealed class PendingDelivery
     /// <summary><see cref="Stopwatch"/> timestamp when the record was consumed.</summary>
     public long ConsumedAt { get; private set; }
 
+    /// <summary>What its acknowledgement settles: <see cref="Settlement.Alerted"/> or <see cref="Settlement.DeadLettered"/>.</summary>
+    public Settlement Settlement { get; private set; }
+
     /// <summary>Where it goes (alerts or dead letters), and what, kept to retry after a failure.</summary>
     public string Topic { get; private set; } = "";
 
@@ -38,10 +41,11 @@ internal sealed class PendingDelivery
 
     public int State => Volatile.Read(ref _state);
 
-    public void Start(long offset, long consumedAt, string topic, Message<byte[]?, byte[]?> message)
+    public void Start(long offset, long consumedAt, Settlement settlement, string topic, Message<byte[]?, byte[]?> message)
     {
         Offset = offset;
         ConsumedAt = consumedAt;
+        Settlement = settlement;
         Topic = topic;
         Message = message;
         Error = null;

@@ -538,7 +538,7 @@ public sealed class StreamProcessor
             return;
         }
         tracker.Done(offset);
-        _metrics.ObserveProcessing(Stopwatch.GetElapsedTime(consumedAt).TotalSeconds);
+        _metrics.ObserveProcessing(Settlement.Scored, Stopwatch.GetElapsedTime(consumedAt).TotalSeconds);
     }
 
     // Rare path: alerted calls only.
@@ -560,7 +560,7 @@ public sealed class StreamProcessor
             Key = caller[..callerLength].ToArray(),
             Value = _alertBuffer.WrittenSpan.ToArray(),
         };
-        Send(_options.AlertsTopic, message, tracker, call.Offset, consumedAt);
+        Send(Settlement.Alerted, message, tracker, call.Offset, consumedAt);
     }
 
     // Rare path: invalid records only. The dead letter is the original message plus three headers.
@@ -588,13 +588,14 @@ public sealed class StreamProcessor
             Value = call.InvalidValue,
             Headers = headers,
         };
-        Send(_options.DeadLetterTopic, message, tracker, call.Offset, consumedAt);
+        Send(Settlement.DeadLettered, message, tracker, call.Offset, consumedAt);
     }
 
-    private void Send(string topic, Message<byte[]?, byte[]?> message, PartitionTracker tracker, long offset, long consumedAt)
+    private void Send(Settlement settlement, Message<byte[]?, byte[]?> message, PartitionTracker tracker, long offset, long consumedAt)
     {
         var pending = _pool.Count > 0 ? _pool.Pop() : new PendingDelivery(this);
-        pending.Start(offset, consumedAt, topic, message);
+        var topic = settlement == Settlement.Alerted ? _options.AlertsTopic : _options.DeadLetterTopic;
+        pending.Start(offset, consumedAt, settlement, topic, message);
         tracker.Add(pending);
         Produce(pending);
     }
@@ -628,7 +629,7 @@ public sealed class StreamProcessor
 
     /// <summary>On the producer's delivery thread.</summary>
     internal void OnDelivered(PendingDelivery pending) =>
-        _metrics.ObserveProcessing(Stopwatch.GetElapsedTime(pending.ConsumedAt).TotalSeconds);
+        _metrics.ObserveProcessing(pending.Settlement, Stopwatch.GetElapsedTime(pending.ConsumedAt).TotalSeconds);
 
     /// <summary>On the producer's delivery thread (or the consume thread when the producer refused the message).</summary>
     internal void OnDeliveryFailed(PendingDelivery pending, Error error)
