@@ -123,6 +123,8 @@ public sealed class CallRecordParserTests
         { "duration_s 86400.000", With("duration_s", "86400.000") },
         { "duration_s 8.64e4", With("duration_s", "8.64E+4") },
         { "duration_s 864000e-1", With("duration_s", "864000e-1") },
+        { "duration_s just below 86400, rounding to it", With("duration_s", "86399.999999999999") },
+        { "duration_s just below 86400 in exponent form", With("duration_s", "8.6399999999999999e4") },
         { "duration_s -0.0", With("duration_s", "-0.0") },
         { "duration_s with exponent", With("duration_s", "1.5e2") },
         { "no_answer with duration 0", With(("disposition", "\"no_answer\""), ("duration_s", "0")) },
@@ -163,6 +165,25 @@ public sealed class CallRecordParserTests
         Assert.Equal(150, ParseValid(With("duration_s", "1.5e2")).DurationS);
         Assert.Equal(86_400, ParseValid(With("duration_s", "8.64E+4")).DurationS);
         Assert.Equal(0, ParseValid(With("duration_s", "-0.0")).DurationS);
+    }
+
+    [Theory]
+    [InlineData("86399.999999999999", 86_400, -1)]
+    [InlineData("8.6399999999999999e4", 86_400, -1)]
+    [InlineData("86400.0000000000", 86_400, 0)]
+    [InlineData("864000e-1", 86_400, 0)]
+    [InlineData("299.99999999999999", 300, -1)]
+    [InlineData("2.9999999999999999e2", 300, -1)]
+    [InlineData("300.00000000000001", 300, 0)]
+    [InlineData("300", 300, 0)]
+    [InlineData("3e2", 300, 0)]
+    public void A_duration_that_rounds_to_a_contract_bound_keeps_its_side_of_it(string token, double bound, int side)
+    {
+        // The double nearest to each of these is the bound itself; below it, the value is kept just under the bound,
+        // so that "86400 at most" and "300 s or more" give the number's own answer.
+        var duration = ParseValid(With("duration_s", token)).DurationS;
+        Assert.Equal(side < 0 ? Math.BitDecrement(bound) : bound, duration);
+        Assert.Equal(side >= 0, duration >= bound);
         Assert.Equal(Disposition.Rejected, ParseValid(With(("disposition", "\"rejected\""), ("duration_s", "0"))).Disposition);
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FraudStream.Pipeline;
 
 namespace FraudStream.Records.Internal;
 
@@ -127,9 +128,48 @@ internal static class FieldValues
         {
             return false;
         }
-        // Rounded to exactly 86400: the value lies within half a unit in the last place of 86400, so it is
-        // above 86400 exactly when its significant digits are 864 followed by any non-zero digit.
-        return value < MaxDurationS || !HasNonZeroDigitAfter(significantDigits, 3);
+        // A number that rounds to exactly one of the contract's bounds (86400, the range's end; 300, an engaged
+        // victim's) may lie on either side of it, within half a unit in the last place: its digits tell which. One
+        // above 86400 is out of range; one below a bound is kept as the double just below it, so that comparing the
+        // value with the bound gives the number's own answer (86399.999999999999 is in range, 299.99999999999999
+        // is not 300 s or more).
+        if (value == MaxDurationS || value == CallScorer.VictimEngagedSeconds)
+        {
+            var order = CompareDigits(significantDigits, value == MaxDurationS ? "864"u8 : "3"u8);
+            if (order > 0 && value == MaxDurationS)
+            {
+                return false;
+            }
+            if (order < 0)
+            {
+                value = Math.BitDecrement(value);
+            }
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Orders a number's significant digits against a bound's (its digits before the trailing zeros) when the number
+    /// rounded to that bound: both then have their first digit in the same place, so the first digit that differs
+    /// decides ('.' is not a digit; a shorter side counts as followed by zeros).
+    /// </summary>
+    private static int CompareDigits(ReadOnlySpan<byte> digits, ReadOnlySpan<byte> bound)
+    {
+        var i = 0;
+        foreach (var b in digits)
+        {
+            if (b == (byte)'.')
+            {
+                continue;
+            }
+            var expected = i < bound.Length ? bound[i] : (byte)'0';
+            i++;
+            if (b != expected)
+            {
+                return b < expected ? -1 : 1;
+            }
+        }
+        return bound[Math.Min(i, bound.Length)..].IndexOfAnyExcept((byte)'0') >= 0 ? -1 : 0;
     }
 
     private static readonly double[] PowersOf10 =
@@ -163,27 +203,6 @@ internal static class FieldValues
         }
         value = mantissa / PowersOf10[Math.Max(fractionDigits, 0)];
         return true;
-    }
-
-    // Any non-zero digit after the first `count` digits ('.' is not a digit).
-    private static bool HasNonZeroDigitAfter(ReadOnlySpan<byte> digits, int count)
-    {
-        foreach (var b in digits)
-        {
-            if (b == (byte)'.')
-            {
-                continue;
-            }
-            if (count > 0)
-            {
-                count--;
-            }
-            else if (b != (byte)'0')
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     // The significand (before any exponent) is all zeros; else its digits from the first non-zero one.
