@@ -61,5 +61,11 @@ public static class CliApp
 /// <summary>A failure the user can act on: printed as one line, without a stack trace.</summary>
 public sealed class CliException(string message, int exitCode = 1) : Exception(message)
 {
+    /// <summary>The exit code of a wrong command line: an option value out of range, options that do not go together.</summary>
+    public const int UsageExitCode = 2;
+
     public int ExitCode { get; } = exitCode;
+
+    /// <summary>A wrong command line (exit code 2, as for a parse error): for checks the parser cannot make itself.</summary>
+    public static CliException Usage(string message) => new(message, UsageExitCode);
 }
