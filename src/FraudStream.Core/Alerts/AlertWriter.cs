@@ -29,6 +29,9 @@ public sealed class AlertWriter
         _encodedFeatureNames = featureNames.Select(n => JsonEncodedText.Encode(n, Options.Encoder)).ToArray();
     }
 
+    /// <summary>Decimals a reason's contribution is written with.</summary>
+    public const int ContributionDecimals = 4;
+
     /// <summary>Re-targets the writer at another buffer (one alert per Kafka message, say).</summary>
     public void Reset(IBufferWriter<byte> output) => _json.Reset(output);
 
@@ -61,7 +64,7 @@ public sealed class AlertWriter
             json.WriteStartObject();
             json.WriteString("feature"u8, _encodedFeatureNames[reason.Feature]);
             json.WriteNumber("value"u8, Math.Round(reason.Value, 4));
-            json.WriteNumber("contribution"u8, Math.Round(reason.Contribution, 4));
+            json.WriteNumber("contribution"u8, Math.Round(reason.Contribution, ContributionDecimals));
             json.WriteEndObject();
         }
         json.WriteEndArray();

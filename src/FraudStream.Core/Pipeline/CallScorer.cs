@@ -15,6 +15,12 @@ public sealed class CallScorer
     /// <summary>A call answered and talked to for at least this long has an engaged victim (contracts.md section 2).</summary>
     public const double VictimEngagedSeconds = 300;
 
+    /// <summary>
+    /// The smallest contribution that is a reason: anything less would be written as 0 at the alert's
+    /// <see cref="AlertWriter.ContributionDecimals"/>, which reads as not pushing toward fraud at all.
+    /// </summary>
+    private static readonly float MinReasonContribution = 0.5f * MathF.Pow(10, -AlertWriter.ContributionDecimals);
+
     private readonly Featurizer _featurizer;
     private readonly PatternRules _patterns;
     private readonly float[] _features;
@@ -92,7 +98,7 @@ public sealed class CallScorer
         for (var f = 0; f < contributions.Length; f++)
         {
             var c = contributions[f];
-            if (c <= 0 || (count == ScoredCall.MaxReasons && c <= top[count - 1].Contribution))
+            if (c < MinReasonContribution || (count == ScoredCall.MaxReasons && c <= top[count - 1].Contribution))
             {
                 continue;
             }

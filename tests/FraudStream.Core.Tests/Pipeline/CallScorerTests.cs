@@ -19,7 +19,7 @@ public sealed class CallScorerTests
     /// Three stumps: +3 if the caller is on the do-not-originate list, +1 if the call entered from abroad,
     /// +0.5 if answered (else the mirrored negative); calibrated as p = 1 / (1 + exp(-raw)).
     /// </summary>
-    private static FraudModel Model(float threshold = 0.9f)
+    private static FraudModel Model(float threshold = 0.9f, float answeredLeaf = 0.5f)
     {
         var count = FeatureSchema.Current.Count;
         var ensemble = new TreeEnsemble(
@@ -30,7 +30,7 @@ public sealed class CallScorerTests
             threshold: [0.5f, 0.5f, 0.5f],
             left: [~0, ~0, ~0],
             right: [~1, ~1, ~1],
-            leafValue: [-3, 3, -1, 1, -0.5, 0.5],
+            leafValue: [-3, 3, -1, 1, -answeredLeaf, answeredLeaf],
             bias: 0,
             calibratorSlope: -1,
             calibratorOffset: 0);
@@ -57,6 +57,20 @@ public sealed class CallScorerTests
         Assert.Equal(new AlertReason(Dno, 1, 6), scored.Reasons[0]);
         Assert.Equal(new AlertReason(Foreign, 1, 2), scored.Reasons[1]);
         Assert.Equal(new AlertReason(Answered, 1, 1), scored.Reasons[2]);
+    }
+
+    [Fact]
+    public void A_contribution_the_alert_would_write_as_0_is_not_a_reason()
+    {
+        // Answered contributes 2 x 0.00002 = 0.00004: positive, but 0.0000 at the alert's four decimals.
+        var scorer = new CallScorer(Featurizer.CreateDefault(), Model(answeredLeaf: 0.00002f));
+
+        scorer.Score(IrsCall(600), out var scored);
+
+        Assert.True(scored.Alerted);
+        Assert.Equal(2, scored.ReasonCount);
+        Assert.Equal(Dno, scored.Reasons[0].Feature);
+        Assert.Equal(Foreign, scored.Reasons[1].Feature);
     }
 
     [Fact]
