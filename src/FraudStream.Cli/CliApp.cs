@@ -27,13 +27,22 @@ public static class CliApp
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
+            if (parsed.CommandResult.Command == root && args.Length > 0 && !args[0].StartsWith('-'))
+            {
+                Console.Error.WriteLine($"error: '{args[0]}' is not a fraudstream command{Suggest(root, args[0])} (see 'fraudstream --help')");
+                return 2;
+            }
             var name = parsed.CommandResult.Command == root ? "fraudstream" : "fraudstream " + parsed.CommandResult.Command.Name;
             Console.Error.WriteLine($"error: {parsed.Errors[0].Message} (see '{name} --help')");
             return 2;
         }
         try
         {
-            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // No termination timeout: System.CommandLine then registers no SIGINT/SIGTERM handler of its own, which
+            // would end the process with 130 (or 143) 2 s after the signal, before a command finished its clean stop.
+            // Each command handles the signals itself (StopSignal): run, demo, replay and broker stop cleanly and
+            // print their summary; score, train and evaluate drop what they were writing and end with "cancelled".
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
         catch (CliException ex)
         {
@@ -55,6 +64,36 @@ public static class CliApp
             Console.Error.WriteLine("error: " + ex.Message);
             return 1;
         }
+    }
+
+    /// <summary>" (did you mean 'X'?)" for the command nearest to a mistyped one, if one is near; else empty.</summary>
+    private static string Suggest(RootCommand root, string typed)
+    {
+        var best = root.Subcommands
+            .Select(c => (c.Name, Distance: EditDistance(typed.ToLowerInvariant(), c.Name)))
+            .OrderBy(c => c.Distance).ThenBy(c => c.Name, StringComparer.Ordinal).First();
+        return best.Distance <= Math.Max(1, best.Name.Length / 3) ? $" (did you mean '{best.Name}'?)" : "";
+    }
+
+    /// <summary>Edits (insert, delete, replace, or swap two neighbours) that turn <paramref name="a"/> into <paramref name="b"/>.</summary>
+    private static int EditDistance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+            d[i, 0] = i;
+        for (var j = 0; j <= b.Length; j++)
+            d[0, j] = j;
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+            }
+        }
+        return d[a.Length, b.Length];
     }
 }
 
