@@ -20,7 +20,7 @@ internal static class DemoCommand
     {
         var rate = new Option<double>("--rate")
         {
-            Description = "Calls per second [default: 3000].",
+            Description = "Calls per second.",
             DefaultValueFactory = _ => DemoOptions.DefaultRate,
         };
         var duration = new Option<double?>("--duration")
@@ -31,20 +31,20 @@ internal static class DemoCommand
         var threshold = new Option<float?>("--threshold") { Description = "Alert threshold instead of the model's own (0-1)." };
         var metricsPort = new Option<int>("--metrics-port")
         {
-            Description = "Port of /metrics, /healthz, /readyz [default: 9464]; 0 picks a free one.",
+            Description = "Port of /metrics, /healthz, /readyz; 0 picks a free one.",
             DefaultValueFactory = _ => ServiceSettings.DefaultMetricsPort,
         };
         var metricsHost = new Option<string>("--metrics-host")
         {
-            Description = "Address the metrics endpoint binds [default: 127.0.0.1].",
+            Description = "Address the metrics endpoint binds.",
             DefaultValueFactory = _ => "127.0.0.1",
         };
         var invalidShare = new Option<double>("--invalid-share")
         {
-            Description = "Share of records made invalid, to show the dead-letter path [default: 0.001].",
+            Description = "Share of records made invalid, to show the dead-letter path (0-1).",
             DefaultValueFactory = _ => 0.001,
         };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the generated traffic [default: 1].", DefaultValueFactory = _ => 1UL };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the generated traffic.", DefaultValueFactory = _ => 1UL };
         var noLive = new Option<bool>("--no-live") { Description = "No live view: a progress line on standard error every 5 s (also when output is not a terminal)." };
         var command = new Command("demo",
             "The demo: an embedded Kafka broker, realistic traffic generated live (start = now) at a steady rate, the streaming "
@@ -73,25 +73,25 @@ internal static class DemoCommand
     private static TimeSpan CheckDuration(double seconds) =>
         double.IsFinite(seconds) && seconds > 0 && seconds <= TimeSpan.MaxValue.TotalSeconds / 2
             ? TimeSpan.FromSeconds(seconds)
-            : throw new CliException("--duration must be a positive number of seconds", 2);
+            : throw CliException.Usage("--duration must be a positive number of seconds");
 
     private static async Task<int> RunAsync(DemoOptions options, bool live)
     {
         if (!double.IsFinite(options.Rate) || options.Rate <= 0)
         {
-            throw new CliException("--rate must be a positive number of calls per second", 2);
+            throw CliException.Usage("--rate must be a positive number of calls per second");
         }
-        if (options.InvalidShare is < 0 or > 1 || double.IsNaN(options.InvalidShare))
+        if (!(options.InvalidShare >= 0 && options.InvalidShare <= 1))
         {
-            throw new CliException("--invalid-share must be between 0 and 1", 2);
+            throw CliException.Usage("--invalid-share must be a number from 0 to 1");
         }
-        if (options.Threshold is < 0 or > 1)
+        if (options.Threshold is { } threshold && !(threshold >= 0 && threshold <= 1))
         {
-            throw new CliException("--threshold must be between 0 and 1", 2);
+            throw CliException.Usage("--threshold must be a number from 0 to 1");
         }
         if (options.MetricsPort is < 0 or > 65535)
         {
-            throw new CliException("--metrics-port must be 0 to 65535", 2);
+            throw CliException.Usage("--metrics-port must be 0 to 65535");
         }
         if (!File.Exists(options.ModelPath))
         {

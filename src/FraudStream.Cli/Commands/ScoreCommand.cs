@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using FraudStream.Features;
+using FraudStream.Kafka;
 using FraudStream.Pipeline;
 using FraudStream.Records;
 
@@ -23,7 +24,8 @@ internal static class ScoreCommand
         };
         var dlq = new Option<string?>("--dlq")
         {
-            Description = "Where to write one dead letter per invalid line [default: dead-letters.ndjson beside the alerts file].",
+            Description = "Where to write one dead letter per invalid line [default: dead-letters.ndjson beside the alerts file, "
+                + "or in the current folder when the alerts go to standard output; written only if a line is invalid].",
         };
         var model = new Option<string?>("--model", "-m")
         {
@@ -48,26 +50,36 @@ internal static class ScoreCommand
     private static async Task<int> RunAsync(
         string input, string alertsPath, string? dlqPath, string? modelPath, float? threshold, FeaturizerOptions state, CancellationToken ct)
     {
-        if (threshold is < 0 or > 1)
+        if (threshold is { } t && !(t >= 0 && t <= 1))
         {
-            throw new CliException("--threshold must be between 0 and 1");
+            throw CliException.Usage("--threshold must be a number from 0 to 1");
         }
         if (input != "-" && !File.Exists(input))
         {
             throw new CliException($"input file not found: {input}");
         }
         var model = ModelFiles.Load(modelPath);
+        var dlqWhenNeeded = dlqPath is null;
         dlqPath ??= Path.Combine(alertsPath == "-" ? "." : Path.GetDirectoryName(Path.GetFullPath(alertsPath))!, "dead-letters.ndjson");
+        using var stop = new StopSignal();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct, stop.Token);
         var watch = Stopwatch.StartNew();
         var scorer = new CallScorer(new Featurizer(ReferenceData.Embedded, state), model, threshold);
-        await using var alertStream = OpenOutput(alertsPath);
-        await using var deadLetters = DeadLetterFileWriter.Create(dlqPath);
-        using var fileScorer = new FileScorer(scorer, input, alertStream, deadLetters);
+        await using var alertFile = OutputFile.Open(alertsPath, whenNeeded: false);
+        await using var deadLetterFile = OutputFile.Open(dlqPath, dlqWhenNeeded);
+        await using var deadLetters = new DeadLetterFileWriter(deadLetterFile, leaveOpen: true);
+        var fileScorer = new FileScorer(scorer, input, alertFile, deadLetters);
         Console.Error.WriteLine($"scoring {input} with model {model.Id} (threshold {scorer.Threshold})");
-        using var progress = new Timer(_ => Console.Error.WriteLine(
-            $"  read {fileScorer.Read:N0} lines, {fileScorer.Alerts:N0} alerts"), null, 5000, 5000);
-        await NdjsonLineReader.ReadFileAsync(input, fileScorer, ct).ConfigureAwait(false);
+        using (new Timer(_ => Console.Error.WriteLine($"  read {fileScorer.Read:N0} lines, {fileScorer.Alerts:N0} alerts"), null, 5000, 5000))
+        {
+            // A read of standard input does not see the token while it waits for input: stop waiting for it. The
+            // outputs are then dropped (OutputFile) and the scorer is left alone, never flushed into them.
+            await NdjsonLineReader.ReadFileAsync(input, fileScorer, cancel.Token).WaitAsync(cancel.Token).ConfigureAwait(false);
+        }
         fileScorer.Flush();
+        await deadLetters.DisposeAsync().ConfigureAwait(false);
+        alertFile.Commit();
+        deadLetterFile.Commit();
         watch.Stop();
         var stats = scorer.Featurizer.GetStats();
         Console.Error.WriteLine(
@@ -86,7 +98,7 @@ internal static class ScoreCommand
             Console.Error.WriteLine($"memory: peak working set {process.PeakWorkingSet64 / 1048576.0:N1} MiB");
         }
         Console.Error.WriteLine($"alerts: {fileScorer.Alerts:N0} ({fileScorer.VictimEngaged:N0} with an engaged victim) -> {alertsPath}");
-        Console.Error.WriteLine($"dead letters: {fileScorer.Invalid:N0} -> {dlqPath}");
+        Console.Error.WriteLine($"dead letters: {fileScorer.Invalid:N0}{(deadLetterFile.Written ? " -> " + dlqPath : " (no file written)")}");
         Console.Out.WriteLine($"read={fileScorer.Read} valid={fileScorer.Valid} invalid={fileScorer.Invalid} alerts={fileScorer.Alerts}");
         return 0;
     }
@@ -96,6 +108,131 @@ internal static class ScoreCommand
         $"  {kind}: {s.Keys:N0} keys (cap {s.MaxKeys:N0}) in {s.Slots:N0} slots of {s.EntryBytes} B = {s.Bytes / 1048576.0:N1} MiB, " +
         $"{s.BytesPerKey:N1} B/key; evicted {s.CapEvictions:N0} at the cap, {s.IdleEvictions:N0} idle");
 
-    private static Stream OpenOutput(string path) =>
-        path == "-" ? Console.OpenStandardOutput() : new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+    /// <summary>
+    /// An output that never looks finished before it is: a new file, or one that has content, is written under a
+    /// temporary name beside it and renamed over it by <see cref="Commit"/>; disposed without a commit (a failure,
+    /// Ctrl+C), the temporary file is removed and the old file, if any, is left as it was. An existing empty file
+    /// (or a device such as /dev/null, or a FIFO, which report no length) is written in place and emptied again on
+    /// failure; <c>-</c> is standard output. When opened <c>whenNeeded</c>, nothing is created until the first write.
+    /// </summary>
+    private sealed class OutputFile : Stream
+    {
+        private const int BufferSize = 1 << 16;
+
+        private readonly string _path;
+        private readonly string? _temp;
+        private Stream? _stream;
+        private bool _committed;
+
+        private OutputFile(string path, string? temp, Stream? stream)
+        {
+            _path = path;
+            _temp = temp;
+            _stream = stream;
+        }
+
+        /// <summary>Whether the output exists (it was written, or is standard output).</summary>
+        public bool Written => _stream is not null;
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public static OutputFile Open(string path, bool whenNeeded)
+        {
+            if (path == "-")
+                return new OutputFile(path, null, Console.OpenStandardOutput());
+            if (Directory.Exists(path))
+                throw new CliException($"cannot write {path}: it is a folder");
+            var inPlace = File.Exists(path) && new FileInfo(path).Length == 0;
+            var output = new OutputFile(path, inPlace ? null : $"{path}.tmp-{Environment.ProcessId}", null);
+            if (!whenNeeded)
+                output.Create();
+            return output;
+        }
+
+        /// <summary>Puts what was written in place under the output's own name.</summary>
+        public void Commit()
+        {
+            _stream?.Flush();
+            _committed = true;
+            if (_temp is null || _stream is null)
+                return;
+            _stream.Dispose();
+            File.Move(_temp, _path, overwrite: true);
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            if (buffer.IsEmpty)
+                return;
+            (_stream ?? Create()).Write(buffer);
+        }
+
+        public override void Flush() => _stream?.Flush();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && _stream is not null && !_committed && _path != "-")
+                Drop();
+            else if (disposing)
+                _stream?.Dispose();
+            base.Dispose(disposing);
+        }
+
+        private Stream Create()
+        {
+            try
+            {
+                _stream = new FileStream(_temp ?? _path, FileMode.Create, FileAccess.Write, FileShare.Read, BufferSize);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The system's message names the temporary file: name the user's.
+                var reason = _temp is null ? ex.Message : ex.Message
+                    .Replace(Path.GetFullPath(_temp), Path.GetFullPath(_path), StringComparison.Ordinal)
+                    .Replace(_temp, _path, StringComparison.Ordinal);
+                throw new CliException($"cannot write {_path}: {reason}");
+            }
+            return _stream;
+        }
+
+        /// <summary>Best effort: the process is ending with an error already, which this must not hide.</summary>
+        private void Drop()
+        {
+            try
+            {
+                if (_temp is null)
+                    _stream!.SetLength(0);
+            }
+            catch (Exception ex) when (ex is IOException or NotSupportedException or ObjectDisposedException or InvalidOperationException)
+            {
+                // A device or a FIFO cannot be emptied.
+            }
+            try
+            {
+                _stream!.Dispose();
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+            {
+                // The buffer may not reach the file; the file is dropped anyway.
+            }
+            if (_temp is not null)
+                File.Delete(_temp);
+        }
+    }
 }
