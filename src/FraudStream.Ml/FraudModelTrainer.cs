@@ -152,6 +152,11 @@ public sealed class TrainingResult
 /// <summary>Trains a deterministic FastTree binary classifier on labelled calls and compiles it for serving.</summary>
 public static class FraudModelTrainer
 {
+    /// <summary>How often <see cref="Train"/> writes FastTree's progress (trees built) to its log.</summary>
+    public static readonly TimeSpan TrainingProgressInterval = TimeSpan.FromSeconds(10);
+
+    private const string TreeStartTrace = "numTotalTrees left:";
+
     /// <summary>The row type handed to ML.NET: a feature vector and its label.</summary>
     internal sealed class Example
     {
@@ -161,8 +166,10 @@ public static class FraudModelTrainer
     }
 
     /// <summary>Trains the trees on the earliest part of every source, fits the calibrator on the next part and picks
-    /// the threshold on the latest part (the hold-out).</summary>
-    public static TrainingResult Train(LabelledData data, string schemaHash, TrainingOptions options, TextWriter? log = null)
+    /// the threshold on the latest part (the hold-out). <paramref name="cancellationToken"/> is checked between the
+    /// stages: ML.NET offers no public way to stop FastTree in the middle of its trees.</summary>
+    public static TrainingResult Train(
+        LabelledData data, string schemaHash, TrainingOptions options, TextWriter? log = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
@@ -197,6 +204,7 @@ public static class FraudModelTrainer
         if (calibrationFraud == 0 || calibrationFraud == calibration.Count)
             throw new InvalidOperationException("the calibration rows (the part of each folder just before its hold-out) need both fraudulent and legitimate calls");
 
+        cancellationToken.ThrowIfCancellationRequested();
         var context = new MLContext(seed: options.Seed);
         var schema = SchemaDefinition.Create(typeof(Example));
         schema[nameof(Example.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, data.FeatureCount);
@@ -214,7 +222,26 @@ public static class FraudModelTrainer
             NumberOfThreads = 1,
         });
         log?.WriteLine($"training FastTree: {train.Count} rows, {data.FeatureCount} features, {options.Trees} trees of {options.Leaves} leaves");
-        var predictor = trainer.Fit(view);
+        var treesStarted = 0;
+        if (log is not null)
+        {
+            // FastTree reports no progress through a public API, but it traces "numTotalTrees left: N" (N the total,
+            // not what is left) as it starts each tree: count those. Should that text change, only the count stops.
+            context.Log += (_, e) =>
+            {
+                if (e.Message.Contains(TreeStartTrace, StringComparison.Ordinal))
+                    Interlocked.Increment(ref treesStarted);
+            };
+        }
+        var fitting = Stopwatch.StartNew();
+        BinaryPredictionTransformer<CalibratedModelParametersBase<FastTreeBinaryModelParameters, PlattCalibrator>> predictor;
+        using (log is null ? null : new Timer(
+            _ => log.WriteLine($"  FastTree: tree {Math.Min(Volatile.Read(ref treesStarted), options.Trees)} of {options.Trees} after {fitting.Elapsed.TotalSeconds:0} s"),
+            null, TrainingProgressInterval, TrainingProgressInterval))
+        {
+            predictor = trainer.Fit(view);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
 
         // FastTree's own calibrator is a fixed sigmoid (slope -2 * learning rate, offset 0), not fitted to data.
         // Fit Platt's sigmoid on the scores of calls the trees never saw, and serve that.

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using FraudStream.Features;
+using FraudStream.Kafka;
 using FraudStream.Ml;
 
 namespace FraudStream.Cli.Commands;
@@ -49,25 +50,32 @@ internal static class TrainCommand
 
     private static async Task<int> RunAsync(string[] dirs, string output, TrainingOptions options, CancellationToken ct)
     {
-        if (options.TargetPrecision is <= 0 or > 1)
-            throw new CliException("--target-precision must be above 0 and at most 1");
+        if (!(options.TargetPrecision > 0 && options.TargetPrecision <= 1))
+            throw CliException.Usage("--target-precision must be a number above 0 and at most 1");
         if (options.Trees < 1)
-            throw new CliException("--trees must be at least 1");
+            throw CliException.Usage("--trees must be at least 1");
         if (options.Leaves < 2)
-            throw new CliException("--leaves must be at least 2");
+            throw CliException.Usage("--leaves must be at least 2");
         if (!output.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
-            throw new CliException("--out must name a .zip file");
+            throw CliException.Usage("--out must name a .zip file");
         foreach (var dir in dirs)
         {
             if (!Directory.Exists(dir))
                 throw new CliException($"data folder not found: {dir}");
         }
+        var stem = Path.Combine(Path.GetDirectoryName(output) ?? "", Path.GetFileNameWithoutExtension(output));
+        var plot = stem + ".png";
+        var card = stem + ".card.md";
+        // Before minutes of featurizing and training, not after.
+        CheckWritable(output);
 
+        using var stop = new StopSignal();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct, stop.Token);
         var started = DateTime.UtcNow;
         LabelledData data;
         try
         {
-            data = await LabelledDataLoader.LoadAsync(dirs, Console.Error, ct).ConfigureAwait(false);
+            data = await LabelledDataLoader.LoadAsync(dirs, Console.Error, cancel.Token).ConfigureAwait(false);
         }
         catch (InvalidDataException ex)
         {
@@ -78,7 +86,9 @@ internal static class TrainCommand
         TrainingResult result;
         try
         {
-            result = FraudModelTrainer.Train(data, FeatureSchema.Current.Hash, options, Console.Error);
+            // The trainer stops at its next tree when cancelled; the command does not wait for that tree.
+            result = await Task.Run(() => FraudModelTrainer.Train(data, FeatureSchema.Current.Hash, options, Console.Error, cancel.Token), cancel.Token)
+                .WaitAsync(cancel.Token).ConfigureAwait(false);
         }
         catch (InvalidOperationException ex)
         {
@@ -87,12 +97,18 @@ internal static class TrainCommand
         if (!result.TargetReached)
             Console.Error.WriteLine($"warning: no threshold reaches precision {options.TargetPrecision} on the hold-out; the most precise one is used");
 
-        var sha = ModelFile.Save(result, output);
-        var stem = Path.Combine(Path.GetDirectoryName(output) ?? "", Path.GetFileNameWithoutExtension(output));
-        var plot = stem + ".png";
-        var card = stem + ".card.md";
-        ModelReport.WritePlot(plot, result);
-        ModelReport.WriteCard(card, output, sha, plot, result, data, options);
+        cancel.Token.ThrowIfCancellationRequested();
+        string sha;
+        try
+        {
+            sha = ModelFile.Save(result, output);
+            ModelReport.WritePlot(plot, result);
+            ModelReport.WriteCard(card, output, sha, plot, result, data, options);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"cannot write {output}: {ex.Message}");
+        }
         Console.Error.WriteLine($"wrote {output} (sha256 {sha}), {card}, {plot}");
 
         var h = result.HoldOut;
@@ -100,5 +116,30 @@ internal static class TrainCommand
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"model={result.Model.Id} threshold={result.Model.Threshold.ToString("R", CultureInfo.InvariantCulture)} precision={h.Precision:0.0000} recall={h.Recall:0.0000} pr_auc={result.PrAuc:0.0000} rows={data.Count} seconds={seconds:0.0}"));
         return 0;
+    }
+
+    /// <summary>Creates the model's folder and checks a file can be created there, naming the user's path if not.</summary>
+    private static void CheckWritable(string output)
+    {
+        if (Directory.Exists(output))
+            throw new CliException($"cannot write {output}: it is a folder");
+        var probe = output + ".tmp";
+        try
+        {
+            var directory = Path.GetDirectoryName(Path.GetFullPath(output));
+            if (!string.IsNullOrEmpty(directory))
+                Directory.CreateDirectory(directory);
+            using (File.Create(probe))
+            {
+            }
+            File.Delete(probe);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            var reason = ex.Message
+                .Replace(Path.GetFullPath(probe), Path.GetFullPath(output), StringComparison.Ordinal)
+                .Replace(probe, output, StringComparison.Ordinal);
+            throw new CliException($"cannot write {output}: {reason}");
+        }
     }
 }
