@@ -24,11 +24,17 @@ public sealed record EvaluationReport(
     IReadOnlyList<CampaignResult> Campaigns,
     CalibrationQuality Calibration)
 {
+    /// <summary>The text of a metric that the data leaves undefined (recall and PR-AUC without a fraudulent call).</summary>
+    public const string Undefined = "NA";
+
     public int MissedCampaigns => Campaigns.Count(c => c.CallsBeforeFirstAlert is null);
 
-    /// <summary>The last line of <c>fraudstream evaluate</c>.</summary>
+    /// <summary>Whether recall and PR-AUC are defined: there is at least one fraudulent call to find.</summary>
+    public bool HasFraud => Overall.Positives > 0;
+
+    /// <summary>The last line of <c>fraudstream evaluate</c>; recall and PR-AUC are <see cref="Undefined"/> without fraud.</summary>
     public string SummaryLine() => string.Create(CultureInfo.InvariantCulture,
-        $"precision={Overall.Precision:0.0000} recall={Overall.Recall:0.0000} pr_auc={PrAuc:0.0000} alerts={Overall.Alerts} calls={Overall.Count} missed_campaigns={MissedCampaigns}");
+        $"precision={Overall.Precision:0.0000} recall={Format(Overall.Recall)} pr_auc={Format(PrAuc)} alerts={Overall.Alerts} calls={Overall.Count} missed_campaigns={MissedCampaigns}");
 
     /// <summary>A human-readable table: overall metrics, every class, then every campaign.</summary>
     public string ToTable()
@@ -37,7 +43,7 @@ public sealed record EvaluationReport(
         var sb = new StringBuilder();
         sb.Append(inv, $"model {ModelId}, threshold {Threshold.ToString("R", inv)}\n");
         sb.Append(inv, $"calls {Overall.Count}, fraud {Overall.Positives}, alerts {Overall.Alerts}, true alerts {Overall.TruePositives}\n");
-        sb.Append(inv, $"precision {Overall.Precision:0.0000}  recall {Overall.Recall:0.0000}  PR-AUC {PrAuc:0.0000}  alert rate {Overall.AlertRate:P3}\n\n");
+        sb.Append(inv, $"precision {Overall.Precision:0.0000}  recall {Format(Overall.Recall)}  PR-AUC {Format(PrAuc)}  alert rate {Overall.AlertRate:P3}\n\n");
         sb.Append(inv, $"{"class",-28} {"fraud",5} {"calls",9} {"alerts",8} {"alert rate",10}\n");
         foreach (var c in Classes)
             sb.Append(inv, $"{c.Scheme,-28} {(c.IsFraud ? "yes" : "no"),5} {c.Calls,9} {c.Alerts,8} {c.AlertRate,10:P2}\n");
@@ -66,8 +72,8 @@ public sealed record EvaluationReport(
         w.WriteNumber("alerts", Overall.Alerts);
         w.WriteNumber("true_alerts", Overall.TruePositives);
         w.WriteNumber("precision", Overall.Precision);
-        w.WriteNumber("recall", Overall.Recall);
-        w.WriteNumber("pr_auc", PrAuc);
+        WriteDefined(w, "recall", Overall.Recall);
+        WriteDefined(w, "pr_auc", PrAuc);
         w.WriteNumber("alert_rate", Overall.AlertRate);
         w.WriteNumber("missed_campaigns", MissedCampaigns);
         w.WriteNumber("brier", Calibration.Brier);
@@ -113,6 +119,16 @@ public sealed record EvaluationReport(
         }
         w.WriteEndArray();
         w.WriteEndObject();
+    }
+
+    private string Format(double metric) => HasFraud ? metric.ToString("0.0000", CultureInfo.InvariantCulture) : Undefined;
+
+    private void WriteDefined(Utf8JsonWriter w, string name, double metric)
+    {
+        if (HasFraud)
+            w.WriteNumber(name, metric);
+        else
+            w.WriteNull(name);
     }
 }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using FraudStream.Kafka;
 using FraudStream.Ml;
 
 namespace FraudStream.Cli.Commands;
@@ -19,8 +20,13 @@ internal static class EvaluateCommand
         {
             Description = "Model file [default: the model shipped in models/default.zip].",
         };
-        var json = new Option<bool>("--json") { Description = "Print the report as one JSON document instead of a table." };
-        var command = new Command("evaluate", "Evaluate a model at its own threshold on labelled data; the last line of output is precision=P recall=R pr_auc=A alerts=N calls=N missed_campaigns=N.")
+        var json = new Option<bool>("--json")
+        {
+            Description = "Print the report as one JSON document instead of a table; the summary line still follows it, "
+                + "so take all but the last line (head -n -1) to read the document alone.",
+        };
+        var command = new Command("evaluate", "Evaluate a model at its own threshold on labelled data; the last line of output is precision=P recall=R pr_auc=A alerts=N calls=N missed_campaigns=N "
+            + "(recall and pr_auc are NA when the data holds no fraudulent call).")
         {
             data, model, json,
         };
@@ -38,16 +44,21 @@ internal static class EvaluateCommand
         }
         var model = ModelFiles.Load(modelPath);
         Console.Error.WriteLine($"evaluating model {model.Id} (threshold {model.Threshold})");
+        using var stop = new StopSignal();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct, stop.Token);
         LabelledData data;
         try
         {
-            data = await LabelledDataLoader.LoadAsync(dirs, Console.Error, ct).ConfigureAwait(false);
+            data = await LabelledDataLoader.LoadAsync(dirs, Console.Error, cancel.Token).ConfigureAwait(false);
         }
         catch (InvalidDataException ex)
         {
             throw new CliException(ex.Message);
         }
         var report = ModelEvaluator.Evaluate(data, model);
+        cancel.Token.ThrowIfCancellationRequested();
+        if (report.Overall.Positives == 0)
+            Console.Error.WriteLine("warning: the data holds no fraudulent call: recall and PR-AUC are undefined (NA)");
         if (json)
         {
             using var stdout = Console.OpenStandardOutput();
