@@ -125,6 +125,52 @@ public sealed class TrainEvaluateCommandTests(TrainedCliModelFixture fixture) : 
     }
 
     [Fact]
+    public void Evaluate_help_says_the_summary_line_follows_the_json_document()
+    {
+        var help = CliRunner.Run(null, "evaluate", "--help").StdOut;
+
+        Assert.Contains("head -n -1", help, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_reports_recall_and_pr_auc_as_undefined_on_data_without_fraud()
+    {
+        var day = fixture.File("legit-only");
+        Directory.CreateDirectory(day);
+        var labels = File.ReadAllLines(Path.Combine(fixture.Data, "labels.csv"));
+        var legit = labels.Skip(1).Where(l => l.Split(',')[1] == "0").ToList();
+        var ids = legit.Select(l => "\"call_id\":\"" + l.Split(',')[0] + "\"").ToHashSet();
+        File.WriteAllLines(Path.Combine(day, "labels.csv"), [labels[0], .. legit]);
+        File.WriteAllLines(Path.Combine(day, "calls.ndjson"),
+            File.ReadLines(Path.Combine(fixture.Data, "calls.ndjson")).Where(l => ids.Contains(l[..(l.IndexOf("\",", StringComparison.Ordinal) + 1)][1..])));
+
+        var table = CliRunner.Run(null, "evaluate", "--data", day, "--model", fixture.Model);
+        var json = CliRunner.Run(null, "evaluate", "--data", day, "--model", fixture.Model, "--json");
+
+        Assert.True(table.ExitCode == 0, table.StdErr);
+        Assert.Matches($@"^precision=\d\.\d{{4}} recall=NA pr_auc=NA alerts=\d+ calls={legit.Count} missed_campaigns=0$", table.LastLine);
+        Assert.Contains("no fraudulent call", table.StdErr, StringComparison.Ordinal);
+        Assert.True(json.ExitCode == 0, json.StdErr);
+        using var doc = JsonDocument.Parse(json.StdOut[..json.StdOut.TrimEnd().LastIndexOf('\n')]);
+        Assert.Equal(0, doc.RootElement.GetProperty("fraud_calls").GetInt64());
+        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("recall").ValueKind);
+        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("pr_auc").ValueKind);
+    }
+
+    [Fact]
+    public void Ctrl_C_stops_train_with_cancelled_and_exit_code_130_and_writes_no_model()
+    {
+        var output = fixture.File("cancelled/m.zip");
+
+        var result = CliRunner.Interrupt("", "training FastTree", "train", "--data", fixture.Data, "--out", output, "--trees", "100000", "--leaves", "8");
+
+        Assert.True(result.ExitCode == 130, result.StdErr);
+        Assert.Equal("error: cancelled", result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        Assert.Equal("", result.StdOut);
+        Assert.Empty(Directory.GetFiles(fixture.File("cancelled")));
+    }
+
+    [Fact]
     public void Score_and_evaluate_refuse_a_model_trained_for_another_feature_schema_with_one_line()
     {
         var tampered = fixture.File("tampered.zip");

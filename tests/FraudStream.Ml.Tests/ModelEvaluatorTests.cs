@@ -47,6 +47,28 @@ public sealed class ModelEvaluatorTests
     }
 
     [Fact]
+    public void Recall_and_pr_auc_are_undefined_without_a_fraudulent_call()
+    {
+        var data = new LabelledData(["x"]);
+        data.Add([0], new CallLabel(false, "legit_domestic", null), 0);
+        data.Add([1], new CallLabel(false, "legit_domestic", null), 0); // false alert
+        data.EndSource("d", 0, 0);
+
+        var r = ModelEvaluator.Evaluate(data, Stump);
+
+        Assert.False(r.HasFraud);
+        Assert.Equal("precision=0.0000 recall=NA pr_auc=NA alerts=1 calls=2 missed_campaigns=0", r.SummaryLine());
+        Assert.Contains("recall NA  PR-AUC NA", r.ToTable(), StringComparison.Ordinal);
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+            r.WriteJson(writer);
+        using var doc = JsonDocument.Parse(stream.ToArray());
+        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("recall").ValueKind);
+        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("pr_auc").ValueKind);
+        Assert.Equal(0, doc.RootElement.GetProperty("precision").GetDouble());
+    }
+
+    [Fact]
     public void Json_report_holds_the_same_numbers()
     {
         var r = ModelEvaluator.Evaluate(Data(), Stump);
