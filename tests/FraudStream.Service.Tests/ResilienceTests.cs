@@ -219,6 +219,69 @@ public sealed partial class ResilienceTests(ITestOutputHelper output)
         Assert.Equal(messages.Count(m => !Records.CallRecordParser.TryParse(m.Value, out _, out _)), kafka.ReadAll(KafkaHarness.Dlq).Count);
     }
 
+    [Fact]
+    public async Task Stop_with_every_broker_down_ends_within_the_drain_and_leave_timeouts_and_reports_the_counts_Integration()
+    {
+        using var kafka = new KafkaHarness(inputPartitions: 4);
+        var messages = KafkaHarness.ToMessages(KafkaHarness.MakeLines(2_000, seed: 71));
+        kafka.Produce(messages);
+        var logs = new ConcurrentQueue<string>();
+        var settings = kafka.Settings();
+        var drain = TimeSpan.FromSeconds(2);
+        settings = settings with
+        {
+            Processor = settings.Processor with
+            {
+                DrainTimeout = drain,
+                // A session that outlasts the stop: the commit then waits for the coordinator all that time unless bounded.
+                KafkaSettings = new Dictionary<string, string>(settings.Processor.KafkaSettings) { ["session.timeout.ms"] = "30000" },
+            },
+        };
+        using var stop = new CancellationTokenSource();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var service = new ProcessorService(settings, KafkaHarness.Logs(output, logs));
+        var run = service.RunAsync(stop.Token);
+        await EndpointTests.WaitUntil(() => service.Processor.Consumed >= messages.Count, timeout.Token);
+
+        kafka.Broker.SetAllBrokersDown();
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var clock = Stopwatch.StartNew();
+        await stop.CancelAsync();
+        var result = await run;
+        clock.Stop();
+        kafka.Broker.SetAllBrokersUp();
+
+        output.WriteLine($"stopped in {clock.Elapsed.TotalSeconds:F1} s with every broker down");
+        Assert.Equal(StopReason.Cancelled, result.Reason);
+        Assert.Equal(messages.Count, result.Consumed);
+        var bound = drain + StreamProcessor.LeaveTimeout + StreamProcessor.FinalFlushTimeout;
+        Assert.True(clock.Elapsed < bound + TimeSpan.FromSeconds(3), $"the stop took {clock.Elapsed.TotalSeconds:F1} s, more than {bound.TotalSeconds:F0} s and some");
+        Assert.Contains(logs, l => l.Contains("[3011]", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Unreachable_brokers_are_logged_a_few_times_not_at_every_attempt_and_the_stop_ends_cleanly()
+    {
+        var logs = new ConcurrentQueue<string>();
+        var options = new ProcessorOptions { BootstrapServers = "127.0.0.1:1", WarmUp = TimeSpan.Zero, DrainTimeout = TimeSpan.FromSeconds(1) };
+        var scorer = new Pipeline.CallScorer(Features.Featurizer.CreateDefault(), Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath));
+        var processor = new StreamProcessor(options, scorer, logger: KafkaHarness.Logs(output, logs).CreateLogger("test"));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(4));
+        var clock = Stopwatch.StartNew();
+
+        var result = processor.Run(stop.Token); // stopping used the closed consumer and threw ObjectDisposedException
+
+        clock.Stop();
+        var clientLines = logs.Count(l => l.Contains("[3005]", StringComparison.Ordinal) || l.Contains("[3013]", StringComparison.Ordinal));
+        output.WriteLine($"{clientLines} client error and warning lines in {clock.Elapsed.TotalSeconds:F1} s");
+        Assert.Equal(StopReason.Cancelled, result.Reason);
+        Assert.Equal("all brokers are down", processor.Health.Problem);
+        // Each failed connection attempt (several a second per client) was a line; now each kind is logged once per 30 s:
+        // per client, the connection failure as an error and as a log line, and all brokers down.
+        Assert.InRange(clientLines, 1, 6);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4) + options.DrainTimeout + StreamProcessor.LeaveTimeout + StreamProcessor.FinalFlushTimeout);
+    }
+
     /// <summary>The offset of the first record of <paramref name="partition"/> that file scoring alerts on or that is invalid.</summary>
     private static long FirstOffsetNeedingDelivery(KafkaHarness kafka, int partition, HashSet<string> alerted)
     {

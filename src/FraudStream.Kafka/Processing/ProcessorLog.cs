@@ -64,4 +64,7 @@ internal static partial class ProcessorLog
 
     [LoggerMessage(3018, LogLevel.Warning, "Warm-up failed, going on without it (the first calls run slower)")]
     public static partial void WarmUpFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(3019, LogLevel.Warning, "Committing and leaving the group did not end within {Seconds:F0} s (is the group coordinator unreachable?); stopping without it: records after the last commit will be processed again, and the group reassigns the partitions after the session timeout")]
+    public static partial void LeaveTimedOut(ILogger logger, double seconds);
 }

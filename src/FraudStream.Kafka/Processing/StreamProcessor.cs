@@ -63,6 +63,19 @@ public sealed class StreamProcessor
     private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan BrokerQueryTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a stop waits for the final commit and for leaving the group, after <see cref="ProcessorOptions.DrainTimeout"/>.
+    /// librdkafka bounds neither: with the group coordinator unreachable, a commit waits for it until the session times
+    /// out (45 s by default), which is longer than a container platform waits after SIGTERM.
+    /// </summary>
+    public static readonly TimeSpan LeaveTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long the last flush of the producer at a stop may take (what it has not sent by then is not committed).</summary>
+    public static readonly TimeSpan FinalFlushTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>The same client error or warning is logged at most once per this interval (each failed connection attempt makes one).</summary>
+    internal static readonly TimeSpan RepeatInterval = TimeSpan.FromSeconds(30);
+
     private static readonly HashSet<ErrorCode> PermanentErrors =
     [
         ErrorCode.TopicAuthorizationFailed, ErrorCode.GroupAuthorizationFailed, ErrorCode.ClusterAuthorizationFailed,
@@ -105,8 +118,10 @@ public sealed class StreamProcessor
     private bool _failureBlocksConsuming;
     private long _failingSince;
     private long _lastRetryAt;
-    private string? _lastClientError;
+    private readonly RepeatFilter _repeats = new(RepeatInterval);
     private volatile bool _brokersDown;
+    private ConsumerLease? _consumerLease;
+    private volatile bool _stopping;
     private const string BrokersDownProblem = "all brokers are down";
 
     public StreamProcessor(ProcessorOptions options, CallScorer scorer, IProcessorMetrics? metrics = null, ILogger? logger = null)
@@ -142,7 +157,9 @@ public sealed class StreamProcessor
         }
         using var producer = BuildProducer();
         _producer = producer;
-        using var consumer = BuildConsumer();
+        var consumer = BuildConsumer();
+        using var lease = new ConsumerLease(consumer); // disposes it, unless Finish left it to a close that did not end in time
+        _consumerLease = lease;
         _consumer = consumer;
         consumer.Subscribe(_options.InputTopic);
         _lastRecordAt = Stopwatch.GetTimestamp();
@@ -277,32 +294,7 @@ public sealed class StreamProcessor
 
     private IConsumer<InboundCall, InboundCall> BuildConsumer()
     {
-        var config = new ConsumerConfig(KafkaSettingsFor("consumer."))
-        {
-            BootstrapServers = _options.BootstrapServers,
-            GroupId = _options.GroupId,
-            // The processor stores an offset only when every record before it is settled; auto-commit then
-            // commits what was stored (and Close commits the rest).
-            EnableAutoOffsetStore = false,
-            EnableAutoCommit = true,
-            // The deserializer keeps what it needs; the result keeps only what dead letters need (the topic is
-            // always the input topic: a topic name is required, not a pattern).
-            ConsumeResultFields = "headers",
-            AllowAutoCreateTopics = false,
-            // The merge goes on without a partition once it is known to be caught up.
-            EnablePartitionEof = true,
-        };
-        config.ClientId ??= "fraudstream";
-        config.AutoOffsetReset ??= AutoOffsetReset.Earliest;
-        // A short commit interval keeps the tail that a crash or a lost partition makes us process again short.
-        config.AutoCommitIntervalMs ??= 1000;
-        // Small fetches keep the merge buffers small: each partition's next records arrive soon after they are needed.
-        config.MaxPartitionFetchBytes ??= MaxPartitionFetchBytes;
-        // The merge pauses partitions whose buffers fill while it waits for another; librdkafka then postpones
-        // fetches by this much when its queue thresholds are exceeded (1 s by default), and the partition the merge
-        // waits for is fetched that much later. Measured on 1,000,000 calls over 256 partitions: 79,223 and 82,744
-        // calls/s with the default, 90,649 and 92,593 with 10 ms.
-        config.FetchQueueBackoffMs ??= FetchQueueBackoffMilliseconds;
+        var config = ConsumerConfigFor(_options);
         return new ConsumerBuilder<InboundCall, InboundCall>(config)
             .SetKeyDeserializer(new InboundCall.KeyDeserializer(_calls))
             .SetValueDeserializer(new InboundCall.ValueDeserializer(_calls))
@@ -316,33 +308,124 @@ public sealed class StreamProcessor
 
     private IProducer<byte[]?, byte[]?> BuildProducer()
     {
-        var config = new ProducerConfig(KafkaSettingsFor("producer."))
-        {
-            BootstrapServers = _options.BootstrapServers,
-            EnableIdempotence = true,
-            Acks = Acks.All,
-            DeliveryReportFields = "none", // the pending entry keeps the message; do not copy it back
-        };
-        config.ClientId ??= "fraudstream";
-        config.LingerMs ??= 5;
+        var config = ProducerConfigFor(_options);
         return new ProducerBuilder<byte[]?, byte[]?>(config)
             .SetErrorHandler((_, error) => OnClientError("producer", error))
             .SetLogHandler((_, message) => OnClientLog("producer", message))
             .Build();
     }
 
+    /// <summary>The consumer's configuration: the pass-through settings, its defaults where they set none, and what the processor needs.</summary>
+    private static ConsumerConfig ConsumerConfigFor(ProcessorOptions options)
+    {
+        // Defaults go in by name, as text: a typed property of the config would parse a pass-through value itself
+        // (and throw on a bad one) instead of leaving it to librdkafka, which names the property it refuses.
+        var settings = KafkaSettingsFor(options, "consumer.");
+        settings.TryAdd("client.id", "fraudstream");
+        settings.TryAdd("auto.offset.reset", "earliest");
+        // A short commit interval keeps the tail that a crash or a lost partition makes us process again short.
+        settings.TryAdd("auto.commit.interval.ms", "1000");
+        // Small fetches keep the merge buffers small: each partition's next records arrive soon after they are needed.
+        settings.TryAdd("max.partition.fetch.bytes", MaxPartitionFetchBytes.ToString(CultureInfo.InvariantCulture));
+        // The merge pauses partitions whose buffers fill while it waits for another; librdkafka then postpones
+        // fetches by this much when its queue thresholds are exceeded (1 s by default), and the partition the merge
+        // waits for is fetched that much later. Measured on 1,000,000 calls over 256 partitions: 79,223 and 82,744
+        // calls/s with the default, 90,649 and 92,593 with 10 ms.
+        settings.TryAdd("fetch.queue.backoff.ms", FetchQueueBackoffMilliseconds.ToString(CultureInfo.InvariantCulture));
+        return new ConsumerConfig(settings)
+        {
+            BootstrapServers = options.BootstrapServers,
+            GroupId = options.GroupId,
+            // The processor stores an offset only when every record before it is settled; auto-commit then
+            // commits what was stored (and Close commits the rest).
+            EnableAutoOffsetStore = false,
+            EnableAutoCommit = true,
+            // The deserializer keeps what it needs; the result keeps only what dead letters need (the topic is
+            // always the input topic: a topic name is required, not a pattern).
+            ConsumeResultFields = "headers",
+            AllowAutoCreateTopics = false,
+            // The merge goes on without a partition once it is known to be caught up.
+            EnablePartitionEof = true,
+        };
+    }
+
+    /// <summary>The producer's configuration: the pass-through settings, its defaults where they set none, and the delivery guarantees.</summary>
+    private static ProducerConfig ProducerConfigFor(ProcessorOptions options)
+    {
+        var settings = KafkaSettingsFor(options, "producer.");
+        settings.TryAdd("client.id", "fraudstream");
+        settings.TryAdd("linger.ms", "5");
+        return new ProducerConfig(settings)
+        {
+            BootstrapServers = options.BootstrapServers,
+            EnableIdempotence = true,
+            Acks = Acks.All,
+            DeliveryReportFields = "none", // the pending entry keeps the message; do not copy it back
+        };
+    }
+
+    /// <summary>
+    /// Checks the pass-through librdkafka settings (<see cref="ProcessorOptions.KafkaSettings"/>) as both clients will get
+    /// them, without connecting anywhere: librdkafka refuses an unknown property, a bad value or a combination it does not
+    /// allow only when a client is built, and <see cref="Run"/> builds them after the warm-up.
+    /// </summary>
+    /// <exception cref="ArgumentException">librdkafka refused the settings; the message is one line that names the property.</exception>
+    public static void CheckKafkaSettings(ProcessorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (TryBuildClients(options) is not { } refused)
+        {
+            return;
+        }
+        // librdkafka names the property by its own name, which may be an alias of the one set (linger.ms is
+        // queue.buffering.max.ms): the setting refused on its own, if one is, is the one to name.
+        foreach (var (key, value) in options.KafkaSettings)
+        {
+            if (TryBuildClients(options with { KafkaSettings = new Dictionary<string, string> { [key] = value } }) is { } alone)
+            {
+                throw new ArgumentException($"Kafka setting {key} refused: {Reason(alone)}", alone);
+            }
+        }
+        throw new ArgumentException("Kafka settings refused: " + Reason(refused), refused);
+
+        static string Reason(Exception ex) => ex.Message.ReplaceLineEndings(" ");
+    }
+
+    /// <summary>Builds both clients as <see cref="Run"/> does but with no broker to connect to, and disposes them; what librdkafka refused, if anything.</summary>
+    private static Exception? TryBuildClients(ProcessorOptions options)
+    {
+        try
+        {
+            var producer = ProducerConfigFor(options);
+            producer.BootstrapServers = "";
+            using (new ProducerBuilder<byte[], byte[]>(producer).SetLogHandler((_, _) => { }).SetErrorHandler((_, _) => { }).Build())
+            {
+            }
+            var consumer = ConsumerConfigFor(options);
+            consumer.BootstrapServers = "";
+            using (new ConsumerBuilder<Ignore, Ignore>(consumer).SetLogHandler((_, _) => { }).SetErrorHandler((_, _) => { }).Build())
+            {
+            }
+            return null;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or KafkaException)
+        {
+            return ex;
+        }
+    }
+
     /// <summary>The pass-through librdkafka settings for one client: unscoped ones, then those under <paramref name="scope"/>.</summary>
-    private Dictionary<string, string> KafkaSettingsFor(string scope)
+    private static Dictionary<string, string> KafkaSettingsFor(ProcessorOptions options, string scope)
     {
         var settings = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in _options.KafkaSettings)
+        foreach (var (key, value) in options.KafkaSettings)
         {
             if (!key.StartsWith("consumer.", StringComparison.Ordinal) && !key.StartsWith("producer.", StringComparison.Ordinal))
             {
                 settings[key] = value;
             }
         }
-        foreach (var (key, value) in _options.KafkaSettings)
+        foreach (var (key, value) in options.KafkaSettings)
         {
             if (key.StartsWith(scope, StringComparison.Ordinal))
             {
@@ -718,7 +801,8 @@ public sealed class StreamProcessor
 
     private void OnRevoked(IConsumer<InboundCall, InboundCall> consumer, List<TopicPartitionOffset> partitions)
     {
-        var inFlight = Settle(partitions.Select(p => p.Partition.Value), _options.DrainTimeout);
+        // When stopping, Finish has waited for the deliveries already: the close that runs this must not wait again.
+        var inFlight = Settle(partitions.Select(p => p.Partition.Value), _stopping ? TimeSpan.Zero : _options.DrainTimeout);
         ProcessorLog.PartitionsRevoked(_logger, Describe(partitions.Select(p => p.Partition.Value)), inFlight);
         CommitPositions(consumer, partitions.Select(p => p.Partition.Value));
         Forget(partitions.Select(p => p.Partition.Value));
@@ -898,11 +982,17 @@ public sealed class StreamProcessor
         {
             _metrics.SetEventLag((DateTime.UtcNow.Ticks - _newestStartTicks) / (double)TimeSpan.TicksPerSecond);
         }
+        if (_consumer is null)
+        {
+            // Stopped: the consumer is closed (or closing on another thread, which owns the trackers meanwhile).
+            PublishState();
+            return;
+        }
         foreach (var tracker in _trackers.Values)
         {
             try
             {
-                var high = _consumer!.GetWatermarkOffsets(InputPartition(tracker)).High;
+                var high = _consumer.GetWatermarkOffsets(InputPartition(tracker)).High;
                 if (high != Offset.Unset)
                 {
                     _metrics.SetConsumerLag(tracker.Partition, Math.Max(0, high.Value - (tracker.LastConsumed + 1)));
@@ -915,26 +1005,31 @@ public sealed class StreamProcessor
         }
         if (_brokersDown)
         {
-            ProbeBrokers();
+            ProbeBrokers(_consumer);
         }
+        PublishState();
+    }
+
+    private void PublishState()
+    {
         var stats = _scorer.Featurizer.GetStats();
         _metrics.SetState(stats);
         _metrics.SetReady(Health.Ready);
     }
 
     /// <summary>While the brokers are reported down: a short metadata round trip says when they are back.</summary>
-    private void ProbeBrokers()
+    private void ProbeBrokers(IConsumer<InboundCall, InboundCall> consumer)
     {
         try
         {
             var partition = _trackers.Count > 0 ? _trackers.Keys.First() : 0;
-            _consumer!.QueryWatermarkOffsets(new TopicPartition(_options.InputTopic, partition), TimeSpan.FromMilliseconds(500));
+            consumer.QueryWatermarkOffsets(new TopicPartition(_options.InputTopic, partition), TimeSpan.FromMilliseconds(500));
             _brokersDown = false;
             if (_problem == BrokersDownProblem)
             {
                 _problem = null;
                 ProcessorLog.Recovered(_logger, BrokersDownProblem);
-                Volatile.Write(ref _lastClientError, null);
+                _repeats.Reset(); // a new outage is logged at once
             }
         }
         catch (KafkaException)
@@ -974,21 +1069,22 @@ public sealed class StreamProcessor
         }
     }
 
+    /// <summary>Logs a client error, unless the same one was logged lately (<see cref="RepeatFilter"/>); each is counted in the metrics.</summary>
     private void LogClientError(string client, Error error)
     {
-        var text = client + error.Code;
-        if (text != Volatile.Read(ref _lastClientError))
+        var code = error.Code.ToString();
+        if (_repeats.ShouldLog(client, code, out var repeats))
         {
-            Volatile.Write(ref _lastClientError, text); // the same error repeated is counted, not logged again
-            ProcessorLog.ClientError(_logger, client, error.Code.ToString(), error.Reason);
+            ProcessorLog.ClientError(_logger, client, code, error.Reason + RepeatFilter.Describe(repeats));
         }
     }
 
+    /// <summary>Logs a client warning or worse, unless one of the same facility was logged lately (as for errors).</summary>
     private void OnClientLog(string client, LogMessage message)
     {
-        if (message.Level <= SyslogLevel.Warning)
+        if (message.Level <= SyslogLevel.Warning && _repeats.ShouldLog(client, "log " + message.Facility, out var repeats))
         {
-            ProcessorLog.ClientLog(_logger, client, message.Facility, message.Message);
+            ProcessorLog.ClientLog(_logger, client, message.Facility, message.Message + RepeatFilter.Describe(repeats));
         }
     }
 
@@ -1112,6 +1208,7 @@ public sealed class StreamProcessor
             ProcessorLog.GivingUp(_logger, fatal);
         }
         _metrics.SetReady(false);
+        _stopping = true;
         Settle(_trackers.Keys.ToList(), _producerFatal is null ? _options.DrainTimeout : TimeSpan.Zero);
         StoreOffsets();
         var unsettled = _trackers.Values.Sum(t => t.InFlight);
@@ -1119,16 +1216,19 @@ public sealed class StreamProcessor
         {
             ProcessorLog.UnsettledAtStop(_logger, unsettled);
         }
-        CommitPositions(consumer, _trackers.Keys.ToList());
-        try
+        // From here the closing thread alone uses the consumer and the trackers (its revoke handler runs there).
+        _consumer = null;
+        var left = Task.Factory.StartNew(() => CommitAndLeave(consumer), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        if (Task.WaitAny([left], LeaveTimeout) < 0)
         {
-            consumer.Close(); // leaves the group (the revoke handler has nothing left to wait for)
+            _consumerLease?.Abandon(); // disposing the consumer would free it under the close still running
+            ProcessorLog.LeaveTimedOut(_logger, LeaveTimeout.TotalSeconds);
         }
-        catch (KafkaException ex)
+        else
         {
-            ProcessorLog.CommitFailed(_logger, ex.Error.Reason);
+            left.GetAwaiter().GetResult();
         }
-        producer.Flush(TimeSpan.FromSeconds(1));
+        producer.Flush(FinalFlushTimeout);
         PublishCounts();
         PublishGauges();
         _metrics.SetReady(false);
@@ -1139,6 +1239,39 @@ public sealed class StreamProcessor
         }
         ProcessorLog.Stopped(_logger, _consumed, _valid, _invalid, _alerts, _rebuilt);
         return new ProcessorResult(_consumed, _valid, _invalid, _alerts, _rebuilt, reason, fatal);
+    }
+
+    /// <summary>Commits what is settled and leaves the group: on a thread of its own, waited for up to <see cref="LeaveTimeout"/>.</summary>
+    private void CommitAndLeave(IConsumer<InboundCall, InboundCall> consumer)
+    {
+        CommitPositions(consumer, _trackers.Keys.ToList());
+        try
+        {
+            consumer.Close(); // leaves the group (the revoke handler has nothing left to wait for); disposes the consumer
+        }
+        catch (KafkaException ex)
+        {
+            ProcessorLog.CommitFailed(_logger, ex.Error.Reason);
+        }
+    }
+
+    /// <summary>
+    /// Disposes the consumer when <see cref="Run"/> ends, unless a close that did not end in time still runs on it: the
+    /// client frees its native handle on dispose without waiting for calls under way. That close disposes it when it ends.
+    /// </summary>
+    private sealed class ConsumerLease(IDisposable consumer) : IDisposable
+    {
+        private volatile bool _abandoned;
+
+        public void Abandon() => _abandoned = true;
+
+        public void Dispose()
+        {
+            if (!_abandoned)
+            {
+                consumer.Dispose();
+            }
+        }
     }
 
     private static string Describe(IEnumerable<int> partitions)
