@@ -105,24 +105,44 @@ public sealed record ServiceSettings
         }
         catch (ArgumentException ex)
         {
-            throw new FormatException(ex.Message, ex);
+            // The exception names a property of ProcessorOptions: the message names the setting and its option instead.
+            var message = ex.ParamName is { } name ? ex.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : ex.Message;
+            var key = ex.ParamName switch
+            {
+                nameof(ProcessorOptions.BootstrapServers) => "Bootstrap",
+                nameof(ProcessorOptions.GroupId) => "Group",
+                nameof(ProcessorOptions.InputTopic) => "Input",
+                nameof(ProcessorOptions.AlertsTopic) => "Alerts",
+                nameof(ProcessorOptions.DeadLetterTopic) => "Dlq",
+                var other => other,
+            };
+            throw new FormatException(key is not null && Options.ContainsKey(key) ? $"{Named(key)}: {message}" : message, ex);
+        }
+        try
+        {
+            // Before anything starts: librdkafka would refuse a wrong property or value only when the run builds its clients.
+            StreamProcessor.CheckKafkaSettings(processor);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new FormatException(ex.Message + " (a Kafka setting: -X, FRAUDSTREAM__KAFKA__..., or the \"Kafka\" section of the settings file)", ex);
         }
         var threshold = Float(config, "Threshold");
         if (threshold is < 0 or > 1)
         {
-            throw new FormatException("Threshold must be between 0 and 1");
+            throw new FormatException($"{Named("Threshold")} must be between 0 and 1, not '{config["Threshold"]}'");
         }
         var port = Int(config, "MetricsPort") ?? DefaultMetricsPort;
         if (port is < 0 or > 65535)
         {
-            throw new FormatException("MetricsPort must be 0 to 65535");
+            throw new FormatException($"{Named("MetricsPort")} must be 0 to 65535, not '{config["MetricsPort"]}'");
         }
         var format = config["LogFormat"] switch
         {
             null or "" => LogFormat.Plain,
             var f when f.Equals("plain", StringComparison.OrdinalIgnoreCase) => LogFormat.Plain,
             var f when f.Equals("json", StringComparison.OrdinalIgnoreCase) => LogFormat.Json,
-            _ => throw new FormatException("LogFormat must be plain or json"),
+            var f => throw new FormatException($"{Named("LogFormat")} must be plain or json, not '{f}'"),
         };
         return new ServiceSettings
         {
@@ -159,8 +179,22 @@ public sealed record ServiceSettings
         }
         return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value is >= 1 and <= MaxStateKeys
             ? value
-            : throw new FormatException($"{key} must be a whole number from 1 to {MaxStateKeys}, not '{text}'");
+            : throw new FormatException($"{Named(key)} must be a whole number from 1 to {MaxStateKeys}, not '{text}'");
     }
+
+    /// <summary>The command-line option of each setting that has one (errors name both: the value may come from any source).</summary>
+    private static readonly Dictionary<string, string> Options = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Bootstrap"] = "--bootstrap", ["Group"] = "--group", ["Input"] = "--input", ["Alerts"] = "--alerts", ["Dlq"] = "--dlq",
+        ["Model"] = "--model", ["Threshold"] = "--threshold", ["MetricsPort"] = "--metrics-port", ["MetricsHost"] = "--metrics-host",
+        ["StopWhenIdle"] = "--stop-when-idle", ["RebuildRecords"] = "--rebuild-records", ["FatalTimeout"] = "--fatal-timeout",
+        ["LogFormat"] = "--log-format", ["MaxCallers"] = "--max-callers", ["MaxCallees"] = "--max-callees", ["MaxPairs"] = "--max-pairs",
+        ["MaxTrunks"] = "--max-trunks", ["DrainTimeout"] = "", ["WarmUp"] = "", ["ModelCheckInterval"] = "",
+    };
+
+    /// <summary>A setting as errors name it: <c>StopWhenIdle (--stop-when-idle)</c>, or the bare key when no option sets it.</summary>
+    private static string Named(string key) =>
+        Options.TryGetValue(key, out var option) && option.Length > 0 ? $"{key} ({option})" : key;
 
     /// <summary>
     /// The librdkafka property a key of the <c>Kafka</c> section names: lower-cased, with <c>_</c> read as <c>.</c>,
@@ -184,7 +218,8 @@ public sealed record ServiceSettings
             : t.EndsWith('m') || t.EndsWith('M') ? (t[..^1], 60.0)
             : t.EndsWith('h') || t.EndsWith('H') ? (t[..^1], 3600.0)
             : (t, 1.0);
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value < 0)
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value < 0
+            || value * scale >= TimeSpan.MaxValue.TotalSeconds)
         {
             throw new FormatException($"'{text}' is not a duration (seconds, or a number with ms, s, m or h)");
         }
@@ -204,13 +239,14 @@ public sealed record ServiceSettings
         }
         catch (FormatException ex)
         {
-            throw new FormatException($"{key}: {ex.Message}", ex);
+            throw new FormatException($"{Named(key)}: {ex.Message}", ex);
         }
     }
 
-    private static int? Int(IConfiguration config, string key)
+    private static int? Int(IConfiguration config, string setting)
     {
-        var text = config[key];
+        var text = config[setting];
+        var key = Named(setting);
         return string.IsNullOrWhiteSpace(text) ? null
             : int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value
             : throw new FormatException($"{key}: '{text}' is not a whole number");
@@ -219,8 +255,9 @@ public sealed record ServiceSettings
     private static float? Float(IConfiguration config, string key)
     {
         var text = config[key];
+        // NaN and the infinities parse, and compare false with every bound: they are not numbers a setting can take.
         return string.IsNullOrWhiteSpace(text) ? null
-            : float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value
-            : throw new FormatException($"{key}: '{text}' is not a number");
+            : float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && float.IsFinite(value) ? value
+            : throw new FormatException($"{Named(key)}: '{text}' is not a number");
     }
 }

@@ -42,6 +42,8 @@ public sealed partial class RunCommandTests
             ["Bootstrap"] = "b:9092",
             ["Kafka:SECURITY_PROTOCOL"] = "SASL_SSL",
             ["Kafka:sasl.mechanism"] = "PLAIN",
+            ["Kafka:SASL_USERNAME"] = "svc", // librdkafka refuses PLAIN without them (the settings are checked by building the clients)
+            ["Kafka:sasl.password"] = "secret",
             ["StopWhenIdle"] = "1500ms",
             ["FatalTimeout"] = "2m",
             ["RebuildRecords"] = "5",
@@ -56,6 +58,7 @@ public sealed partial class RunCommandTests
         Assert.Equal(5, settings.Processor.RebuildRecords);
         Assert.Equal("fraudstream", settings.Processor.GroupId);
         Assert.Equal(9464, settings.MetricsPort);
+        Assert.Equal("svc", settings.Processor.KafkaSettings["sasl.username"]);
     }
 
     [Fact]
@@ -114,7 +117,110 @@ public sealed partial class RunCommandTests
 
         var error = Assert.Throws<FormatException>(() => ServiceSettings.From(config, m => "x"));
 
-        Assert.StartsWith(key + " must be a whole number from 1 to 805306368", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{key} (--max-{key[3..].ToLowerInvariant()}) must be a whole number from 1 to 805306368", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Threshold", "NaN", "Threshold (--threshold): 'NaN' is not a number")]
+    [InlineData("Threshold", "Infinity", "Threshold (--threshold): 'Infinity' is not a number")]
+    [InlineData("Threshold", "-Infinity", "Threshold (--threshold): '-Infinity' is not a number")]
+    [InlineData("Threshold", "1.5", "Threshold (--threshold) must be between 0 and 1, not '1.5'")]
+    [InlineData("FatalTimeout", "1e300", "FatalTimeout (--fatal-timeout): '1e300' is not a duration")]
+    [InlineData("DrainTimeout", "1e12h", "DrainTimeout: '1e12h' is not a duration")]
+    [InlineData("WarmUp", "NaN", "WarmUp: 'NaN' is not a duration")]
+    [InlineData("StopWhenIdle", "0", "StopWhenIdle (--stop-when-idle): the idle time must be positive")]
+    [InlineData("DrainTimeout", "0", "DrainTimeout: the drain timeout must be positive")]
+    [InlineData("Input", "bad topic", "Input (--input): 'bad topic' is not a legal topic name")]
+    [InlineData("MetricsPort", "abc", "MetricsPort (--metrics-port): 'abc' is not a whole number")]
+    [InlineData("RebuildRecords", "-1", "RebuildRecords (--rebuild-records): the number of records to rebuild from must not be negative")]
+    public void Settings_refuse_values_out_of_range_or_not_finite_naming_the_setting_and_its_option(string key, string value, string expected)
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Bootstrap"] = "b", [key] = value }).Build();
+
+        var error = Assert.Throws<FormatException>(() => ServiceSettings.From(config, m => "x"));
+
+        Assert.StartsWith(expected, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("foo.bar", "1", "Kafka setting foo.bar refused: No such configuration property: \"foo.bar\"")]
+    [InlineData("FOO_BAR", "1", "Kafka setting foo.bar refused")] // as FRAUDSTREAM__KAFKA__FOO_BAR
+    [InlineData("linger.ms", "abc", "Kafka setting linger.ms refused: Invalid value")] // librdkafka names it queue.buffering.max.ms
+    [InlineData("consumer.auto.offset.reset", "sideways", "Kafka setting consumer.auto.offset.reset refused")]
+    [InlineData("producer.max.in.flight", "50", "Kafka setting producer.max.in.flight refused")] // more than idempotence allows
+    public void Settings_refuse_a_kafka_property_or_value_librdkafka_refuses_before_anything_connects(string key, string value, string expected)
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Bootstrap"] = "127.0.0.1:1",
+            ["Kafka:" + key] = value,
+        }).Build();
+
+        var error = Assert.Throws<FormatException>(() => ServiceSettings.From(config, m => "x"));
+
+        Assert.StartsWith(expected, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Theory]
+    [InlineData("Threshold (--threshold): 'NaN' is not a number", "--threshold", "NaN")]
+    [InlineData("Threshold (--threshold): 'NaN' is not a number", "env:FRAUDSTREAM__THRESHOLD", "NaN")]
+    [InlineData("Kafka setting foo.bar refused: No such configuration property", "-X", "foo.bar=1")]
+    [InlineData("Kafka setting foo.bar refused: No such configuration property", "env:FRAUDSTREAM__KAFKA__FOO_BAR", "1")]
+    [InlineData("Kafka setting linger.ms refused: Invalid value", "-X", "linger.ms=abc")]
+    [InlineData("StopWhenIdle (--stop-when-idle): the idle time must be positive", "--stop-when-idle", "0")]
+    [InlineData("MetricsPort (--metrics-port): 'abc' is not a whole number", "--metrics-port", "abc")]
+    public void Run_refuses_a_wrong_setting_in_one_line_with_exit_code_2_before_it_starts(string expected, string option, string value)
+    {
+        var env = new Dictionary<string, string>();
+        string[] args = ["run", "--bootstrap", "127.0.0.1:1", "--model", KafkaHarness.DefaultModelPath, "--metrics-host", "127.0.0.1"];
+        if (option.StartsWith("env:", StringComparison.Ordinal))
+        {
+            env[option[4..]] = value;
+        }
+        else
+        {
+            args = [.. args, option, value];
+        }
+        if (option != "--metrics-port")
+        {
+            args = [.. args, "--metrics-port", "0"];
+        }
+
+        var (exit, stdout, stderr) = RunProgram(env, args);
+
+        Assert.Equal(2, exit);
+        Assert.Equal("", stdout);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith("error: " + expected, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_on_a_metrics_port_in_use_says_so_in_one_line()
+    {
+        using var busy = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        busy.Start();
+        var port = ((System.Net.IPEndPoint)busy.LocalEndpoint).Port;
+
+        var (exit, _, stderr) = RunProgram([], "run", "--bootstrap", "127.0.0.1:1", "--model", KafkaHarness.DefaultModelPath,
+            "--metrics-host", "127.0.0.1", "--metrics-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"error: cannot listen on 127.0.0.1:{port}: ", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Hosting failed", stderr, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"(?m)^\s+at ", stderr); // no stack trace
+    }
+
+    [Fact]
+    public void Run_help_says_the_summary_comes_at_every_stop_and_how_to_scope_a_kafka_property()
+    {
+        var (exit, stdout, _) = RunProgram([], "run", "--help");
+
+        Assert.Equal(0, exit);
+        var help = Regex.Replace(stdout, @"\s+", " "); // as wrapped to any width
+        Assert.Contains("Stops on SIGTERM or SIGINT (or with --stop-when-idle), and then its last line of output is consumed=N", help, StringComparison.Ordinal);
+        Assert.Contains("prefixed consumer. or producer., for that client only", help, StringComparison.Ordinal);
     }
 
     internal static (int Exit, string StdOut, string StdErr) RunProgram(Dictionary<string, string> env, params string[] args)

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using FraudStream.Kafka;
 using FraudStream.Kafka.Processing;
 using FraudStream.Scoring;
@@ -22,21 +21,23 @@ internal static class RunCommand
         var alerts = new Option<string?>("--alerts", "-a") { Description = "Alert topic [default: fraud-alerts]." };
         var dlq = new Option<string?>("--dlq") { Description = "Dead-letter topic [default: calls-dlq]." };
         var model = new Option<string?>("--model", "-m") { Description = "Model file, watched for replacement [default: the model shipped in models/default.zip]." };
-        var threshold = new Option<float?>("--threshold") { Description = "Alert threshold instead of the model's own (0-1)." };
-        var metricsPort = new Option<int?>("--metrics-port") { Description = "Port of /metrics, /healthz, /readyz [default: 9464]; 0 picks a free one." };
+        // Numbers are taken as text and checked with the settings of the other sources, so that a wrong one is reported
+        // as they are (naming the setting and the option) rather than as a .NET type the parser expected.
+        var threshold = new Option<string?>("--threshold") { Description = "Alert threshold instead of the model's own (0-1)." };
+        var metricsPort = new Option<string?>("--metrics-port") { Description = "Port of /metrics, /healthz, /readyz [default: 9464]; 0 picks a free one." };
         var metricsHost = new Option<string?>("--metrics-host") { Description = "Address the metrics endpoint binds [default: 0.0.0.0]." };
         var stopWhenIdle = new Option<string?>("--stop-when-idle") { Description = "After the first partition assignment, stop once this many seconds pass without a new record." };
-        var rebuild = new Option<int?>("--rebuild-records") { Description = "Records re-read per newly assigned partition, before its committed offset, to rebuild history [default: 100000]." };
+        var rebuild = new Option<string?>("--rebuild-records") { Description = "Records re-read per newly assigned partition, before its committed offset, to rebuild history [default: 100000]." };
         var fatalTimeout = new Option<string?>("--fatal-timeout") { Description = "How long an error that does not clear may last before exiting non-zero [default: 30s]." };
         var logFormat = new Option<string?>("--log-format") { Description = "Log format on standard error: plain or json [default: plain]." };
         var config = new Option<string?>("--config") { Description = "Settings file [default: appsettings.json in the working directory, if any]." };
         var kafka = new Option<string[]>("--kafka", "-X")
         {
-            Description = "A librdkafka property for both clients, as name=value (repeatable), e.g. -X security.protocol=SASL_SSL.",
+            Description = "A librdkafka property for both clients, as name=value (repeatable), e.g. -X security.protocol=SASL_SSL; prefixed consumer. or producer., for that client only (-X consumer.fetch.max.bytes=1048576).",
             AllowMultipleArgumentsPerToken = false,
         };
         var caps = new StateCapOptions();
-        var command = new Command("run", "Run the streaming service: consume call records, produce alerts and dead letters, serve metrics; with --stop-when-idle the last line of output is consumed=N valid=N invalid=N alerts=N.")
+        var command = new Command("run", "Run the streaming service: consume call records, produce alerts and dead letters, serve metrics. Stops on SIGTERM or SIGINT (or with --stop-when-idle), and then its last line of output is consumed=N valid=N invalid=N alerts=N.")
         {
             bootstrap, group, input, alerts, dlq, model, threshold, metricsPort, metricsHost, stopWhenIdle, rebuild, fatalTimeout, logFormat, config, kafka,
         };
@@ -57,11 +58,11 @@ internal static class RunCommand
             Add("Alerts", parse.GetValue(alerts));
             Add("Dlq", parse.GetValue(dlq));
             Add("Model", parse.GetValue(model));
-            Add("Threshold", parse.GetValue(threshold)?.ToString(CultureInfo.InvariantCulture));
-            Add("MetricsPort", parse.GetValue(metricsPort)?.ToString(CultureInfo.InvariantCulture));
+            Add("Threshold", parse.GetValue(threshold));
+            Add("MetricsPort", parse.GetValue(metricsPort));
             Add("MetricsHost", parse.GetValue(metricsHost));
             Add("StopWhenIdle", parse.GetValue(stopWhenIdle));
-            Add("RebuildRecords", parse.GetValue(rebuild)?.ToString(CultureInfo.InvariantCulture));
+            Add("RebuildRecords", parse.GetValue(rebuild));
             Add("FatalTimeout", parse.GetValue(fatalTimeout));
             Add("LogFormat", parse.GetValue(logFormat));
             overrides.AddRange(caps.Overrides(parse));
@@ -95,7 +96,12 @@ internal static class RunCommand
         {
             throw new CliException($"model file not found: {settings.ModelPath}");
         }
-        using var loggerFactory = ServiceLogging.Create(settings.LogFormat);
+        // Kestrel failing to bind logs a stack trace; the command says it in one line instead (see below), as demo does.
+        using var loggerFactory = LoggerFactory.Create(builder =>
+        {
+            ServiceLogging.Configure(builder, settings.LogFormat);
+            builder.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
+        });
         ProcessorService service;
         try
         {

@@ -48,16 +48,20 @@ public sealed record ProcessorOptions
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(BootstrapServers);
         ArgumentException.ThrowIfNullOrWhiteSpace(GroupId);
-        EmbeddedBroker.ValidateTopicName(InputTopic);
-        EmbeddedBroker.ValidateTopicName(AlertsTopic);
-        EmbeddedBroker.ValidateTopicName(DeadLetterTopic);
+        ValidateTopic(InputTopic, nameof(InputTopic));
+        ValidateTopic(AlertsTopic, nameof(AlertsTopic));
+        ValidateTopic(DeadLetterTopic, nameof(DeadLetterTopic));
         if (RebuildRecords < 0)
         {
             throw new ArgumentException("the number of records to rebuild from must not be negative", nameof(RebuildRecords));
         }
-        if (FatalTimeout <= TimeSpan.Zero || DrainTimeout <= TimeSpan.Zero)
+        if (FatalTimeout <= TimeSpan.Zero)
         {
-            throw new ArgumentException("the fatal and drain timeouts must be positive", nameof(FatalTimeout));
+            throw new ArgumentException("the fatal timeout must be positive", nameof(FatalTimeout));
+        }
+        if (DrainTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("the drain timeout must be positive", nameof(DrainTimeout));
         }
         if (WarmUp < TimeSpan.Zero)
         {
@@ -66,6 +70,16 @@ public sealed record ProcessorOptions
         if (StopWhenIdle is { } idle && idle <= TimeSpan.Zero)
         {
             throw new ArgumentException("the idle time must be positive", nameof(StopWhenIdle));
+        }
+    }
+
+    /// <summary>Names the option that holds a topic name that is not legal (the error is about that option, not a parameter).</summary>
+    private static void ValidateTopic(string topic, string option)
+    {
+        if (!EmbeddedBroker.IsLegalTopicName(topic))
+        {
+            throw new ArgumentException(
+                $"'{topic}' is not a legal topic name (1-{EmbeddedBroker.MaxTopicNameLength} characters of a-z A-Z 0-9 . _ -, not '.' or '..')", option);
         }
     }
 }
