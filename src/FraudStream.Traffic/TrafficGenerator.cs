@@ -20,15 +20,19 @@ public static class TrafficGenerator
     public const string CallsFileName = "calls.ndjson", LabelsFileName = "labels.csv";
 
     /// <summary>Generates the traffic and writes the calls and the labels to the streams (left open).</summary>
+    /// <remarks>A cancelled run stops within 65,536 calls (or one sort) and leaves whatever it had written in the streams.</remarks>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
-    public static TrafficSummary Generate(TrafficOptions options, Stream calls, Stream labels, Action<string>? progress = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
+    public static TrafficSummary Generate(TrafficOptions options, Stream calls, Stream labels, Action<string>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(calls);
         ArgumentNullException.ThrowIfNull(labels);
         options.Validate();
+        cancellationToken.ThrowIfCancellationRequested();
 
-        var ctx = new GenContext(options);
+        var ctx = new GenContext(options, cancellationToken);
         int[] quota = options.ClassQuotas();
         Rng For(TrafficClass c) => Rng.For(options.Seed, c.Name());
 
@@ -49,9 +53,9 @@ public static class TrafficGenerator
             throw new InvalidOperationException($"generator made {n} calls instead of {options.Calls}");
         progress?.Invoke($"generated {n} calls in {ctx.Campaigns.Count} campaigns");
 
-        int[] order = Arrange(ctx, Rng.For(options.Seed, "disorder"));
+        int[] order = Arrange(ctx, Rng.For(options.Seed, "disorder"), cancellationToken);
         progress?.Invoke("sorted by arrival");
-        new OutputWriter(ctx, Rng.For(options.Seed, "format")).Write(order, calls, labels, progress);
+        new OutputWriter(ctx, Rng.For(options.Seed, "format")).Write(order, calls, labels, progress, cancellationToken);
 
         var counts = new int[TrafficClasses.All.Count];
         var used = new bool[ctx.Campaigns.Count];
@@ -66,15 +70,57 @@ public static class TrafficGenerator
         return new TrafficSummary(n, fraud, used.Count(u => u), counts);
     }
 
-    /// <summary>Writes <c>calls.ndjson</c> and <c>labels.csv</c> into the directory (created when missing).</summary>
-    public static TrafficSummary GenerateToDirectory(TrafficOptions options, string directory, Action<string>? progress = null)
+    /// <summary>
+    /// Writes <c>calls.ndjson</c> and <c>labels.csv</c> into the directory (created when missing). Both are written
+    /// under temporary names in the directory and renamed only when complete, so a run that fails or is cancelled
+    /// leaves no partial file under the final names (and removes its temporary files); files of an earlier run are
+    /// replaced only by complete ones.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
+    public static TrafficSummary GenerateToDirectory(TrafficOptions options, string directory, Action<string>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         Directory.CreateDirectory(directory);
-        using var calls = new FileStream(Path.Combine(directory, CallsFileName), FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        using var labels = new FileStream(Path.Combine(directory, LabelsFileName), FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        return Generate(options, calls, labels, progress);
+        string callsPath = Path.Combine(directory, CallsFileName), labelsPath = Path.Combine(directory, LabelsFileName);
+        string callsTemp = TemporaryName(callsPath), labelsTemp = TemporaryName(labelsPath);
+        try
+        {
+            TrafficSummary summary;
+            using (var calls = new FileStream(callsTemp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var labels = new FileStream(labelsTemp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                summary = Generate(options, calls, labels, progress, cancellationToken);
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            // Labels first: readers start from calls.ndjson, which appears (or is replaced) last.
+            File.Move(labelsTemp, labelsPath, overwrite: true);
+            File.Move(callsTemp, callsPath, overwrite: true);
+            return summary;
+        }
+        finally
+        {
+            DeleteQuietly(callsTemp);
+            DeleteQuietly(labelsTemp);
+        }
+    }
+
+    /// <summary>A hidden name beside <paramref name="path"/>, unique to this run, that no reader takes for the finished file.</summary>
+    private static string TemporaryName(string path) =>
+        Path.Combine(Path.GetDirectoryName(path) ?? "", "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N")[..12] + ".tmp");
+
+    private static void DeleteQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path); // no error when it is not there (renamed, or never created)
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Cleaning up after a failure must not hide the failure.
+        }
     }
 
     /// <summary>
@@ -82,7 +128,7 @@ public static class TrafficGenerator
     /// capped below five seconds); sorting by arrival puts no record more than the cap after a later-starting one.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int[] Arrange(GenContext ctx, Rng rng)
+    private static int[] Arrange(GenContext ctx, Rng rng, CancellationToken cancellationToken)
     {
         TrafficOptions o = ctx.Options;
         int n = ctx.Calls.Count;
@@ -92,6 +138,8 @@ public static class TrafficGenerator
         double cap = o.MaxDisorder.TotalMilliseconds, mean = o.DisorderMean.TotalMilliseconds;
         for (int i = 0; i < n; i++)
         {
+            if ((i & 0xFFFF) == 0)
+                cancellationToken.ThrowIfCancellationRequested();
             double delay = 0;
             if (cap > 0 && rng.Chance(o.DisorderShare))
             {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using FraudStream.Kafka;
 using FraudStream.Traffic;
 
 namespace FraudStream.Cli.Commands;
@@ -53,20 +54,23 @@ internal static class GenerateCommand
         command.Options.Add(scamShare);
         command.Options.Add(start);
         command.Options.Add(hours);
-        command.SetAction(new Func<ParseResult, int>(parse =>
+        // The work runs before the returned task, on the invoking thread, with StopSignal owning SIGINT and SIGTERM
+        // meanwhile (as in replay and broker): the first signal cancels, and the temporary files are removed before
+        // the process ends. The invocation's own token cancels it too.
+        command.SetAction(new Func<ParseResult, CancellationToken, Task<int>>((parse, invocationToken) =>
         {
             int n = parse.GetValue(calls);
             if (n is < 1 or > TrafficOptions.MaxCalls)
-                throw new CliException($"--calls must be between 1 and {TrafficOptions.MaxCalls}");
+                throw CliException.Usage($"--calls must be between 1 and {TrafficOptions.MaxCalls}");
             double? share = parse.GetValue(scamShare);
             if (share is { } s && !(s >= 0 && s <= 1))
-                throw new CliException("--scam-share must be between 0 and 1");
+                throw CliException.Usage("--scam-share must be between 0 and 1");
             double h = parse.GetValue(hours);
             if (!(h >= 1.0 / 60 && h <= TrafficOptions.MaxDuration.TotalHours))
-                throw new CliException($"--hours must be between 0.0167 (one minute) and {TrafficOptions.MaxDuration.TotalHours}");
+                throw CliException.Usage($"--hours must be between 0.0167 (one minute) and {TrafficOptions.MaxDuration.TotalHours}");
             string dir = parse.GetValue(output) ?? "";
             if (dir.Length == 0)
-                throw new CliException("--out must name a directory");
+                throw CliException.Usage("--out must name a directory");
             DateTime from = ParseStart(parse.GetValue(start) ?? "");
 
             var options = new TrafficOptions
@@ -83,16 +87,20 @@ internal static class GenerateCommand
             }
             catch (ArgumentException ex)
             {
-                throw new CliException(ex.Message);
+                throw CliException.Usage(ex.Message); // the options come from the command line alone
             }
 
+            using var stop = new StopSignal();
+            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, invocationToken);
             var clock = Stopwatch.StartNew();
             Action<string>? progress = n >= 200_000 ? line => Console.Error.WriteLine("generate: " + line) : null;
-            TrafficSummary summary = TrafficGenerator.GenerateToDirectory(options, dir, progress);
+            // Cancelled: the files are written under temporary names and removed, so nothing partial is left behind,
+            // and OperationCanceledException reports the cancellation.
+            TrafficSummary summary = TrafficGenerator.GenerateToDirectory(options, dir, progress, cancel.Token);
             string seconds = clock.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture);
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"calls={summary.Calls} fraud={summary.Fraud} campaigns={summary.Campaigns} out={dir} seconds={seconds}"));
-            return 0;
+            return Task.FromResult(0);
         }));
         return command;
     }
@@ -101,7 +109,7 @@ internal static class GenerateCommand
     {
         if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset value)
             || value.Year is < 1971 or > 9998)
-            throw new CliException("--start must be a UTC date and time such as 2026-11-02T00:00:00Z");
+            throw CliException.Usage("--start must be a UTC date and time such as 2026-11-02T00:00:00Z");
         return value.UtcDateTime;
     }
 }

@@ -38,9 +38,11 @@ internal struct CallRow
     public TrafficClass Class;
 }
 
-/// <summary>Growable array of <see cref="CallRow"/>.</summary>
-internal sealed class CallBuffer(int capacity)
+/// <summary>Growable array of <see cref="CallRow"/>; adding a call checks for cancellation every 65,536 calls.</summary>
+internal sealed class CallBuffer(int capacity, CancellationToken cancellationToken = default)
 {
+    private const int CancellationCheckMask = (1 << 16) - 1;
+
     private CallRow[] _rows = new CallRow[Math.Max(capacity, 16)];
 
     public int Count { get; private set; }
@@ -51,6 +53,8 @@ internal sealed class CallBuffer(int capacity)
     {
         if (Count == _rows.Length)
             Array.Resize(ref _rows, _rows.Length * 2);
+        if ((Count & CancellationCheckMask) == 0)
+            cancellationToken.ThrowIfCancellationRequested(); // the class generators add every call here: the one place to look
         _rows[Count++] = row;
     }
 }

@@ -3,7 +3,7 @@ namespace FraudStream.Traffic.Internal;
 /// <summary>State shared by the class generators of one run.</summary>
 internal sealed class GenContext
 {
-    public GenContext(TrafficOptions options)
+    public GenContext(TrafficOptions options, CancellationToken cancellationToken = default)
     {
         Options = options;
         Start = (long)(options.Start - DateTime.UnixEpoch).TotalMilliseconds;
@@ -15,7 +15,7 @@ internal sealed class GenContext
         int lines = (int)Math.Clamp(options.Calls * 0.35, 5_000, 40_000_000);
         Numbers = new NumberPlan(Rng.For(options.Seed, "numbers"), lines);
         Trunks = new TrunkPlan(Rng.For(options.Seed, "trunks"));
-        Calls = new CallBuffer(options.Calls);
+        Calls = new CallBuffer(options.Calls, cancellationToken);
     }
 
     public TrafficOptions Options { get; }

@@ -29,7 +29,7 @@ internal sealed class OutputWriter
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // long loops run once: skip tier-0 code
-    public void Write(int[] order, Stream calls, Stream labels, Action<string>? progress)
+    public void Write(int[] order, Stream calls, Stream labels, Action<string>? progress, CancellationToken cancellationToken = default)
     {
         byte[] buf = new byte[BufferSize], lab = new byte[BufferSize];
         int bp = 0, lp = 0;
@@ -44,6 +44,7 @@ internal sealed class OutputWriter
             lp += Label(lab.AsSpan(lp), i + 1, in row);
             if (bp > BufferSize - LineReserve)
             {
+                cancellationToken.ThrowIfCancellationRequested(); // once a buffer: the labels' buffer fills more slowly
                 calls.Write(buf, 0, bp);
                 bp = 0;
             }
@@ -55,6 +56,7 @@ internal sealed class OutputWriter
             if (progress is not null && order.Length >= 200_000 && (i + 1) % step == 0)
                 progress($"written {i + 1} of {order.Length} calls");
         }
+        cancellationToken.ThrowIfCancellationRequested();
         calls.Write(buf, 0, bp);
         labels.Write(lab, 0, lp);
         calls.Flush();
