@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using Confluent.Kafka;
 using FraudStream.Kafka.Internal;
@@ -23,10 +24,17 @@ public sealed class CallReplayer
 {
     private const int MaxLoggedProblems = 10;
     private const int MaxCachedKeys = 1 << 16;
+    private static readonly TimeSpan RepeatWindow = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan WatchInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly ReplayOptions _options;
+    private readonly RepeatFilter _clientLog;
     private long _lines;
     private long _sent;
+    private long _reports;
+    private long _waitingSince;
+    private volatile bool _brokersDown;
+    private volatile string? _error;
     private long _produced;
     private long _failed;
     private long _skipped;
@@ -53,7 +61,12 @@ public sealed class CallReplayer
         {
             throw new ArgumentException("looping needs a file: standard input can be read only once", nameof(options));
         }
+        if (options.UnreachableTimeout is { } timeout && timeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("the unreachable timeout must be positive", nameof(options));
+        }
         _options = options;
+        _clientLog = new RepeatFilter(options.TimeProvider, RepeatWindow);
     }
 
     /// <summary>Lines read so far.</summary>
@@ -68,18 +81,31 @@ public sealed class CallReplayer
     /// <summary>Records failed so far.</summary>
     public long Failed => Interlocked.Read(ref _failed);
 
+    /// <summary>Records handed to the producer and not yet acknowledged or failed.</summary>
+    public long InFlight => Math.Max(0, Interlocked.Read(ref _sent) - Interlocked.Read(ref _reports));
+
+    /// <summary>Client log and error lines held back as repeats of one written shortly before.</summary>
+    public long SuppressedLogLines => _clientLog.Suppressed;
+
     /// <summary>The pass under way (from 1).</summary>
     public int Pass => Volatile.Read(ref _pass);
 
     /// <summary>
     /// Replays until the file ends (or every pass is done, or <paramref name="cancellationToken"/> fires), then
-    /// waits for every record handed to the producer to be acknowledged or to fail.
+    /// waits for every record handed to the producer to be acknowledged or to fail. When no broker can be reached
+    /// for <see cref="ReplayOptions.UnreachableTimeout"/> it stops, fails the records still waiting, and says why in
+    /// <see cref="ReplayResult.Error"/>.
     /// </summary>
+    /// <exception cref="ArgumentException">A setting in <see cref="ReplayOptions.ProducerSettings"/> is not a valid librdkafka producer setting.</exception>
     public async Task<ReplayResult> RunAsync(CancellationToken cancellationToken = default)
     {
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watch = Stopwatch.StartNew();
+        Interlocked.Exchange(ref _waitingSince, _options.TimeProvider.GetTimestamp());
         using var producer = BuildProducer(stopping);
+        using var watchdog = _options.UnreachableTimeout is { } timeout
+            ? new Timer(_ => WatchBrokers(timeout, stopping), null, WatchInterval, WatchInterval)
+            : null;
         var sender = new LineSender(this, producer, stopping.Token);
         try
         {
@@ -110,14 +136,50 @@ public sealed class CallReplayer
         }
         finally
         {
-            // Every record handed over gets its report (acknowledged, or failed after message.timeout.ms).
-            while (producer.Flush(TimeSpan.FromSeconds(1)) > 0)
+            // Every record handed over gets its report (acknowledged, or failed after message.timeout.ms), unless
+            // the watchdog gives up on the brokers meanwhile.
+            while (_error is null && producer.Flush(TimeSpan.FromSeconds(1)) > 0)
             {
+            }
+            if (_error is not null)
+            {
+                // Disposing stops the thread that serves delivery reports (and drops the records): after it, the
+                // records without a report are exactly the ones given up on, and count as failed.
+                producer.Dispose();
+                Interlocked.Add(ref _failed, InFlight);
+                Interlocked.Exchange(ref _reports, Interlocked.Read(ref _sent));
             }
         }
         watch.Stop();
         return new ReplayResult(Lines, Produced, Failed, Interlocked.Read(ref _skipped), Pass, watch.Elapsed,
-            stopping.IsCancellationRequested);
+            stopping.IsCancellationRequested, _error);
+    }
+
+    /// <summary>
+    /// Gives up when records have waited <paramref name="timeout"/> without a delivery report while librdkafka says
+    /// every broker is down: a wrong bootstrap address otherwise costs message.timeout.ms (5 minutes).
+    /// </summary>
+    private void WatchBrokers(TimeSpan timeout, CancellationTokenSource stopping)
+    {
+        if (_error is not null || !_brokersDown || InFlight == 0)
+        {
+            return;
+        }
+        var waited = _options.TimeProvider.GetElapsedTime(Interlocked.Read(ref _waitingSince));
+        if (waited < timeout)
+        {
+            return;
+        }
+        _error = string.Create(CultureInfo.InvariantCulture,
+            $"no Kafka broker could be reached at {_options.BootstrapServers} for {waited.TotalSeconds:0} s; gave up on {InFlight} record(s) not yet delivered");
+        try
+        {
+            stopping.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The run ended meanwhile.
+        }
     }
 
     private IProducer<byte[]?, byte[]> BuildProducer(CancellationTokenSource stopping)
@@ -134,24 +196,43 @@ public sealed class CallReplayer
             Acks = Acks.All,
             DeliveryReportFields = "none", // the report's error is enough; do not copy keys and values back
         };
-        var log = _options.Log;
-        return new ProducerBuilder<byte[]?, byte[]>(config)
+        var builder = new ProducerBuilder<byte[]?, byte[]>(config)
             .SetLogHandler((_, message) =>
             {
                 if (message.Level <= SyslogLevel.Warning)
                 {
-                    log?.WriteLine($"kafka: {message.Facility}: {message.Message}");
+                    WriteClientLog($"kafka: {message.Facility}: {message.Message}");
                 }
             })
             .SetErrorHandler((_, error) =>
             {
-                log?.WriteLine($"kafka: {(error.IsFatal ? "fatal error: " : "")}{error.Reason}");
+                if (error.Code == ErrorCode.Local_AllBrokersDown)
+                {
+                    _brokersDown = true; // until a record is acknowledged
+                }
+                WriteClientLog($"kafka: {(error.IsFatal ? "fatal error: " : "")}{error.Reason}");
                 if (error.IsFatal)
                 {
                     stopping.Cancel(); // an idempotent producer cannot go on after a fatal error
                 }
-            })
-            .Build();
+            });
+        try
+        {
+            return builder.Build();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            // librdkafka rejects an unknown name or a bad value in the extra settings (the client throws either).
+            throw new ArgumentException("a producer setting is not valid: " + ex.Message, ex);
+        }
+    }
+
+    private void WriteClientLog(string line)
+    {
+        if (_options.Log is { } log && _clientLog.Pass(line) is { } shown)
+        {
+            log.WriteLine(shown);
+        }
     }
 
     private void ReportProblem(string message)
@@ -222,16 +303,16 @@ public sealed class CallReplayer
                 return; // the rest of the buffer after a stop
             }
             PassLines++;
-            Interlocked.Increment(ref _owner._lines);
             if (tooLarge)
             {
+                Interlocked.Increment(ref _owner._lines);
                 Interlocked.Increment(ref _owner._skipped);
                 _owner.ReportProblem($"line {lineNumber} is longer than {CallRecordParser.MaxRecordBytes} bytes: skipped");
                 return;
             }
             if (_bucket is not null && !_bucket.Take(_stopping))
             {
-                return;
+                return; // stopped while it waited for its turn: not sent, so not counted (lines = produced + failed + skipped)
             }
             byte[]? key;
             byte[] value;
@@ -276,18 +357,24 @@ public sealed class CallReplayer
                 try
                 {
                     _producer.Produce(_owner._options.Topic, message, _onDelivered);
-                    Interlocked.Increment(ref _owner._sent);
+                    if (Interlocked.Increment(ref _owner._sent) - Interlocked.Read(ref _owner._reports) == 1)
+                    {
+                        // Nothing else waits: the wait for a delivery report starts now.
+                        Interlocked.Exchange(ref _owner._waitingSince, _owner._options.TimeProvider.GetTimestamp());
+                    }
+                    Interlocked.Increment(ref _owner._lines);
                     return;
                 }
                 catch (ProduceException<byte[]?, byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
                 {
                     if (_stopping.WaitHandle.WaitOne(5))
                     {
-                        return; // stopped while the producer's queue was full: this line is not sent
+                        return; // stopped while the producer's queue was full: this line is not sent, nor counted
                     }
                 }
                 catch (KafkaException ex)
                 {
+                    Interlocked.Increment(ref _owner._lines);
                     Interlocked.Increment(ref _owner._failed);
                     _owner.ReportProblem($"line {lineNumber} could not be produced: {ex.Error.Reason}");
                     return;
@@ -297,6 +384,7 @@ public sealed class CallReplayer
 
         private void OnDelivered(DeliveryReport<byte[]?, byte[]> report)
         {
+            Interlocked.Exchange(ref _owner._waitingSince, _owner._options.TimeProvider.GetTimestamp());
             if (report.Error.IsError)
             {
                 Interlocked.Increment(ref _owner._failed);
@@ -304,8 +392,10 @@ public sealed class CallReplayer
             }
             else
             {
+                _owner._brokersDown = false;
                 Interlocked.Increment(ref _owner._produced);
             }
+            Interlocked.Increment(ref _owner._reports);
         }
 
         /// <summary>The caller as key bytes, cached: most traffic comes from callers met before.</summary>

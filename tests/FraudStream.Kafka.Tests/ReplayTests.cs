@@ -193,16 +193,127 @@ public sealed class ReplayTests
         var result = await replayer.RunAsync(stop.Token);
 
         Assert.True(result.Stopped);
+        Assert.Null(result.Error);
         Assert.Equal(0, result.Failed);
         Assert.Equal(replayer.Sent, result.Produced);
         Assert.InRange(result.Produced, 10, 100);
+        // The stop comes while the sender waits for its turn: that line is not sent, and not counted either.
+        Assert.Equal(result.Produced + result.Failed + result.Skipped, result.Lines);
         Assert.Equal(result.Produced, Values(broker, "calls", (int)result.Produced).Count);
+    }
+
+    [Fact]
+    public async Task Replay_gives_up_within_the_timeout_when_no_broker_can_be_reached()
+    {
+        using var file = Records.WriteFile(string.Concat(Enumerable.Range(0, 10)
+            .Select(i => Records.Line($"c-{i}", Records.Start(T0), $"+1415555{i:D4}") + "\n")));
+        using var log = new StringWriter();
+        var replayer = new CallReplayer(new ReplayOptions
+        {
+            BootstrapServers = ClosedPort(), InputPath = file.Path, Log = log, UnreachableTimeout = TimeSpan.FromSeconds(2),
+        });
+
+        var watch = Stopwatch.StartNew();
+        var result = await replayer.RunAsync();
+        watch.Stop();
+
+        Assert.StartsWith("no Kafka broker could be reached at 127.0.0.1:", result.Error, StringComparison.Ordinal);
+        Assert.True(result.Stopped);
+        Assert.Equal((10, 0, 10, 0), (result.Lines, result.Produced, result.Failed, result.Skipped));
+        Assert.InRange(watch.Elapsed.TotalSeconds, 2, 15);
+        // librdkafka logs each failed connection attempt; repeats are held back.
+        var lines = log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.InRange(lines.Length, 1, 6);
+        Assert.Equal(lines.Length, lines.Distinct().Count());
+    }
+
+    [Fact]
+    public void Replay_command_unreachable_bootstrap_fails_fast_with_one_error_line()
+    {
+        using var file = Records.WriteFile(string.Concat(Enumerable.Range(0, 10)
+            .Select(i => Records.Line($"c-{i}", Records.Start(T0), $"+1415555{i:D4}") + "\n")));
+
+        var (exitCode, stdout, stderr) = CliProcess.Run(Timeout, "replay", "-b", ClosedPort(), "-i", file.Path, "--timeout", "2");
+
+        Assert.Equal(1, exitCode);
+        Assert.StartsWith("produced=0 failed=10 skipped=0 ", stdout[^1], StringComparison.Ordinal);
+        var errors = stderr.Split('\n');
+        Assert.StartsWith("error: no Kafka broker could be reached at 127.0.0.1:", errors[^1], StringComparison.Ordinal);
+        Assert.Single(errors, e => e.StartsWith("error: ", StringComparison.Ordinal));
+        Assert.InRange(errors.Count(e => e.StartsWith("kafka: ", StringComparison.Ordinal)), 1, 6);
+    }
+
+    [Fact]
+    public void Replay_command_on_ctrl_c_says_how_many_records_it_waits_for_and_a_second_ctrl_c_ends_it()
+    {
+        using var file = Records.WriteFile(string.Concat(Enumerable.Range(0, 5)
+            .Select(i => Records.Line($"c-{i}", Records.Start(T0), $"+1415555{i:D4}") + "\n")));
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "fraudstream.dll"), "replay", "-b", ClosedPort(), "-i", file.Path, "--timeout", "60" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var replay = Process.Start(start)!;
+        var stderr = new List<string>();
+        replay.ErrorDataReceived += (_, e) =>
+        {
+            lock (stderr)
+            {
+                stderr.Add(e.Data ?? "");
+            }
+        };
+        replay.BeginErrorReadLine();
+        try
+        {
+            WaitFor(stderr, "replaying ");
+            Thread.Sleep(1000); // the five records are handed to the producer, which cannot deliver them
+
+            Signal(replay, "INT");
+            WaitFor(stderr, "stopping: waiting for 5 record(s) in flight to be acknowledged or to fail; press Ctrl+C again to abort");
+            Signal(replay, "INT");
+
+            Assert.True(replay.WaitForExit(Timeout), "a second Ctrl+C did not end it");
+            Assert.NotEqual(0, replay.ExitCode);
+        }
+        finally
+        {
+            if (!replay.HasExited)
+            {
+                replay.Kill();
+            }
+        }
+    }
+
+    [Fact]
+    public void Replay_command_passes_kafka_properties_to_the_producer()
+    {
+        using var broker = TestBroker.Start();
+        broker.CreateTopic("calls", 1);
+        using var file = Records.WriteFile(Records.Line("a", Records.Start(T0), "+14155550100") + "\n");
+
+        var (exitCode, stdout, stderr) = CliProcess.Run(Timeout, "replay", "-b", broker.Bootstrap, "-i", file.Path,
+            "-X", "linger.ms=0", "--kafka", "message.timeout.ms=10000");
+        Assert.True(exitCode == 0, stderr);
+        Assert.StartsWith("produced=1 failed=0 skipped=0 ", stdout[^1], StringComparison.Ordinal);
+
+        (exitCode, stdout, stderr) = CliProcess.Run(Timeout, "replay", "-b", broker.Bootstrap, "-i", file.Path, "-X", "no.such.property=1");
+        Assert.Equal(2, exitCode);
+        Assert.Empty(stdout);
+        Assert.StartsWith("error: --kafka: a producer setting is not valid", stderr.Split('\n')[^1], StringComparison.Ordinal);
     }
 
     [Theory]
     [InlineData("--rate", "0")]
+    [InlineData("--rate", "-1")]
     [InlineData("--passes", "0")]
     [InlineData("--topic", "no/topic")]
+    [InlineData("--timeout", "0")]
+    [InlineData("--timeout", "-5")]
+    [InlineData("--timeout", "NaN")]
+    [InlineData("--timeout", "86401")]
+    [InlineData("--kafka", "linger.ms")]
+    [InlineData("-X", "=5")]
+    [InlineData("--loop", "true")] // with standard input, which can be read only once
     public void Replay_command_rejects_bad_options_with_exit_code_2(string option, string value)
     {
         var (exitCode, stdout, stderr) = CliProcess.Run(Timeout, "replay", "-b", "127.0.0.1:1", "-i", "-", option, value);
@@ -211,10 +322,90 @@ public sealed class ReplayTests
         Assert.StartsWith("error: ", stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Replay_command_rejects_an_empty_bootstrap_with_exit_code_2()
+    {
+        var (exitCode, stdout, stderr) = CliProcess.Run(Timeout, "replay", "-b", " ", "-i", "-");
+        Assert.Equal(2, exitCode);
+        Assert.Empty(stdout);
+        Assert.Equal("error: --bootstrap must name at least one HOST:PORT", stderr);
+    }
+
+    /// <summary>A loopback address nothing listens on: connections to it are refused at once.</summary>
+    private static string ClosedPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return "127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
+    }
+
+    private static void WaitFor(List<string> stderr, string line)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (true)
+        {
+            lock (stderr)
+            {
+                if (stderr.Exists(l => l.StartsWith(line, StringComparison.Ordinal)))
+                {
+                    return;
+                }
+                Assert.True(DateTime.UtcNow < deadline, $"no line '{line}' on stderr within {Timeout.TotalSeconds} s; stderr: {string.Join('\n', stderr)}");
+            }
+            Thread.Sleep(50);
+        }
+    }
+
+    private static void Signal(Process process, string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
     private static List<string> Values(EmbeddedBroker broker, string topic, int expected)
     {
         var received = TopicReader.ReadAll(broker.Bootstrap, topic, expected, Timeout);
         Assert.Equal(expected, received.Count);
         return [.. received.OrderBy(r => r.Partition.Value).ThenBy(r => r.Offset.Value).Select(r => Encoding.UTF8.GetString(r.Message.Value ?? []))];
+    }
+}
+
+/// <summary>Unit tests of how replay holds back repeated Kafka client log lines (no broker).</summary>
+public sealed class ReplayClientLogTests
+{
+    [Fact]
+    public void Repeats_that_differ_only_in_numbers_are_held_back_for_a_window_then_counted()
+    {
+        var clock = new ManualClock();
+        var filter = new Internal.RepeatFilter(clock, TimeSpan.FromMinutes(1));
+        const string First = "kafka: FAIL: 127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused (after 0ms in state CONNECT)";
+
+        Assert.Equal(First, filter.Pass(First));
+        Assert.Null(filter.Pass(First));
+        Assert.Null(filter.Pass("kafka: FAIL: 127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused (after 3ms in state CONNECT, 4 identical error(s) suppressed)"));
+        Assert.Equal("kafka: 1/1 brokers are down", filter.Pass("kafka: 1/1 brokers are down"));
+        Assert.Null(filter.Pass("kafka: 1/1 brokers are down"));
+        Assert.Equal(3, filter.Suppressed);
+
+        clock.Advance(TimeSpan.FromSeconds(59));
+        Assert.Null(filter.Pass(First));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(First + " (and 3 like it before, not shown)", filter.Pass(First));
+        Assert.Null(filter.Pass(First));
+        Assert.Equal(5, filter.Suppressed);
+    }
+
+    private sealed class ManualClock : TimeProvider
+    {
+        private long _ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => _ticks;
+
+        public void Advance(TimeSpan by) => _ticks += by.Ticks;
     }
 }
