@@ -28,8 +28,43 @@ public sealed unsafe class EmbeddedBroker : IDisposable
     /// <summary>The longest topic name Kafka accepts.</summary>
     public const int MaxTopicNameLength = 249;
 
+    /// <summary>The most requests one call of <see cref="PushRequestErrors"/> may fail.</summary>
+    public const int MaxInjectedErrors = 100_000;
+
     private const int AllBrokers = -1;
     private const int ErrorTextSize = 512;
+
+    /// <summary>
+    /// The Kafka request types (API keys) the embedded broker serves, with their protocol names: the requests
+    /// clients send it, and so the ones <see cref="PushRequestErrors"/> can fail. Any other key would never match.
+    /// </summary>
+    public static IReadOnlyDictionary<short, string> ApiKeys { get; } = new Dictionary<short, string>
+    {
+        [0] = "Produce",
+        [1] = "Fetch",
+        [2] = "ListOffsets",
+        [3] = "Metadata",
+        [8] = "OffsetCommit",
+        [9] = "OffsetFetch",
+        [10] = "FindCoordinator",
+        [11] = "JoinGroup",
+        [12] = "Heartbeat",
+        [13] = "LeaveGroup",
+        [14] = "SyncGroup",
+        [18] = "ApiVersions",
+        [22] = "InitProducerId",
+        [23] = "OffsetForLeaderEpoch",
+        [24] = "AddPartitionsToTxn",
+        [25] = "AddOffsetsToTxn",
+        [26] = "EndTxn",
+        [28] = "TxnOffsetCommit",
+        [68] = "ConsumerGroupHeartbeat",
+        [71] = "GetTelemetrySubscriptions",
+        [72] = "PushTelemetry",
+        [76] = "ShareGroupHeartbeat",
+        [78] = "ShareFetch",
+        [79] = "ShareAcknowledge",
+    }.AsReadOnly();
 
     private readonly Lock _gate = new();
     private readonly RdKafkaMock.Functions _api;
@@ -126,15 +161,16 @@ public sealed unsafe class EmbeddedBroker : IDisposable
     /// (0 Produce, 1 Fetch, 3 Metadata, 8 OffsetCommit, 11 JoinGroup, ...) fail with <paramref name="error"/>,
     /// on whichever broker gets them. <see cref="ErrorCode.Local_Transport"/> makes the broker drop the connection.
     /// </summary>
-    /// <exception cref="ArgumentException">An unknown api key or error code, <see cref="ErrorCode.NoError"/>, or a count not 1 to 100,000.</exception>
+    /// <exception cref="ArgumentException">An api key not in <see cref="ApiKeys"/>, an unknown error code,
+    /// <see cref="ErrorCode.NoError"/>, or a count not 1 to 100,000.</exception>
     public void PushRequestErrors(short apiKey, ErrorCode error, int count)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(apiKey);
+        ValidateApiKey(apiKey);
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, 100_000);
-        if (error == ErrorCode.NoError || !Enum.IsDefined(error))
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, MaxInjectedErrors);
+        if (!IsInjectableError(error))
         {
-            throw new ArgumentException($"{(int)error} is not a Kafka or librdkafka error code to inject", nameof(error));
+            throw new ArgumentException($"{(int)error} is not an error to inject: a Kafka error code above 0, or Local_Transport", nameof(error));
         }
         var errors = new int[count];
         Array.Fill(errors, (int)error);
@@ -149,9 +185,10 @@ public sealed unsafe class EmbeddedBroker : IDisposable
     }
 
     /// <summary>Drops the errors still waiting to be injected into requests of type <paramref name="apiKey"/>.</summary>
+    /// <exception cref="ArgumentException">An api key not in <see cref="ApiKeys"/>.</exception>
     public void ClearRequestErrors(short apiKey)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(apiKey);
+        ValidateApiKey(apiKey);
         lock (_gate)
         {
             _api.ClearRequestErrors(Cluster(), apiKey);
@@ -194,6 +231,41 @@ public sealed unsafe class EmbeddedBroker : IDisposable
         name is { Length: > 0 and <= MaxTopicNameLength } and not "." and not ".."
         && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 
+    /// <summary>
+    /// True for the errors <see cref="PushRequestErrors"/> can inject: a Kafka protocol error (a defined code above 0),
+    /// or <see cref="ErrorCode.Local_Transport"/>, which makes the broker drop the connection. Other librdkafka
+    /// (local, negative) codes never come from a broker.
+    /// </summary>
+    public static bool IsInjectableError(ErrorCode error) =>
+        error == ErrorCode.Local_Transport || ((int)error > 0 && Enum.IsDefined(error));
+
+    /// <summary>
+    /// Reads a request type as its number (<c>0</c>) or its protocol name (<c>Produce</c>, any case); false unless it
+    /// is one of <see cref="ApiKeys"/>.
+    /// </summary>
+    public static bool TryParseApiKey(string? text, out short apiKey)
+    {
+        apiKey = -1;
+        if (string.IsNullOrEmpty(text))
+        {
+            return false;
+        }
+        if (char.IsAsciiDigit(text[0]))
+        {
+            return short.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out apiKey)
+                && ApiKeys.ContainsKey(apiKey);
+        }
+        foreach (var (key, name) in ApiKeys)
+        {
+            if (name.Equals(text, StringComparison.OrdinalIgnoreCase))
+            {
+                apiKey = key;
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>Throws an <see cref="ArgumentException"/> unless <paramref name="name"/> is a legal topic name (see <see cref="IsLegalTopicName"/>).</summary>
     public static void ValidateTopicName(string name)
     {
@@ -203,6 +275,16 @@ public sealed unsafe class EmbeddedBroker : IDisposable
             throw new ArgumentException(
                 $"'{name}' is not a legal topic name (1-{MaxTopicNameLength} characters of a-z A-Z 0-9 . _ -, not '.' or '..')",
                 nameof(name));
+        }
+    }
+
+    private static void ValidateApiKey(short apiKey)
+    {
+        if (!ApiKeys.ContainsKey(apiKey))
+        {
+            throw new ArgumentException(
+                $"{apiKey} is not a request type the embedded broker serves ({string.Join(", ", ApiKeys.Select(k => $"{k.Key} {k.Value}"))})",
+                nameof(apiKey));
         }
     }
 

@@ -55,6 +55,39 @@ public sealed class BrokerCommandTests
     }
 
     [Fact]
+    public void Broker_command_error_refuses_unknown_api_keys_and_bad_arguments()
+    {
+        using var broker = CliProcess.Start("broker", "--topics", "calls:1");
+        Assert.StartsWith("bootstrap=", broker.ReadLine(Timeout), StringComparison.Ordinal);
+
+        broker.WriteLine("error Produce 6 1");
+        Assert.Equal("ok", broker.ReadLine(Timeout));
+        broker.WriteLine("error 3 Local_Transport 1");
+        Assert.Equal("ok", broker.ReadLine(Timeout));
+        broker.WriteLine("error 999 6 1");
+        Assert.StartsWith("error: unknown api key '999'; the embedded broker serves 0 Produce, 1 Fetch", broker.ReadLine(Timeout), StringComparison.Ordinal);
+        broker.WriteLine("error 4 6 1");
+        Assert.StartsWith("error: unknown api key '4'", broker.ReadLine(Timeout), StringComparison.Ordinal);
+        broker.WriteLine("error Nonsense 6 1");
+        Assert.StartsWith("error: unknown api key 'Nonsense'", broker.ReadLine(Timeout), StringComparison.Ordinal);
+        broker.WriteLine("error 0 Local_PartitionEOF 1");
+        Assert.StartsWith("error: error code must be", broker.ReadLine(Timeout), StringComparison.Ordinal);
+        broker.WriteLine("error 0 UnknownTopicOrPart,LeaderNotAvailable 1");
+        Assert.StartsWith("error: error code must be", broker.ReadLine(Timeout), StringComparison.Ordinal);
+        broker.WriteLine("error 0 31337 1");
+        Assert.StartsWith("error: error code must be", broker.ReadLine(Timeout), StringComparison.Ordinal);
+        broker.WriteLine("error 0 6 0");
+        Assert.Equal("error: count must be 1 to 100000", broker.ReadLine(Timeout));
+        broker.WriteLine("error 0 6 100001");
+        Assert.Equal("error: count must be 1 to 100000", broker.ReadLine(Timeout));
+
+        broker.CloseInput();
+        var rest = broker.ReadToEnd(Timeout);
+        Assert.Equal(0, broker.WaitForExit(Timeout));
+        Assert.Equal("brokers=1 topics=1 commands=10 failed=8", Assert.Single(rest));
+    }
+
+    [Fact]
     public void Broker_command_down_makes_the_broker_unreachable_until_up()
     {
         using var broker = CliProcess.Start("broker", "--topics", "calls:1");
@@ -78,6 +111,7 @@ public sealed class BrokerCommandTests
     [InlineData("--topics", "a b:3")]
     [InlineData("--topics", "calls:2,calls:3")]
     [InlineData("--rebalance-delay-ms", "-1")]
+    [InlineData("--topics", "bad/name:1")]
     public void Broker_command_rejects_bad_options_with_exit_code_2(string option, string value)
     {
         var (exitCode, stdout, stderr) = CliProcess.Run(Timeout, "broker", option, value);

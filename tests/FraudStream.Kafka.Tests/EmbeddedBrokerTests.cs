@@ -57,9 +57,39 @@ public sealed class EmbeddedBrokerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => broker.SetBrokerUp(0));
         Assert.Throws<ArgumentException>(() => broker.PushRequestErrors(0, ErrorCode.NoError, 1));
         Assert.Throws<ArgumentException>(() => broker.PushRequestErrors(0, (ErrorCode)31337, 1));
+        Assert.Throws<ArgumentException>(() => broker.PushRequestErrors(0, ErrorCode.Local_PartitionEOF, 1));
+        Assert.Throws<ArgumentException>(() => broker.PushRequestErrors(999, ErrorCode.NotEnoughReplicas, 1));
+        Assert.Throws<ArgumentException>(() => broker.PushRequestErrors(4 /* LeaderAndIsr: broker to broker */, ErrorCode.NotEnoughReplicas, 1));
+        Assert.Throws<ArgumentException>(() => broker.PushRequestErrors(-1, ErrorCode.NotEnoughReplicas, 1));
+        Assert.Throws<ArgumentException>(() => broker.ClearRequestErrors(999));
+        Assert.Throws<ArgumentOutOfRangeException>(() => broker.PushRequestErrors(0, ErrorCode.NotEnoughReplicas, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => new EmbeddedBroker(4));
         Assert.Throws<ArgumentOutOfRangeException>(() => new EmbeddedBroker(0));
     }
+
+    [Theory]
+    [InlineData("0", 0)]
+    [InlineData("Produce", 0)]
+    [InlineData("metadata", 3)]
+    [InlineData("22", 22)]
+    [InlineData("InitProducerId", 22)]
+    public void Api_keys_parse_as_numbers_or_protocol_names(string text, short expected)
+    {
+        Assert.True(EmbeddedBroker.TryParseApiKey(text, out var apiKey));
+        Assert.Equal(expected, apiKey);
+    }
+
+    [Theory]
+    [InlineData("999")]
+    [InlineData("4")]
+    [InlineData("-1")]
+    [InlineData("+0")]
+    [InlineData("0x0")]
+    [InlineData("Produce ")]
+    [InlineData("Nonsense")]
+    [InlineData("")]
+    public void Api_keys_the_broker_does_not_serve_are_refused(string text) =>
+        Assert.False(EmbeddedBroker.TryParseApiKey(text, out _));
 
     [Fact]
     public void Broker_is_unusable_after_dispose()

@@ -53,11 +53,11 @@ internal static class BrokerCommand
     {
         if (brokerCount is < 1 or > EmbeddedBroker.MaxBrokers)
         {
-            throw new CliException($"--brokers must be 1 to {EmbeddedBroker.MaxBrokers}", 2);
+            throw CliException.Usage($"--brokers must be 1 to {EmbeddedBroker.MaxBrokers}");
         }
         if (rebalanceDelayMs < 0)
         {
-            throw new CliException("--rebalance-delay-ms must be 0 or more", 2);
+            throw CliException.Usage("--rebalance-delay-ms must be 0 or more");
         }
         var topics = ParseTopics(topicList);
         using var stop = new StopSignal();
@@ -125,15 +125,15 @@ internal static class BrokerCommand
             if (colon < 0 || !int.TryParse(item.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var partitions)
                 || partitions is < 1 or > EmbeddedBroker.MaxPartitions)
             {
-                throw new CliException($"--topics: '{item}' is not name:partitions with 1 to {EmbeddedBroker.MaxPartitions} partitions", 2);
+                throw CliException.Usage($"--topics: '{item}' is not name:partitions with 1 to {EmbeddedBroker.MaxPartitions} partitions");
             }
             if (!EmbeddedBroker.IsLegalTopicName(name))
             {
-                throw new CliException($"--topics: '{name}' is not a legal topic name (a-z A-Z 0-9 . _ -, at most {EmbeddedBroker.MaxTopicNameLength})", 2);
+                throw CliException.Usage($"--topics: '{name}' is not a legal topic name (a-z A-Z 0-9 . _ -, at most {EmbeddedBroker.MaxTopicNameLength})");
             }
             if (topics.Exists(t => t.Name == name))
             {
-                throw new CliException($"--topics: '{name}' is listed twice", 2);
+                throw CliException.Usage($"--topics: '{name}' is listed twice");
             }
             topics.Add((name, partitions));
         }
@@ -210,17 +210,19 @@ internal static class BrokerCommand
                 case "down" or "up":
                     return $"error: usage: {words[0].ToLowerInvariant()} <broker-id|all>";
                 case "error" when words.Length == 4:
-                    if (!short.TryParse(words[1], NumberStyles.None, CultureInfo.InvariantCulture, out var apiKey))
+                    if (!EmbeddedBroker.TryParseApiKey(words[1], out var apiKey))
                     {
-                        return "error: api key must be a Kafka protocol request type number (0 Produce, 1 Fetch, 3 Metadata, ...)";
+                        return $"error: unknown api key '{words[1]}'; the embedded broker serves "
+                            + string.Join(", ", EmbeddedBroker.ApiKeys.Select(k => $"{k.Key} {k.Value}"));
                     }
                     if (!TryParseErrorCode(words[2], out var code))
                     {
-                        return "error: error code must be a Kafka error code other than 0 (a number such as 6, or a name such as NotLeaderForPartition or Local_Transport)";
+                        return "error: error code must be a Kafka error code above 0 (a number such as 6, or a name such as NotLeaderForPartition) or Local_Transport";
                     }
-                    if (!int.TryParse(words[3], NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count is < 1 or > 100_000)
+                    if (!int.TryParse(words[3], NumberStyles.None, CultureInfo.InvariantCulture, out var count)
+                        || count is < 1 or > EmbeddedBroker.MaxInjectedErrors)
                     {
-                        return "error: count must be 1 to 100000";
+                        return $"error: count must be 1 to {EmbeddedBroker.MaxInjectedErrors}";
                     }
                     broker.PushRequestErrors(apiKey, code, count);
                     return "ok";
@@ -251,12 +253,13 @@ internal static class BrokerCommand
             {
                 code = (ErrorCode)number;
             }
-            else if (!char.IsAsciiLetter(text[0]) || !Enum.TryParse(text, ignoreCase: true, out code))
+            else if (!char.IsAsciiLetter(text[0]) || text.Contains(',', StringComparison.Ordinal) // "A,B" would OR two codes
+                || !Enum.TryParse(text, ignoreCase: true, out code))
             {
                 code = ErrorCode.NoError;
                 return false;
             }
-            return code != ErrorCode.NoError && Enum.IsDefined(code);
+            return EmbeddedBroker.IsInjectableError(code);
         }
     }
 }
