@@ -3,21 +3,22 @@ using System.Globalization;
 namespace FraudStream.Kafka.Internal;
 
 /// <summary>
-/// Holds back client log lines that repeat: a line passes the first time, then at most once per window, saying
-/// how many like it were held back meanwhile. Lines that differ only in their numbers count as the same
-/// ("after 0ms", "5 identical error(s) suppressed"): an unreachable broker otherwise logs several lines a second.
+/// Keeps the Kafka clients' repeated complaints from flooding a log. While a broker is unreachable, librdkafka reports
+/// every failed connection attempt (several a second, from each client) as an error and again as a log line. The
+/// first report of a kind passes; the same kind again within the window is only counted, and the next one that passes
+/// after it says how many were held back.
 /// </summary>
-/// <remarks>Thread-safe: librdkafka calls the log and error handlers from its own threads.</remarks>
+/// <remarks>Thread-safe: librdkafka calls the log and error handlers from its own threads, and there are few reports.</remarks>
 internal sealed class RepeatFilter(TimeProvider time, TimeSpan window)
 {
-    /// <summary>The most kinds of line remembered; past it the memory starts afresh (lines with names in them vary).</summary>
+    /// <summary>The most kinds remembered; past it the memory starts afresh (lines with names in them vary).</summary>
     private const int MaxKinds = 256;
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Kind> _kinds = new(StringComparer.Ordinal);
     private long _suppressed;
 
-    /// <summary>Lines held back so far, all kinds together.</summary>
+    /// <summary>Reports held back so far, all kinds together.</summary>
     public long Suppressed
     {
         get
@@ -29,34 +30,57 @@ internal sealed class RepeatFilter(TimeProvider time, TimeSpan window)
         }
     }
 
-    /// <summary>The line to write now (with the count held back since the last one of its kind), or null to hold it back.</summary>
-    public string? Pass(string line)
+    /// <summary>
+    /// Whether a report of <paramref name="kind"/> passes now; <paramref name="held"/> is how many of its kind were
+    /// held back since the last one that passed (0 for the first).
+    /// </summary>
+    public bool ShouldPass(string kind, out long held)
     {
-        var key = Shape(line);
         var now = time.GetTimestamp();
         lock (_gate)
         {
-            if (_kinds.TryGetValue(key, out var kind))
+            if (_kinds.TryGetValue(kind, out var seen))
             {
-                if (time.GetElapsedTime(kind.Shown, now) < window)
+                if (time.GetElapsedTime(seen.PassedAt, now) < window)
                 {
-                    kind.Held++;
+                    seen.Held++;
                     _suppressed++;
-                    return null;
+                    held = 0;
+                    return false;
                 }
-                var held = kind.Held;
-                kind.Shown = now;
-                kind.Held = 0;
-                return held == 0 ? line : string.Create(CultureInfo.InvariantCulture, $"{line} (and {held} like it before, not shown)");
+                held = seen.Held;
+                seen.PassedAt = now;
+                seen.Held = 0;
+                return true;
             }
             if (_kinds.Count >= MaxKinds)
             {
                 _kinds.Clear();
             }
-            _kinds[key] = new Kind { Shown = now };
-            return line;
+            _kinds[kind] = new Kind { PassedAt = now };
+            held = 0;
+            return true;
         }
     }
+
+    /// <summary>
+    /// A log line to write now (with the count held back since the last one of its kind), or null to hold it back.
+    /// Lines that differ only in their numbers are of one kind ("after 0ms", "5 identical error(s) suppressed").
+    /// </summary>
+    public string? Pass(string line) => ShouldPass(Shape(line), out var held) ? line + Describe(held) : null;
+
+    /// <summary>Forgets what passed (the problem cleared), so that the next report of any kind passes at once.</summary>
+    public void Reset()
+    {
+        lock (_gate)
+        {
+            _kinds.Clear();
+        }
+    }
+
+    /// <summary>What to append to a report that passed about the <paramref name="held"/> held back before it ("" for none).</summary>
+    public static string Describe(long held) => held == 0 ? ""
+        : string.Create(CultureInfo.InvariantCulture, $" ({held} more like it since the last one logged)");
 
     /// <summary>
     /// The line with every run of digits replaced by <c>#</c>, and without librdkafka's own count of the repeats it
@@ -84,7 +108,7 @@ internal sealed class RepeatFilter(TimeProvider time, TimeSpan window)
 
     private sealed class Kind
     {
-        public long Shown;
+        public long PassedAt;
         public long Held;
     }
 }

@@ -5,6 +5,7 @@ using System.Text;
 using Confluent.Kafka;
 using FraudStream.Alerts;
 using FraudStream.Pipeline;
+using FraudStream.Kafka.Internal;
 using FraudStream.Records;
 using Microsoft.Extensions.Logging;
 
@@ -118,7 +119,7 @@ public sealed class StreamProcessor
     private bool _failureBlocksConsuming;
     private long _failingSince;
     private long _lastRetryAt;
-    private readonly RepeatFilter _repeats = new(RepeatInterval);
+    private readonly RepeatFilter _repeats = new(TimeProvider.System, RepeatInterval);
     private volatile bool _brokersDown;
     private ConsumerLease? _consumerLease;
     private volatile bool _stopping;
@@ -1073,7 +1074,7 @@ public sealed class StreamProcessor
     private void LogClientError(string client, Error error)
     {
         var code = error.Code.ToString();
-        if (_repeats.ShouldLog(client, code, out var repeats))
+        if (_repeats.ShouldPass(client + " " + code, out var repeats))
         {
             ProcessorLog.ClientError(_logger, client, code, error.Reason + RepeatFilter.Describe(repeats));
         }
@@ -1082,7 +1083,7 @@ public sealed class StreamProcessor
     /// <summary>Logs a client warning or worse, unless one of the same facility was logged lately (as for errors).</summary>
     private void OnClientLog(string client, LogMessage message)
     {
-        if (message.Level <= SyslogLevel.Warning && _repeats.ShouldLog(client, "log " + message.Facility, out var repeats))
+        if (message.Level <= SyslogLevel.Warning && _repeats.ShouldPass(client + " log " + message.Facility, out var repeats))
         {
             ProcessorLog.ClientLog(_logger, client, message.Facility, message.Message + RepeatFilter.Describe(repeats));
         }
