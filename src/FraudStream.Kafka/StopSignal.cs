@@ -1,17 +1,25 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 
 namespace FraudStream.Kafka;
 
 /// <summary>
 /// Turns the first SIGINT (Ctrl+C) or SIGTERM into a cancelled <see cref="Token"/> so a command can stop
-/// cleanly (flush, print its summary); a second signal ends the process as usual.
+/// cleanly (flush, print its summary); a second signal ends the process as usual, unless it comes within
+/// <see cref="SameStopWindow"/> of the first.
 /// </summary>
 public sealed class StopSignal : IDisposable
 {
+    /// <summary>
+    /// A second signal this soon after the first is the same stop, not a request to abort: <c>timeout</c> and some
+    /// supervisors signal the process and then its whole process group, so one stop can arrive twice at once.
+    /// </summary>
+    internal static readonly TimeSpan SameStopWindow = TimeSpan.FromSeconds(1);
+
     private readonly CancellationTokenSource _source = new();
     private readonly PosixSignalRegistration _interrupt;
     private readonly PosixSignalRegistration _terminate;
-    private int _signals;
+    private long _firstAt;
 
     /// <summary>Starts listening for SIGINT and SIGTERM.</summary>
     public StopSignal()
@@ -36,12 +44,19 @@ public sealed class StopSignal : IDisposable
 
     private void OnSignal(PosixSignalContext context)
     {
-        if (Interlocked.Increment(ref _signals) != 1)
+        var now = Stopwatch.GetTimestamp();
+        var first = Interlocked.CompareExchange(ref _firstAt, now, 0);
+        if (first == 0)
         {
-            return; // the second one terminates as if nobody listened
+            context.Cancel = true;
+            Received = context.Signal;
+            _source.Cancel();
+            return;
         }
-        context.Cancel = true;
-        Received = context.Signal;
-        _source.Cancel();
+        if (Stopwatch.GetElapsedTime(first, now) < SameStopWindow)
+        {
+            context.Cancel = true; // the same stop, delivered twice
+        }
+        // A later one terminates as if nobody listened.
     }
 }

@@ -268,8 +268,12 @@ public sealed class ReplayTests
             WaitFor(stderr, "replaying ");
             Thread.Sleep(1000); // the five records are handed to the producer, which cannot deliver them
 
+            // Twice in a row, as `timeout` sends it (to the process, then to its group): one stop, not an abort. (Two
+            // from one `kill` would not do: a signal sent while the same one is still pending is delivered once.)
+            Signal(replay, "INT");
             Signal(replay, "INT");
             WaitFor(stderr, "stopping: waiting for 5 record(s) in flight to be acknowledged or to fail; press Ctrl+C again to abort");
+            Assert.False(replay.WaitForExit(StopSignal.SameStopWindow * 2), "two signals in a row ended it");
             Signal(replay, "INT");
 
             Assert.True(replay.WaitForExit(Timeout), "a second Ctrl+C did not end it");
