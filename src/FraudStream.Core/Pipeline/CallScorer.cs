@@ -32,6 +32,11 @@ public sealed class CallScorer
     {
         ArgumentNullException.ThrowIfNull(featurizer);
         ArgumentNullException.ThrowIfNull(model);
+        if (thresholdOverride is { } threshold && !(threshold is >= 0 and <= 1))
+        {
+            // NaN included: every score would compare false with it, and an alert could not write it as JSON.
+            throw new ArgumentOutOfRangeException(nameof(thresholdOverride), thresholdOverride, "the threshold must be from 0 to 1");
+        }
         _featurizer = featurizer;
         _model = model;
         _thresholdOverride = thresholdOverride;

@@ -59,6 +59,14 @@ public sealed class CallScorerTests
         Assert.Equal(new AlertReason(Answered, 1, 1), scored.Reasons[2]);
     }
 
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(-0.1f)]
+    [InlineData(1.5f)]
+    [InlineData(float.PositiveInfinity)]
+    public void A_threshold_outside_0_to_1_is_refused(float threshold) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CallScorer(Featurizer.CreateDefault(), Model(), threshold));
+
     [Fact]
     public void A_contribution_the_alert_would_write_as_0_is_not_a_reason()
     {
