@@ -57,9 +57,10 @@ public sealed class ProcessorService
     /// <summary>Serves the endpoints and runs the processor until it stops (see <see cref="StreamProcessor.Run"/>).</summary>
     public async Task<ProcessorResult> RunAsync(CancellationToken cancellationToken)
     {
-        var app = BuildWebApp();
+        WebApplication? app = null;
         try
         {
+            app = BuildWebApp(); // inside: whoever awaits MetricsUri learns of a failure here too
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var uri = new Uri(address.TrimEnd('/') + "/metrics");
@@ -77,8 +78,11 @@ public sealed class ProcessorService
         finally
         {
             Reloader.Dispose();
-            await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            await app.DisposeAsync().ConfigureAwait(false);
+            if (app is not null)
+            {
+                await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                await app.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 

@@ -66,6 +66,33 @@ public sealed record ServiceSettings
         return builder.Build();
     }
 
+    /// <summary>
+    /// Has librdkafka check the Kafka settings, before anything starts (it would refuse a wrong property or value only
+    /// when the run builds its clients). Apart from <see cref="From"/>, which only reads: librdkafka also checks what
+    /// the settings name, such as the CA file of <c>ssl.ca.location</c>, which exists only where the service runs.
+    /// </summary>
+    /// <exception cref="FormatException">A setting refused; the message names it when one alone is to blame.</exception>
+    public void CheckKafkaSettings()
+    {
+        try
+        {
+            StreamProcessor.CheckKafkaSettings(Processor);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new FormatException(ex.Message + " (a Kafka setting: -X, FRAUDSTREAM__KAFKA__..., or the \"Kafka\" section of the settings file)", ex);
+        }
+    }
+
+    /// <summary>The address to serve the metrics on: an IP address or <c>localhost</c> (a name would need a lookup to listen).</summary>
+    private static string MetricsHostFrom(IConfiguration config)
+    {
+        var host = config["MetricsHost"] ?? "0.0.0.0";
+        return System.Net.IPAddress.TryParse(host, out _) || host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            ? host
+            : throw new FormatException($"{Named("MetricsHost")} must be an IP address or localhost, not '{host}'");
+    }
+
     /// <summary>Reads the settings; <paramref name="resolveModel"/> turns the configured model path (or null) into the file to load.</summary>
     /// <exception cref="FormatException">A value has the wrong form; the message names the key.</exception>
     public static ServiceSettings From(IConfiguration config, Func<string?, string> resolveModel)
@@ -118,15 +145,6 @@ public sealed record ServiceSettings
             };
             throw new FormatException(key is not null && Options.ContainsKey(key) ? $"{Named(key)}: {message}" : message, ex);
         }
-        try
-        {
-            // Before anything starts: librdkafka would refuse a wrong property or value only when the run builds its clients.
-            StreamProcessor.CheckKafkaSettings(processor);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new FormatException(ex.Message + " (a Kafka setting: -X, FRAUDSTREAM__KAFKA__..., or the \"Kafka\" section of the settings file)", ex);
-        }
         var threshold = Float(config, "Threshold");
         if (threshold is < 0 or > 1)
         {
@@ -149,7 +167,7 @@ public sealed record ServiceSettings
             Processor = processor,
             ModelPath = resolveModel(config["Model"]),
             Threshold = threshold,
-            MetricsHost = config["MetricsHost"] ?? "0.0.0.0",
+            MetricsHost = MetricsHostFrom(config),
             MetricsPort = port,
             LogFormat = format,
             ModelCheckInterval = Duration(config, "ModelCheckInterval") ?? TimeSpan.FromSeconds(10),

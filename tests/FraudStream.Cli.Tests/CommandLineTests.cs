@@ -118,6 +118,11 @@ public sealed class CommandLineTests
         Assert.True(dirty.ExitCode == 0, dirty.StdErr);
         Assert.Matches(@"^read=2 valid=1 invalid=1 alerts=\d+$", dirty.LastLine);
         Assert.Single(File.ReadAllLines(Path.Combine(dir.Path, "dead-letters.ndjson")));
+
+        // A clean run after it does not leave the earlier run's dead letters standing as if they were its own.
+        var again = CliRunner.RunIn(dir.Path, Record + "\n", "score", "--input", "-", "--alerts", "-");
+        Assert.True(again.ExitCode == 0, again.StdErr);
+        Assert.Empty(File.ReadAllLines(Path.Combine(dir.Path, "dead-letters.ndjson")));
     }
 
     [Fact]

@@ -82,7 +82,7 @@ public sealed partial class StateCapTests
         var fromEnvironment = CliRunner.RunWithEnvironment(
             new Dictionary<string, string> { ["FRAUDSTREAM__MAXCALLEES"] = "0" }, "run", "--bootstrap", "127.0.0.1:1");
         Assert.Equal(2, fromEnvironment.ExitCode);
-        Assert.StartsWith("error: MaxCallees must be a whole number from 1 to 805306368", Assert.Single(fromEnvironment.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+        Assert.StartsWith("error: MaxCallees (--max-callees) must be a whole number from 1 to 805306368", Assert.Single(fromEnvironment.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
     }
 
     [Theory]

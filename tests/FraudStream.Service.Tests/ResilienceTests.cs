@@ -276,9 +276,10 @@ public sealed partial class ResilienceTests(ITestOutputHelper output)
         output.WriteLine($"{clientLines} client error and warning lines in {clock.Elapsed.TotalSeconds:F1} s");
         Assert.Equal(StopReason.Cancelled, result.Reason);
         Assert.Equal("all brokers are down", processor.Health.Problem);
-        // Each failed connection attempt (several a second per client) was a line; now each kind is logged once per 30 s:
-        // per client, the connection failure as an error and as a log line, and all brokers down.
-        Assert.InRange(clientLines, 1, 6);
+        // Each failed connection attempt (several a second per client) was a line, about 80 in these 4 s; now each kind is
+        // logged once per 30 s: per client, the connection failure as an error and as a log line, and all brokers down
+        // (6 seen), with room for a few other kinds a librdkafka version may add.
+        Assert.InRange(clientLines, 1, 12);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4) + options.DrainTimeout + StreamProcessor.LeaveTimeout + StreamProcessor.FinalFlushTimeout);
     }
 

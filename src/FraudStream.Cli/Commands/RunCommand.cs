@@ -87,6 +87,7 @@ internal static class RunCommand
         {
             var configuration = ServiceSettings.BuildConfiguration(configFile, overrides);
             settings = ServiceSettings.From(configuration, ModelFiles.Resolve);
+            settings.CheckKafkaSettings();
         }
         catch (Exception ex) when (ex is FormatException or FileNotFoundException or InvalidDataException)
         {

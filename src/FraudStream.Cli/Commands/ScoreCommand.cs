@@ -59,8 +59,11 @@ internal static class ScoreCommand
             throw new CliException($"input file not found: {input}");
         }
         var model = ModelFiles.Load(modelPath);
-        var dlqWhenNeeded = dlqPath is null;
+        var dlqDefault = dlqPath is null;
         dlqPath ??= Path.Combine(alertsPath == "-" ? "." : Path.GetDirectoryName(Path.GetFullPath(alertsPath))!, "dead-letters.ndjson");
+        // The default file only when a line is invalid, unless one is there already: an earlier run's would otherwise
+        // stand beside this run's alerts as if it were this run's.
+        var dlqWhenNeeded = dlqDefault && !File.Exists(dlqPath);
         using var stop = new StopSignal();
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct, stop.Token);
         var watch = Stopwatch.StartNew();

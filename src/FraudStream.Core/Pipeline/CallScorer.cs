@@ -15,12 +15,6 @@ public sealed class CallScorer
     /// <summary>A call answered and talked to for at least this long has an engaged victim (contracts.md section 2).</summary>
     public const double VictimEngagedSeconds = 300;
 
-    /// <summary>
-    /// The smallest contribution that is a reason: anything less would be written as 0 at the alert's
-    /// <see cref="AlertWriter.ContributionDecimals"/>, which reads as not pushing toward fraud at all.
-    /// </summary>
-    private static readonly float MinReasonContribution = 0.5f * MathF.Pow(10, -AlertWriter.ContributionDecimals);
-
     private readonly Featurizer _featurizer;
     private readonly PatternRules _patterns;
     private readonly float[] _features;
@@ -103,7 +97,9 @@ public sealed class CallScorer
         for (var f = 0; f < contributions.Length; f++)
         {
             var c = contributions[f];
-            if (c < MinReasonContribution || (count == ScoredCall.MaxReasons && c <= top[count - 1].Contribution))
+            // Not a reason unless the alert writes it above 0 (at AlertWriter.ContributionDecimals): a smaller one reads as
+            // not pushing toward fraud at all.
+            if (Math.Round(c, AlertWriter.ContributionDecimals) <= 0 || (count == ScoredCall.MaxReasons && c <= top[count - 1].Contribution))
             {
                 continue;
             }

@@ -81,7 +81,9 @@ internal sealed class PendingDelivery
             return;
         }
         Message = null;
-        Volatile.Write(ref _state, Delivered);
+        // Observed before it is marked delivered: from then on the consume thread may return it to the pool and reuse
+        // it for another record, whose settlement and consumed time this would report.
         _owner.OnDelivered(this);
+        Volatile.Write(ref _state, Delivered);
     }
 }

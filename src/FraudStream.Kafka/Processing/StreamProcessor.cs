@@ -367,10 +367,11 @@ public sealed class StreamProcessor
 
     /// <summary>
     /// Checks the pass-through librdkafka settings (<see cref="ProcessorOptions.KafkaSettings"/>) as both clients will get
-    /// them, without connecting anywhere: librdkafka refuses an unknown property, a bad value or a combination it does not
-    /// allow only when a client is built, and <see cref="Run"/> builds them after the warm-up.
+    /// them, with no broker to connect to: librdkafka refuses an unknown property, a bad value or a combination it does not
+    /// allow only when a client is built, and <see cref="Run"/> builds them after the warm-up. Settings that make a client
+    /// act as it is built (an OIDC token request, plugins, engines) are left out of it.
     /// </summary>
-    /// <exception cref="ArgumentException">librdkafka refused the settings; the message is one line that names the property.</exception>
+    /// <exception cref="ArgumentException">librdkafka refused the settings; one line, naming the property when it alone is to blame.</exception>
     public static void CheckKafkaSettings(ProcessorOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -379,10 +380,14 @@ public sealed class StreamProcessor
             return;
         }
         // librdkafka names the property by its own name, which may be an alias of the one set (linger.ms is
-        // queue.buffering.max.ms): the setting refused on its own, if one is, is the one to name.
+        // queue.buffering.max.ms), or names none. A setting is named only when it is to blame on its own: refused alone
+        // for the same reason, and the others accepted without it. (security.protocol=SASL_SSL alone is refused for
+        // want of a sasl.mechanism that the full set may give, and without it a missing CA file is never read.)
         foreach (var (key, value) in options.KafkaSettings)
         {
-            if (TryBuildClients(options with { KafkaSettings = new Dictionary<string, string> { [key] = value } }) is { } alone)
+            if (TryBuildClients(options with { KafkaSettings = new Dictionary<string, string> { [key] = value } }) is { } alone
+                && alone.Message == refused.Message
+                && TryBuildClients(options with { KafkaSettings = options.KafkaSettings.Where(s => s.Key != key).ToDictionary() }) is null)
             {
                 throw new ArgumentException($"Kafka setting {key} refused: {Reason(alone)}", alone);
             }
@@ -392,9 +397,26 @@ public sealed class StreamProcessor
         static string Reason(Exception ex) => ex.Message.ReplaceLineEndings(" ");
     }
 
+    /// <summary>
+    /// Settings that make a client act as it is built, not only check them: fetch an OIDC token from the identity
+    /// provider, load plugins (which may connect somewhere of their own) or open an engine's or provider's session. The
+    /// check builds its clients without them; the run meets any error in them.
+    /// </summary>
+    private static readonly HashSet<string> ActingSettings = new(StringComparer.Ordinal)
+    {
+        "sasl.oauthbearer.method", "plugin.library.paths", "ssl.engine.location", "ssl.providers",
+    };
+
     /// <summary>Builds both clients as <see cref="Run"/> does but with no broker to connect to, and disposes them; what librdkafka refused, if anything.</summary>
     private static Exception? TryBuildClients(ProcessorOptions options)
     {
+        options = options with
+        {
+            KafkaSettings = options.KafkaSettings
+                .Where(s => !ActingSettings.Contains(s.Key.StartsWith("consumer.", StringComparison.Ordinal) ? s.Key["consumer.".Length..]
+                    : s.Key.StartsWith("producer.", StringComparison.Ordinal) ? s.Key["producer.".Length..] : s.Key))
+                .ToDictionary(),
+        };
         try
         {
             var producer = ProducerConfigFor(options);
@@ -1253,6 +1275,7 @@ public sealed class StreamProcessor
         catch (KafkaException ex)
         {
             ProcessorLog.CommitFailed(_logger, ex.Error.Reason);
+            _consumerLease?.OnCloseFailed();
         }
     }
 
@@ -1262,13 +1285,33 @@ public sealed class StreamProcessor
     /// </summary>
     private sealed class ConsumerLease(IDisposable consumer) : IDisposable
     {
-        private volatile bool _abandoned;
+        private const int Held = 0, Abandoned = 1, CloseFailed = 2;
+        private int _state;
 
-        public void Abandon() => _abandoned = true;
+        /// <summary>Run gives the consumer up to a close still running; a close that failed already is disposed of here.</summary>
+        public void Abandon()
+        {
+            if (Interlocked.CompareExchange(ref _state, Abandoned, Held) == CloseFailed)
+            {
+                consumer.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// On the closing thread, when the close threw (one that ends well disposes the consumer itself): disposes it if
+        /// Run gave it up meanwhile, which then will not.
+        /// </summary>
+        public void OnCloseFailed()
+        {
+            if (Interlocked.CompareExchange(ref _state, CloseFailed, Held) == Abandoned)
+            {
+                consumer.Dispose();
+            }
+        }
 
         public void Dispose()
         {
-            if (!_abandoned)
+            if (Volatile.Read(ref _state) != Abandoned)
             {
                 consumer.Dispose();
             }

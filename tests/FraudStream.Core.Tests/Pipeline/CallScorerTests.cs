@@ -67,11 +67,12 @@ public sealed class CallScorerTests
     public void A_threshold_outside_0_to_1_is_refused(float threshold) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new CallScorer(Featurizer.CreateDefault(), Model(), threshold));
 
-    [Fact]
-    public void A_contribution_the_alert_would_write_as_0_is_not_a_reason()
+    [Theory]
+    [InlineData(0.00002f)] // contributes 0.00004: positive, but 0.0000 at the alert's four decimals
+    [InlineData(0.000025f)] // 0.00005 as a float is just below it, and rounds to 0.0000 too
+    public void A_contribution_the_alert_would_write_as_0_is_not_a_reason(float answeredLeaf)
     {
-        // Answered contributes 2 x 0.00002 = 0.00004: positive, but 0.0000 at the alert's four decimals.
-        var scorer = new CallScorer(Featurizer.CreateDefault(), Model(answeredLeaf: 0.00002f));
+        var scorer = new CallScorer(Featurizer.CreateDefault(), Model(answeredLeaf: answeredLeaf));
 
         scorer.Score(IrsCall(600), out var scored);
 
