@@ -59,7 +59,7 @@ public static class ProcessorMode
     /// latency run does: for a call scored without an alert, the merge's wait and the scoring; for an alert or a dead
     /// letter, that plus the produce and its acknowledgement.
     /// </summary>
-    private sealed class SettledCounter(long expect, CancellationTokenSource stop, bool settleTimes) : IProcessorMetrics
+    private sealed class SettledCounter(long expect, CancellationTokenSource stop, bool settleTimes) : NullProcessorMetrics
     {
         // Indexed by Settlement; the summary's names, in the same order.
         private static readonly string[] Names = ["settle_scored", "settle_alerted", "settle_dead_letter"];
@@ -96,7 +96,7 @@ public static class ProcessorMode
             return string.Join(' ', Names.Select((name, i) => Pairs(name, _ms[i], Volatile.Read(ref _counts[i]))));
         }
 
-        public void ObserveProcessing(Settlement settlement, double seconds)
+        public override void ObserveProcessing(Settlement settlement, double seconds)
         {
             var consumedAt = Stopwatch.GetTimestamp() - (long)(seconds * Stopwatch.Frequency);
             if (settleTimes && !InWarmUp(consumedAt))
@@ -117,29 +117,5 @@ public static class ProcessorMode
                 stop.Cancel();
             }
         }
-
-        public void RecordsConsumed(string topic, long count) { }
-
-        public void RecordsInvalid(RecordError error, long count) { }
-
-        public void Alerts(FraudPattern pattern, long count) { }
-
-        public void VictimEngagedAlerts(long count) { }
-
-        public void ProduceError(string topic, string error) { }
-
-        public void ClientError(string error) { }
-
-        public void ObserveScore(double score) { }
-
-        public void SetEventLag(double seconds) { }
-
-        public void SetConsumerLag(int partition, long records) { }
-
-        public void RemoveConsumerLag(int partition) { }
-
-        public void SetState(in FeaturizerStats stats) { }
-
-        public void SetReady(bool ready) { }
     }
 }

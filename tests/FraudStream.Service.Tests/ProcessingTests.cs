@@ -201,7 +201,7 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
     private static partial Regex PhoneNumber();
 
     /// <summary>Counts <see cref="IProcessorMetrics.ObserveProcessing"/> by settlement; the rest goes nowhere.</summary>
-    private sealed class SettlementCounts : IProcessorMetrics
+    private sealed class SettlementCounts : NullProcessorMetrics
     {
         private readonly long[] _counts = new long[Enum.GetValues<Settlement>().Length];
         private long _negative;
@@ -212,7 +212,7 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
 
         public long Count(Settlement settlement) => Interlocked.Read(ref _counts[(int)settlement]);
 
-        public void ObserveProcessing(Settlement settlement, double seconds)
+        public override void ObserveProcessing(Settlement settlement, double seconds)
         {
             Interlocked.Increment(ref _counts[(int)settlement]);
             if (seconds < 0)
@@ -220,29 +220,5 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
                 Interlocked.Increment(ref _negative);
             }
         }
-
-        public void RecordsConsumed(string topic, long count) { }
-
-        public void RecordsInvalid(Records.RecordError error, long count) { }
-
-        public void Alerts(Alerts.FraudPattern pattern, long count) { }
-
-        public void VictimEngagedAlerts(long count) { }
-
-        public void ProduceError(string topic, string error) { }
-
-        public void ClientError(string error) { }
-
-        public void ObserveScore(double score) { }
-
-        public void SetEventLag(double seconds) { }
-
-        public void SetConsumerLag(int partition, long records) { }
-
-        public void RemoveConsumerLag(int partition) { }
-
-        public void SetState(in Features.FeaturizerStats stats) { }
-
-        public void SetReady(bool ready) { }
     }
 }

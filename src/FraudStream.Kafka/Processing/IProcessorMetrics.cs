@@ -57,34 +57,34 @@ public enum Settlement
     DeadLettered,
 }
 
-/// <summary>Metrics that go nowhere.</summary>
-public sealed class NullProcessorMetrics : IProcessorMetrics
+/// <summary>Metrics that go nowhere; a sink that wants only some of them overrides those.</summary>
+public class NullProcessorMetrics : IProcessorMetrics
 {
     public static NullProcessorMetrics Instance { get; } = new();
 
-    public void RecordsConsumed(string topic, long count) { }
+    public virtual void RecordsConsumed(string topic, long count) { }
 
-    public void RecordsInvalid(RecordError error, long count) { }
+    public virtual void RecordsInvalid(RecordError error, long count) { }
 
-    public void Alerts(FraudPattern pattern, long count) { }
+    public virtual void Alerts(FraudPattern pattern, long count) { }
 
-    public void VictimEngagedAlerts(long count) { }
+    public virtual void VictimEngagedAlerts(long count) { }
 
-    public void ProduceError(string topic, string error) { }
+    public virtual void ProduceError(string topic, string error) { }
 
-    public void ClientError(string error) { }
+    public virtual void ClientError(string error) { }
 
-    public void ObserveProcessing(Settlement settlement, double seconds) { }
+    public virtual void ObserveProcessing(Settlement settlement, double seconds) { }
 
-    public void ObserveScore(double score) { }
+    public virtual void ObserveScore(double score) { }
 
-    public void SetEventLag(double seconds) { }
+    public virtual void SetEventLag(double seconds) { }
 
-    public void SetConsumerLag(int partition, long records) { }
+    public virtual void SetConsumerLag(int partition, long records) { }
 
-    public void RemoveConsumerLag(int partition) { }
+    public virtual void RemoveConsumerLag(int partition) { }
 
-    public void SetState(in FeaturizerStats stats) { }
+    public virtual void SetState(in FeaturizerStats stats) { }
 
-    public void SetReady(bool ready) { }
+    public virtual void SetReady(bool ready) { }
 }
