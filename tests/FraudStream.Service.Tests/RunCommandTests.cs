@@ -42,7 +42,7 @@ public sealed partial class RunCommandTests
             ["Bootstrap"] = "b:9092",
             ["Kafka:SECURITY_PROTOCOL"] = "SASL_SSL",
             ["Kafka:sasl.mechanism"] = "PLAIN",
-            ["Kafka:SASL_USERNAME"] = "svc", // librdkafka refuses PLAIN without them (the settings are checked by building the clients)
+            ["Kafka:SASL_USERNAME"] = "svc",
             ["Kafka:sasl.password"] = "secret",
             ["StopWhenIdle"] = "1500ms",
             ["FatalTimeout"] = "2m",
@@ -59,6 +59,27 @@ public sealed partial class RunCommandTests
         Assert.Equal("fraudstream", settings.Processor.GroupId);
         Assert.Equal(9464, settings.MetricsPort);
         Assert.Equal("svc", settings.Processor.KafkaSettings["sasl.username"]);
+    }
+
+    [Fact]
+    public void A_kafka_property_set_under_its_alias_is_not_replaced_by_the_processors_default()
+    {
+        var options = new ProcessorOptions
+        {
+            BootstrapServers = "b:9092",
+            KafkaSettings = new Dictionary<string, string> { ["fetch.message.max.bytes"] = "1048576", ["queue.buffering.max.ms"] = "20" },
+        };
+
+        var consumer = StreamProcessor.ConsumerConfigFor(options).ToDictionary(p => p.Key, p => p.Value);
+        var producer = StreamProcessor.ProducerConfigFor(options).ToDictionary(p => p.Key, p => p.Value);
+
+        Assert.Equal("1048576", consumer["fetch.message.max.bytes"]);
+        Assert.False(consumer.ContainsKey("max.partition.fetch.bytes"), "the default, set after the alias, would replace it");
+        Assert.Equal("20", producer["queue.buffering.max.ms"]);
+        Assert.False(producer.ContainsKey("linger.ms"));
+        // Without the aliases, the defaults are there.
+        Assert.Equal("65536", StreamProcessor.ConsumerConfigFor(options with { KafkaSettings = new Dictionary<string, string>() })
+            .Single(p => p.Key == "max.partition.fetch.bytes").Value);
     }
 
     [Fact]

@@ -317,22 +317,22 @@ public sealed class StreamProcessor
     }
 
     /// <summary>The consumer's configuration: the pass-through settings, its defaults where they set none, and what the processor needs.</summary>
-    private static ConsumerConfig ConsumerConfigFor(ProcessorOptions options)
+    internal static ConsumerConfig ConsumerConfigFor(ProcessorOptions options)
     {
         // Defaults go in by name, as text: a typed property of the config would parse a pass-through value itself
         // (and throw on a bad one) instead of leaving it to librdkafka, which names the property it refuses.
         var settings = KafkaSettingsFor(options, "consumer.");
-        settings.TryAdd("client.id", "fraudstream");
-        settings.TryAdd("auto.offset.reset", "earliest");
+        AddDefault(settings, "client.id", "fraudstream");
+        AddDefault(settings, "auto.offset.reset", "earliest");
         // A short commit interval keeps the tail that a crash or a lost partition makes us process again short.
-        settings.TryAdd("auto.commit.interval.ms", "1000");
+        AddDefault(settings, "auto.commit.interval.ms", "1000");
         // Small fetches keep the merge buffers small: each partition's next records arrive soon after they are needed.
-        settings.TryAdd("max.partition.fetch.bytes", MaxPartitionFetchBytes.ToString(CultureInfo.InvariantCulture));
+        AddDefault(settings, "max.partition.fetch.bytes", MaxPartitionFetchBytes.ToString(CultureInfo.InvariantCulture));
         // The merge pauses partitions whose buffers fill while it waits for another; librdkafka then postpones
         // fetches by this much when its queue thresholds are exceeded (1 s by default), and the partition the merge
         // waits for is fetched that much later. Measured on 1,000,000 calls over 256 partitions: 79,223 and 82,744
         // calls/s with the default, 90,649 and 92,593 with 10 ms.
-        settings.TryAdd("fetch.queue.backoff.ms", FetchQueueBackoffMilliseconds.ToString(CultureInfo.InvariantCulture));
+        AddDefault(settings, "fetch.queue.backoff.ms", FetchQueueBackoffMilliseconds.ToString(CultureInfo.InvariantCulture));
         return new ConsumerConfig(settings)
         {
             BootstrapServers = options.BootstrapServers,
@@ -350,12 +350,31 @@ public sealed class StreamProcessor
         };
     }
 
+    /// <summary>librdkafka's other names for the properties the processor gives defaults to (its CONFIGURATION.md).</summary>
+    private static readonly Dictionary<string, string> DefaultedAliases = new(StringComparer.Ordinal)
+    {
+        ["max.partition.fetch.bytes"] = "fetch.message.max.bytes",
+        ["linger.ms"] = "queue.buffering.max.ms",
+    };
+
+    /// <summary>
+    /// A default, unless the pass-through settings set the property under this name or its alias: librdkafka applies
+    /// settings in order, so a default added after the user's alias would silently replace it.
+    /// </summary>
+    private static void AddDefault(Dictionary<string, string> settings, string name, string value)
+    {
+        if (!settings.ContainsKey(name) && !(DefaultedAliases.TryGetValue(name, out var alias) && settings.ContainsKey(alias)))
+        {
+            settings[name] = value;
+        }
+    }
+
     /// <summary>The producer's configuration: the pass-through settings, its defaults where they set none, and the delivery guarantees.</summary>
-    private static ProducerConfig ProducerConfigFor(ProcessorOptions options)
+    internal static ProducerConfig ProducerConfigFor(ProcessorOptions options)
     {
         var settings = KafkaSettingsFor(options, "producer.");
-        settings.TryAdd("client.id", "fraudstream");
-        settings.TryAdd("linger.ms", "5");
+        AddDefault(settings, "client.id", "fraudstream");
+        AddDefault(settings, "linger.ms", "5");
         return new ProducerConfig(settings)
         {
             BootstrapServers = options.BootstrapServers,
