@@ -75,9 +75,12 @@ internal static class ScoreCommand
         Console.Error.WriteLine($"scoring {input} with model {model.Id} (threshold {scorer.Threshold})");
         using (new Timer(_ => Console.Error.WriteLine($"  read {fileScorer.Read:N0} lines, {fileScorer.Alerts:N0} alerts"), null, 5000, 5000))
         {
-            // A read of standard input does not see the token while it waits for input: stop waiting for it. The
-            // outputs are then dropped (OutputFile) and the scorer is left alone, never flushed into them.
-            await NdjsonLineReader.ReadFileAsync(input, fileScorer, cancel.Token).WaitAsync(cancel.Token).ConfigureAwait(false);
+            // On Ctrl+C the outputs are dropped (OutputFile) and the scorer is never flushed into them. A file's read sees
+            // the token and is awaited to its end, so nothing writes into the outputs as they are dropped. A read of
+            // standard input does not see it while it waits for input: stop waiting for it; should it go on, the dropped
+            // outputs refuse its writes.
+            var reading = NdjsonLineReader.ReadFileAsync(input, fileScorer, cancel.Token);
+            await (input == "-" ? reading.WaitAsync(cancel.Token) : reading).ConfigureAwait(false);
         }
         fileScorer.Flush();
         await deadLetters.DisposeAsync().ConfigureAwait(false);
@@ -126,6 +129,7 @@ internal static class ScoreCommand
         private readonly string? _temp;
         private Stream? _stream;
         private bool _committed;
+        private bool _disposed;
 
         private OutputFile(string path, string? temp, Stream? stream)
         {
@@ -175,6 +179,7 @@ internal static class ScoreCommand
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this); // a write after a drop would create the file again
             if (buffer.IsEmpty)
                 return;
             (_stream ?? Create()).Write(buffer);
@@ -190,6 +195,7 @@ internal static class ScoreCommand
 
         protected override void Dispose(bool disposing)
         {
+            _disposed = true;
             if (disposing && _stream is not null && !_committed && _path != "-")
                 Drop();
             else if (disposing)
