@@ -107,4 +107,13 @@ public sealed class CliException(string message, int exitCode = 1) : Exception(m
 
     /// <summary>A wrong command line (exit code 2, as for a parse error): for checks the parser cannot make itself.</summary>
     public static CliException Usage(string message) => new(message, UsageExitCode);
+
+    /// <summary>
+    /// A file that cannot be written (exit code 1), named as the user gave it: the system's message names the
+    /// temporary file (<paramref name="temp"/>) written in its place, if there is one.
+    /// </summary>
+    public static CliException CannotWrite(string path, Exception reason, string? temp = null) =>
+        new($"cannot write {path}: " + (temp is null ? reason.Message : reason.Message
+            .Replace(Path.GetFullPath(temp), Path.GetFullPath(path), StringComparison.Ordinal)
+            .Replace(temp, path, StringComparison.Ordinal)));
 }

@@ -16,19 +16,20 @@ public sealed class StopSignal : IDisposable
     /// </summary>
     internal static readonly TimeSpan SameStopWindow = TimeSpan.FromSeconds(1);
 
-    private readonly CancellationTokenSource _source = new();
+    private readonly CancellationTokenSource _source;
     private readonly PosixSignalRegistration _interrupt;
     private readonly PosixSignalRegistration _terminate;
     private long _firstAt;
 
-    /// <summary>Starts listening for SIGINT and SIGTERM.</summary>
-    public StopSignal()
+    /// <summary>Starts listening for SIGINT and SIGTERM; <paramref name="alsoOn"/> (a caller's own token) cancels <see cref="Token"/> too.</summary>
+    public StopSignal(CancellationToken alsoOn = default)
     {
+        _source = CancellationTokenSource.CreateLinkedTokenSource(alsoOn);
         _interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
     }
 
-    /// <summary>Cancelled by the first signal.</summary>
+    /// <summary>Cancelled by the first signal, or by the token given to the constructor.</summary>
     public CancellationToken Token => _source.Token;
 
     /// <summary>The signal that stopped the command, if any.</summary>

@@ -44,19 +44,18 @@ internal static class EvaluateCommand
         }
         var model = ModelFiles.Load(modelPath);
         Console.Error.WriteLine($"evaluating model {model.Id} (threshold {model.Threshold})");
-        using var stop = new StopSignal();
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct, stop.Token);
+        using var stop = new StopSignal(ct);
         LabelledData data;
         try
         {
-            data = await LabelledDataLoader.LoadAsync(dirs, Console.Error, cancel.Token).ConfigureAwait(false);
+            data = await LabelledDataLoader.LoadAsync(dirs, Console.Error, stop.Token).ConfigureAwait(false);
         }
         catch (InvalidDataException ex)
         {
             throw new CliException(ex.Message);
         }
         var report = ModelEvaluator.Evaluate(data, model);
-        cancel.Token.ThrowIfCancellationRequested();
+        stop.Token.ThrowIfCancellationRequested();
         if (report.Overall.Positives == 0)
             Console.Error.WriteLine("warning: the data holds no fraudulent call: recall and PR-AUC are undefined (NA)");
         if (json)

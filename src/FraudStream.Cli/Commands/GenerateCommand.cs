@@ -90,13 +90,12 @@ internal static class GenerateCommand
                 throw CliException.Usage(ex.Message); // the options come from the command line alone
             }
 
-            using var stop = new StopSignal();
-            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, invocationToken);
+            using var stop = new StopSignal(invocationToken);
             var clock = Stopwatch.StartNew();
             Action<string>? progress = n >= 200_000 ? line => Console.Error.WriteLine("generate: " + line) : null;
             // Cancelled: the files are written under temporary names and removed, so nothing partial is left behind,
             // and OperationCanceledException reports the cancellation.
-            TrafficSummary summary = TrafficGenerator.GenerateToDirectory(options, dir, progress, cancel.Token);
+            TrafficSummary summary = TrafficGenerator.GenerateToDirectory(options, dir, progress, stop.Token);
             string seconds = clock.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture);
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"calls={summary.Calls} fraud={summary.Fraud} campaigns={summary.Campaigns} out={dir} seconds={seconds}"));

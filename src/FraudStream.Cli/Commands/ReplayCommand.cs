@@ -48,18 +48,14 @@ internal static class ReplayCommand
             Description = "Seconds records may wait while no broker can be reached before replay gives up with an error [default: 30].",
             HelpName = "SECONDS",
         };
-        var kafka = new Option<string[]>("--kafka", "-X")
-        {
-            Description = "A librdkafka producer property, as name=value (repeatable), e.g. -X message.timeout.ms=60000.",
-            AllowMultipleArgumentsPerToken = false,
-        };
+        var kafka = new KafkaPropertyOption("A librdkafka producer property, as name=value (repeatable), e.g. -X message.timeout.ms=60000.");
         var command = new Command("replay",
             "Produce a file of call records to Kafka, one message per line (key = caller, value = the line; invalid lines "
             + "unchanged, for the dead-letter topic) with an idempotent producer (acks=all). Ctrl+C stops after the records "
             + "in flight are acknowledged or fail; a second Ctrl+C ends it at once. "
             + "The last line of output is produced=N failed=N skipped=N seconds=S rate=R; the exit code is 1 when a record failed.")
         {
-            bootstrap, topic, input, rate, loop, passes, now, timeout, kafka,
+            bootstrap, topic, input, rate, loop, passes, now, timeout, kafka.Option,
         };
         // The work runs before the returned task, on the invoking thread, with StopSignal owning SIGINT and SIGTERM
         // meanwhile, so that a second Ctrl+C still ends the process while the first one waits for the records in
@@ -67,12 +63,12 @@ internal static class ReplayCommand
         command.SetAction(new Func<ParseResult, CancellationToken, Task<int>>((parse, invocationToken) => Task.FromResult(Run(
             parse.GetRequiredValue(bootstrap), parse.GetValue(topic) ?? "calls", parse.GetRequiredValue(input),
             parse.GetValue(rate), parse.GetValue(loop), parse.GetValue(passes), parse.GetValue(now),
-            parse.GetValue(timeout), parse.GetValue(kafka) ?? [], invocationToken))));
+            parse.GetValue(timeout), kafka.Properties(parse), invocationToken))));
         return command;
     }
 
     private static int Run(string bootstrap, string topic, string input, double? rate, bool loop, int? passes, bool now,
-        double? timeoutSeconds, string[] kafka, CancellationToken invocationToken)
+        double? timeoutSeconds, IEnumerable<KeyValuePair<string, string>> kafka, CancellationToken invocationToken)
     {
         if (string.IsNullOrWhiteSpace(bootstrap))
         {
@@ -100,14 +96,9 @@ internal static class ReplayCommand
             throw CliException.Usage("--loop needs a file: standard input can be read only once");
         }
         var settings = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var property in kafka)
+        foreach (var (name, value) in kafka)
         {
-            var eq = property.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0)
-            {
-                throw CliException.Usage($"--kafka takes name=value, not '{property}'");
-            }
-            settings[property[..eq].Trim()] = property[(eq + 1)..];
+            settings[name] = value;
         }
         if (input != "-" && !File.Exists(input))
         {
@@ -131,9 +122,8 @@ internal static class ReplayCommand
             + (rate is null ? "as fast as possible" : $"{rate} records/s")
             + (loop ? passes is null ? ", looping until stopped" : $", {passes} passes" : "")
             + (now ? ", start rebased to now" : ""));
-        using var stop = new StopSignal();
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, invocationToken);
-        using var stopping = cancel.Token.Register(() => Console.Error.WriteLine(
+        using var stop = new StopSignal(invocationToken);
+        using var stopping = stop.Token.Register(() => Console.Error.WriteLine(
             $"stopping: waiting for {replayer.InFlight:N0} record(s) in flight to be acknowledged or to fail; press Ctrl+C again to abort"));
         var started = DateTime.UtcNow;
         using var progress = new Timer(_ =>
@@ -146,7 +136,7 @@ internal static class ReplayCommand
         ReplayResult result;
         try
         {
-            result = replayer.RunAsync(cancel.Token).GetAwaiter().GetResult();
+            result = replayer.RunAsync(stop.Token).GetAwaiter().GetResult();
         }
         catch (ArgumentException ex)
         {

@@ -31,15 +31,12 @@ internal static class RunCommand
         var fatalTimeout = new Option<string?>("--fatal-timeout") { Description = "How long an error that does not clear may last before exiting non-zero [default: 30s]." };
         var logFormat = new Option<string?>("--log-format") { Description = "Log format on standard error: plain or json [default: plain]." };
         var config = new Option<string?>("--config") { Description = "Settings file [default: appsettings.json in the working directory, if any]." };
-        var kafka = new Option<string[]>("--kafka", "-X")
-        {
-            Description = "A librdkafka property for both clients, as name=value (repeatable), e.g. -X security.protocol=SASL_SSL; prefixed consumer. or producer., for that client only (-X consumer.fetch.max.bytes=1048576).",
-            AllowMultipleArgumentsPerToken = false,
-        };
+        var kafka = new KafkaPropertyOption(
+            "A librdkafka property for both clients, as name=value (repeatable), e.g. -X security.protocol=SASL_SSL; prefixed consumer. or producer., for that client only (-X consumer.fetch.max.bytes=1048576).");
         var caps = new StateCapOptions();
         var command = new Command("run", "Run the streaming service: consume call records, produce alerts and dead letters, serve metrics. Stops on SIGTERM or SIGINT (or with --stop-when-idle), and then its last line of output is consumed=N valid=N invalid=N alerts=N.")
         {
-            bootstrap, group, input, alerts, dlq, model, threshold, metricsPort, metricsHost, stopWhenIdle, rebuild, fatalTimeout, logFormat, config, kafka,
+            bootstrap, group, input, alerts, dlq, model, threshold, metricsPort, metricsHost, stopWhenIdle, rebuild, fatalTimeout, logFormat, config, kafka.Option,
         };
         caps.AddTo(command);
         command.SetAction(new Func<ParseResult, CancellationToken, Task<int>>((parse, _) =>
@@ -66,14 +63,9 @@ internal static class RunCommand
             Add("FatalTimeout", parse.GetValue(fatalTimeout));
             Add("LogFormat", parse.GetValue(logFormat));
             overrides.AddRange(caps.Overrides(parse));
-            foreach (var property in parse.GetValue(kafka) ?? [])
+            foreach (var (name, value) in kafka.Properties(parse))
             {
-                var eq = property.IndexOf('=', StringComparison.Ordinal);
-                if (eq <= 0)
-                {
-                    throw new CliException($"--kafka takes name=value, not '{property}'", 2);
-                }
-                Add("Kafka:" + property[..eq].Trim(), property[(eq + 1)..]);
+                Add("Kafka:" + name, value);
             }
             return RunAsync(parse.GetValue(config), overrides);
         }));

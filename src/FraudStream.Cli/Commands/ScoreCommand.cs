@@ -64,8 +64,7 @@ internal static class ScoreCommand
         // The default file only when a line is invalid, unless one is there already: an earlier run's would otherwise
         // stand beside this run's alerts as if it were this run's.
         var dlqWhenNeeded = dlqDefault && !File.Exists(dlqPath);
-        using var stop = new StopSignal();
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct, stop.Token);
+        using var stop = new StopSignal(ct);
         var watch = Stopwatch.StartNew();
         var scorer = new CallScorer(new Featurizer(ReferenceData.Embedded, state), model, threshold);
         await using var alertFile = OutputFile.Open(alertsPath, whenNeeded: false);
@@ -79,8 +78,8 @@ internal static class ScoreCommand
             // the token and is awaited to its end, so nothing writes into the outputs as they are dropped. A read of
             // standard input does not see it while it waits for input: stop waiting for it; should it go on, the dropped
             // outputs refuse its writes.
-            var reading = NdjsonLineReader.ReadFileAsync(input, fileScorer, cancel.Token);
-            await (input == "-" ? reading.WaitAsync(cancel.Token) : reading).ConfigureAwait(false);
+            var reading = NdjsonLineReader.ReadFileAsync(input, fileScorer, stop.Token);
+            await (input == "-" ? reading.WaitAsync(stop.Token) : reading).ConfigureAwait(false);
         }
         fileScorer.Flush();
         await deadLetters.DisposeAsync().ConfigureAwait(false);
@@ -211,11 +210,7 @@ internal static class ScoreCommand
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                // The system's message names the temporary file: name the user's.
-                var reason = _temp is null ? ex.Message : ex.Message
-                    .Replace(Path.GetFullPath(_temp), Path.GetFullPath(_path), StringComparison.Ordinal)
-                    .Replace(_temp, _path, StringComparison.Ordinal);
-                throw new CliException($"cannot write {_path}: {reason}");
+                throw CliException.CannotWrite(_path, ex, _temp);
             }
             return _stream;
         }

@@ -69,13 +69,12 @@ internal static class TrainCommand
         // Before minutes of featurizing and training, not after.
         CheckWritable(output);
 
-        using var stop = new StopSignal();
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct, stop.Token);
+        using var stop = new StopSignal(ct);
         var started = DateTime.UtcNow;
         LabelledData data;
         try
         {
-            data = await LabelledDataLoader.LoadAsync(dirs, Console.Error, cancel.Token).ConfigureAwait(false);
+            data = await LabelledDataLoader.LoadAsync(dirs, Console.Error, stop.Token).ConfigureAwait(false);
         }
         catch (InvalidDataException ex)
         {
@@ -87,8 +86,8 @@ internal static class TrainCommand
         try
         {
             // The trainer stops at its next tree when cancelled; the command does not wait for that tree.
-            result = await Task.Run(() => FraudModelTrainer.Train(data, FeatureSchema.Current.Hash, options, Console.Error, cancel.Token), cancel.Token)
-                .WaitAsync(cancel.Token).ConfigureAwait(false);
+            result = await Task.Run(() => FraudModelTrainer.Train(data, FeatureSchema.Current.Hash, options, Console.Error, stop.Token), stop.Token)
+                .WaitAsync(stop.Token).ConfigureAwait(false);
         }
         catch (InvalidOperationException ex)
         {
@@ -97,7 +96,7 @@ internal static class TrainCommand
         if (!result.TargetReached)
             Console.Error.WriteLine($"warning: no threshold reaches precision {options.TargetPrecision} on the hold-out; the most precise one is used");
 
-        cancel.Token.ThrowIfCancellationRequested();
+        stop.Token.ThrowIfCancellationRequested();
         string sha;
         try
         {
@@ -107,7 +106,7 @@ internal static class TrainCommand
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new CliException($"cannot write {output}: {ex.Message}");
+            throw CliException.CannotWrite(output, ex);
         }
         Console.Error.WriteLine($"wrote {output} (sha256 {sha}), {card}, {plot}");
 
@@ -136,10 +135,7 @@ internal static class TrainCommand
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            var reason = ex.Message
-                .Replace(Path.GetFullPath(probe), Path.GetFullPath(output), StringComparison.Ordinal)
-                .Replace(probe, output, StringComparison.Ordinal);
-            throw new CliException($"cannot write {output}: {reason}");
+            throw CliException.CannotWrite(output, ex, probe);
         }
     }
 }
