@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FraudStream.Cli.Commands;
+using FraudStream.IO;
 
 namespace FraudStream.Cli;
 
@@ -109,11 +110,9 @@ public sealed class CliException(string message, int exitCode = 1) : Exception(m
     public static CliException Usage(string message) => new(message, UsageExitCode);
 
     /// <summary>
-    /// A file that cannot be written (exit code 1), named as the user gave it: the system's message names the
-    /// temporary file (<paramref name="temp"/>) written in its place, if there is one.
+    /// A file that cannot be written (exit code 1), named as the user gave it: a temporary file written in its place
+    /// (<see cref="FileReplacement.TemporaryName"/>) is named by the final name in the system's message.
     /// </summary>
-    public static CliException CannotWrite(string path, Exception reason, string? temp = null) =>
-        new($"cannot write {path}: " + (temp is null ? reason.Message : reason.Message
-            .Replace(Path.GetFullPath(temp), Path.GetFullPath(path), StringComparison.Ordinal)
-            .Replace(temp, path, StringComparison.Ordinal)));
+    public static CliException CannotWrite(string path, Exception reason) =>
+        new($"cannot write {path}: " + FileReplacement.WithFinalName(reason.Message, path));
 }

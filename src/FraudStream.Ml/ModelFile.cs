@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Compression;
 using System.Security.Cryptography;
+using FraudStream.IO;
 using FraudStream.Scoring;
 
 namespace FraudStream.Ml;
@@ -26,13 +27,9 @@ public static class ModelFile
 
         // Zip time stamps have 2-second resolution and no time zone; the data's end date is a stable choice.
         var stamp = new DateTimeOffset(result.DataEnd.Date, TimeSpan.Zero);
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(directory))
-            Directory.CreateDirectory(directory);
-        var temp = path + ".tmp";
-        using (var output = File.Create(temp))
+        FileReplacement.Write(path, output =>
         {
-            using var zip = new ZipArchive(output, ZipArchiveMode.Create);
+            using var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true);
             using (var source = new ZipArchive(mlNet, ZipArchiveMode.Read))
             {
                 foreach (var entry in source.Entries.OrderBy(e => e.FullName, StringComparer.Ordinal))
@@ -48,8 +45,7 @@ public static class ModelFile
             own.LastWriteTime = stamp;
             using (var to = own.Open())
                 to.Write(manifest.WrittenSpan);
-        }
-        File.Move(temp, path, overwrite: true);
+        });
         return Sha256(path);
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using FraudStream.Features;
+using FraudStream.IO;
 using FraudStream.Kafka;
 using FraudStream.Pipeline;
 using FraudStream.Records;
@@ -157,7 +158,7 @@ internal static class ScoreCommand
             if (Directory.Exists(path))
                 throw new CliException($"cannot write {path}: it is a folder");
             var inPlace = File.Exists(path) && new FileInfo(path).Length == 0;
-            var output = new OutputFile(path, inPlace ? null : $"{path}.tmp-{Environment.ProcessId}", null);
+            var output = new OutputFile(path, inPlace ? null : FileReplacement.TemporaryName(path), null);
             if (!whenNeeded)
                 output.Create();
             return output;
@@ -171,7 +172,7 @@ internal static class ScoreCommand
             if (_temp is null || _stream is null)
                 return;
             _stream.Dispose();
-            File.Move(_temp, _path, overwrite: true);
+            FileReplacement.Publish(_temp, _path);
         }
 
         public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
@@ -210,7 +211,7 @@ internal static class ScoreCommand
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw CliException.CannotWrite(_path, ex, _temp);
+                throw CliException.CannotWrite(_path, ex);
             }
             return _stream;
         }
@@ -236,7 +237,7 @@ internal static class ScoreCommand
                 // The buffer may not reach the file; the file is dropped anyway.
             }
             if (_temp is not null)
-                File.Delete(_temp);
+                FileReplacement.DeleteQuietly(_temp);
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using FraudStream.Features;
+using FraudStream.IO;
 using FraudStream.Kafka;
 using FraudStream.Ml;
 
@@ -122,7 +123,7 @@ internal static class TrainCommand
     {
         if (Directory.Exists(output))
             throw new CliException($"cannot write {output}: it is a folder");
-        var probe = output + ".tmp";
+        var probe = FileReplacement.TemporaryName(output);
         try
         {
             var directory = Path.GetDirectoryName(Path.GetFullPath(output));
@@ -131,11 +132,11 @@ internal static class TrainCommand
             using (File.Create(probe))
             {
             }
-            File.Delete(probe);
+            FileReplacement.DeleteQuietly(probe);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw CliException.CannotWrite(output, ex, probe);
+            throw CliException.CannotWrite(output, ex);
         }
     }
 }
