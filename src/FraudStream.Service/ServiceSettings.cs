@@ -43,7 +43,15 @@ public sealed record ServiceSettings
     public LogFormat LogFormat { get; init; } = LogFormat.Plain;
 
     /// <summary>How often the model file is checked when no file-system event comes.</summary>
-    public TimeSpan ModelCheckInterval { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan ModelCheckInterval { get; init; } = DefaultModelCheckInterval;
+
+    private static readonly TimeSpan DefaultModelCheckInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>Each check reads the file's time and size, and hashes it when they changed: more often would only load the disk.</summary>
+    private static readonly TimeSpan MinModelCheckInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>A day: the file-system watcher sees most replacements at once, and .NET's timers stop at about 49 days.</summary>
+    private static readonly TimeSpan MaxModelCheckInterval = TimeSpan.FromDays(1);
 
     /// <summary>Sizing of the featurizer's state: the caps <c>MaxCallers</c>, <c>MaxTrunks</c>, <c>MaxCallees</c>, <c>MaxPairs</c>.</summary>
     public FeaturizerOptions Featurizer { get; init; } = new();
@@ -155,6 +163,11 @@ public sealed record ServiceSettings
         {
             throw new FormatException($"{Named("MetricsPort")} must be 0 to 65535, not '{config["MetricsPort"]}'");
         }
+        var modelCheck = Duration(config, "ModelCheckInterval") ?? DefaultModelCheckInterval;
+        if (modelCheck < MinModelCheckInterval || modelCheck > MaxModelCheckInterval)
+        {
+            throw new FormatException($"{Named("ModelCheckInterval")} must be from 100ms to 24h, not '{config["ModelCheckInterval"]}'");
+        }
         var format = config["LogFormat"] switch
         {
             null or "" => LogFormat.Plain,
@@ -170,7 +183,7 @@ public sealed record ServiceSettings
             MetricsHost = MetricsHostFrom(config),
             MetricsPort = port,
             LogFormat = format,
-            ModelCheckInterval = Duration(config, "ModelCheckInterval") ?? TimeSpan.FromSeconds(10),
+            ModelCheckInterval = modelCheck,
             Featurizer = StateCaps(config),
         };
     }
