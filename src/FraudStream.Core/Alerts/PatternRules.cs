@@ -10,10 +10,12 @@ namespace FraudStream.Alerts;
 /// <item><c>wangiri</c>: the caller's calling code is premium-rate or high-risk and the call was not answered.</item>
 /// <item><c>government_impersonation</c>: the caller ID is on the do-not-originate list, or is a
 /// Washington DC (202) number.</item>
+/// <item><c>tech_support</c>: a toll-free caller ID.</item>
+/// <item><c>government_impersonation</c>: a victim engaged (answered, 300 s or more) by a spoofed North American
+/// caller ID from abroad: a caller ID whose country is not the one the call entered from.</item>
 /// <item><c>neighbor_spoofing</c>: the caller ID shares the callee's area code (NPA), or at least a quarter
 /// of the trunk's calls in the last hour shared the callee's NPA-NXX.</item>
-/// <item><c>tech_support</c>: a toll-free caller ID on a call that entered from abroad.</item>
-/// <item><c>government_impersonation</c>: any other North American caller ID on a call that entered from abroad.</item>
+/// <item><c>government_impersonation</c>: any other spoofed North American caller ID from abroad.</item>
 /// <item><c>robocall_burst</c>: a call that entered in the US or Canada.</item>
 /// <item><c>unknown</c>: anything else.</item>
 /// </list>
@@ -33,6 +35,7 @@ public sealed class PatternRules
     private readonly int _trunkNpaNxxShare;
     private readonly int _callerTollFree;
     private readonly int _nanpFromAbroad;
+    private readonly int _callerCountryDisagrees;
     private readonly int _originOutsideUsCa;
 
     public PatternRules(FeatureSchema schema)
@@ -45,10 +48,14 @@ public sealed class PatternRules
         _trunkNpaNxxShare = Require(schema, "trunk_npa_nxx_match_share_1h");
         _callerTollFree = Require(schema, "caller_toll_free");
         _nanpFromAbroad = Require(schema, "nanp_caller_from_outside_us_ca");
+        _callerCountryDisagrees = Require(schema, "caller_country_disagrees_with_origin");
         _originOutsideUsCa = Require(schema, "origin_outside_us_ca");
     }
 
-    public FraudPattern Classify(in CallRecord record, ReadOnlySpan<float> features)
+    /// <param name="record">The call.</param>
+    /// <param name="features">Its features (<see cref="FeatureSchema.Current"/>).</param>
+    /// <param name="victimEngaged">Whether the alert says a victim is engaged (answered, 300 s or more).</param>
+    public FraudPattern Classify(in CallRecord record, ReadOnlySpan<float> features, bool victimEngaged)
     {
         if (features[_highRiskCode] > 0 && record.Disposition != Disposition.Answered)
         {
@@ -58,23 +65,28 @@ public sealed class PatternRules
         {
             return FraudPattern.GovernmentImpersonation;
         }
+        if (features[_callerTollFree] > 0)
+        {
+            // Brands' toll-free numbers, spoofed from abroad or through US VoIP resellers alike.
+            return FraudPattern.TechSupport;
+        }
+        // A +1 number presented from a country other than its own (a Jamaican number from Jamaica is not spoofed).
+        var spoofedNanpFromAbroad = features[_nanpFromAbroad] > 0 && features[_callerCountryDisagrees] > 0;
+        if (spoofedNanpFromAbroad && victimEngaged)
+        {
+            // Impersonators call an engaged victim back for days, later as the "local police": a local number from
+            // abroad with a victim on the line is that, not a neighbour-spoofing blast.
+            return FraudPattern.GovernmentImpersonation;
+        }
         if (features[_sameNpa] > 0 || features[_sameNpaNxx] > 0 || features[_trunkNpaNxxShare] >= TrunkNpaNxxMatchShare)
         {
             return FraudPattern.NeighborSpoofing;
         }
-        if (features[_originOutsideUsCa] > 0)
+        if (spoofedNanpFromAbroad)
         {
-            if (features[_callerTollFree] > 0)
-            {
-                return FraudPattern.TechSupport;
-            }
-            if (features[_nanpFromAbroad] > 0)
-            {
-                return FraudPattern.GovernmentImpersonation;
-            }
-            return FraudPattern.Unknown;
+            return FraudPattern.GovernmentImpersonation;
         }
-        return FraudPattern.RobocallBurst;
+        return features[_originOutsideUsCa] > 0 ? FraudPattern.Unknown : FraudPattern.RobocallBurst;
     }
 
     private static int Require(FeatureSchema schema, string name)

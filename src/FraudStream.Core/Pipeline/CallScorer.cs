@@ -81,7 +81,7 @@ public sealed class CallScorer
         }
         result.Alerted = true;
         result.VictimEngaged = record.Disposition == Disposition.Answered && record.DurationS >= VictimEngagedSeconds;
-        result.Pattern = _patterns.Classify(record, features);
+        result.Pattern = _patterns.Classify(record, features, result.VictimEngaged);
         FillReasons(model, features, ref result);
     }
 

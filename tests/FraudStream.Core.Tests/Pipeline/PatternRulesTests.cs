@@ -1,6 +1,7 @@
 using FraudStream.Alerts;
 using FraudStream.Core.Tests.Features;
 using FraudStream.Features;
+using FraudStream.Pipeline;
 using FraudStream.Records;
 
 namespace FraudStream.Core.Tests.Pipeline;
@@ -11,7 +12,8 @@ public sealed class PatternRulesTests
     {
         var featurizer = Featurizer.CreateDefault();
         var features = featurizer.Run(record);
-        return new PatternRules(FeatureSchema.Current).Classify(record, features);
+        var engaged = record.Disposition == Disposition.Answered && record.DurationS >= CallScorer.VictimEngagedSeconds;
+        return new PatternRules(FeatureSchema.Current).Classify(record, features, engaged);
     }
 
     [Fact]
@@ -55,6 +57,42 @@ public sealed class PatternRulesTests
     {
         var call = CallBuilder.Call("+18885550123", "+12125550100", CallBuilder.Monday, origin: "IN", attest: Attestation.None);
         Assert.Equal(FraudPattern.TechSupport, Classify(call));
+    }
+
+    [Fact]
+    public void Toll_free_caller_through_a_us_network_is_tech_support_too()
+    {
+        // Tech-support campaigns also come through US VoIP resellers; agencies' toll-free numbers are caught first.
+        var reseller = CallBuilder.Call("+18885550123", "+12125550100", CallBuilder.Monday, origin: "US", attest: Attestation.C);
+        var agency = CallBuilder.Call("+18008291040", "+12125550100", CallBuilder.Monday, origin: "US", attest: Attestation.C);
+        Assert.Equal(FraudPattern.TechSupport, Classify(reseller));
+        Assert.Equal(FraudPattern.GovernmentImpersonation, Classify(agency));
+    }
+
+    [Fact]
+    public void An_engaged_victim_called_from_abroad_by_a_local_number_is_government_impersonation()
+    {
+        // The "local police" follow-up of an impersonation: the callee's own area code, from India, 20 minutes.
+        var followUp = CallBuilder.Call("+12129871234", "+12125550100", CallBuilder.Monday, origin: "IN",
+            attest: Attestation.None, durationS: 1_200);
+        var blastLeg = CallBuilder.Call("+12129871234", "+12125550100", CallBuilder.Monday, origin: "IN",
+            attest: Attestation.None, durationS: 12);
+        var domesticTransfer = CallBuilder.Call("+12129871234", "+12125550100", CallBuilder.Monday, origin: "US",
+            attest: Attestation.C, durationS: 1_200);
+        Assert.Equal(FraudPattern.GovernmentImpersonation, Classify(followUp));
+        Assert.Equal(FraudPattern.NeighborSpoofing, Classify(blastLeg));
+        Assert.Equal(FraudPattern.NeighborSpoofing, Classify(domesticTransfer));
+    }
+
+    [Fact]
+    public void A_caribbean_number_calling_from_its_own_country_is_not_called_government_impersonation()
+    {
+        var jamaica = CallBuilder.Call("+18765550123", "+14155550100", CallBuilder.Monday, origin: "JM",
+            attest: Attestation.None, durationS: 900);
+        var spoofed = CallBuilder.Call("+18765550123", "+14155550100", CallBuilder.Monday, origin: "IN",
+            attest: Attestation.None, durationS: 900);
+        Assert.Equal(FraudPattern.Unknown, Classify(jamaica));
+        Assert.Equal(FraudPattern.GovernmentImpersonation, Classify(spoofed));
     }
 
     [Fact]
