@@ -199,6 +199,7 @@ public static class NaiveMode
         {
             var contributions = new float[features.Length];
             model.Ensemble.Contributions(features, contributions);
+            var victimEngaged = call.Disposition == "answered" && call.DurationS >= 300;
             return new NaiveAlert
             {
                 AlertId = call.CallId!,
@@ -211,8 +212,8 @@ public static class NaiveMode
                 Score = score,
                 Threshold = model.Threshold,
                 Model = model.Id,
-                Pattern = FraudPatterns.Name(patterns.Classify(record, features)),
-                VictimEngaged = call.Disposition == "answered" && call.DurationS >= 300,
+                Pattern = FraudPatterns.Name(patterns.Classify(record, features, victimEngaged)),
+                VictimEngaged = victimEngaged,
                 Reasons = [.. contributions.Select((c, i) => new Reason(model.FeatureNames[i], features[i], c))
                     .Where(r => r.Contribution > 0).OrderByDescending(r => r.Contribution).Take(5)],
                 DetectedAt = DateTime.UtcNow,

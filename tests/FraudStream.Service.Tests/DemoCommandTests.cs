@@ -27,6 +27,7 @@ public sealed partial class DemoCommandTests
         Assert.True(Count("invalid") > 0, "the demo traffic carries invalid records for the dead-letter topic");
         Assert.True(Count("alerts") > 0, "the demo raised no alert");
         Assert.Matches(@"(?m)^metrics=http://127\.0\.0\.1:\d+/metrics$", stderr);
+        Assert.Matches(@"(?m)^bootstrap=127\.0\.0\.1:\d+$", stderr); // for an analyst's kcat
         Assert.Matches(@"(?m)^demo \d\d:\d\d:\d\d chunk 1: produced=\d+ consumed=\d+", stderr); // no terminal: progress lines
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(40), $"took {watch.Elapsed}");
     }

@@ -113,6 +113,7 @@ internal static class DemoCommand
         });
         var runner = new DemoRunner(options, loggerFactory, log);
         runner.MetricsListening += uri => Console.Error.WriteLine("metrics=" + uri);
+        runner.BrokerListening += bootstrap => Console.Error.WriteLine("bootstrap=" + bootstrap);
         using var stop = new StopSignal();
         DemoResult result;
         try

@@ -83,6 +83,7 @@ public sealed class DemoRunner
     private long _failedBefore;
     private int _chunk;
     private string _metricsUri = "";
+    private string _bootstrap = "";
     private volatile string _phase = "starting";
 
     /// <summary>Checks the options; nothing starts until <see cref="RunAsync"/>.</summary>
@@ -112,6 +113,9 @@ public sealed class DemoRunner
 
     /// <summary>Fires once <c>/metrics</c> listens, with its address.</summary>
     public event Action<Uri>? MetricsListening;
+
+    /// <summary>Fires once the embedded broker listens, with its bootstrap address (for kcat or any other client).</summary>
+    public event Action<string>? BrokerListening;
 
     /// <summary>
     /// Runs the demo, drawing the live view on the console when <paramref name="live"/>, else writing a progress
@@ -176,6 +180,7 @@ public sealed class DemoRunner
             ConsumedPerSecond = seconds > 0.2 ? (stats.Consumed - first.Consumed) / seconds : 0,
             Chunk = Volatile.Read(ref _chunk),
             MetricsUri = _metricsUri,
+            Bootstrap = _bootstrap,
             Stats = stats,
             Latest = _feed?.Latest() ?? [],
             LatestEngaged = _feed?.LatestEngaged() ?? [],
@@ -195,6 +200,8 @@ public sealed class DemoRunner
         broker.CreateTopic(InputTopic, _options.InputPartitions);
         broker.CreateTopic(AlertsTopic, AlertPartitions);
         broker.CreateTopic(DeadLetterTopic, DeadLetterPartitions);
+        _bootstrap = broker.Bootstrap;
+        BrokerListening?.Invoke(broker.Bootstrap);
 
         var settings = new ServiceSettings
         {

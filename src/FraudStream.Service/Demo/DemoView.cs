@@ -28,6 +28,9 @@ public sealed record DemoFrame
     /// <summary>Where the metrics are served.</summary>
     public string MetricsUri { get; init; } = "";
 
+    /// <summary>The embedded broker's bootstrap address: kcat or any client can read its topics.</summary>
+    public string Bootstrap { get; init; } = "";
+
     /// <summary>The processor's metrics.</summary>
     public DemoStats Stats { get; init; } = new();
 
@@ -60,7 +63,8 @@ public static class DemoView
         var header = new Markup(
             $"[bold]FraudStream demo[/]  {Clock(frame.Elapsed)}  [grey]{Markup.Escape(frame.Phase)}[/]  "
             + $"rate {frame.Rate.ToString("N0", Invariant)}/s  chunk {frame.Chunk}\n"
-            + $"[grey]model[/] {Markup.Escape(s.Model.Length > 0 ? s.Model : "-")}  [grey]metrics[/] {Markup.Escape(frame.MetricsUri)}");
+            + $"[grey]model[/] {Markup.Escape(s.Model.Length > 0 ? s.Model : "-")}  [grey]metrics[/] {Markup.Escape(frame.MetricsUri)}  "
+            + $"[grey]broker[/] {Markup.Escape(frame.Bootstrap.Length > 0 ? frame.Bootstrap : "-")}");
 
         var flow = new Table().Border(TableBorder.Rounded).Title("[bold]stream[/]").HideHeaders();
         flow.AddColumn(new TableColumn("what"));
