@@ -43,6 +43,25 @@ public sealed partial class FormatTests
         Assert.NotEqual(a.Calls, c.Calls);
     }
 
+    [Fact]
+    public void Call_ids_are_unique_across_periods_and_seeds_and_name_both()
+    {
+        static HashSet<string> Ids(TrafficOptions options) =>
+            [.. Encoding.UTF8.GetString(GeneratedTraffic.Raw(options).Labels).Split('\n').Skip(1).Where(l => l.Length > 0).Select(l => l.Split(',')[0])];
+        var day = new TrafficOptions { Calls = 5_000, Seed = 7 };
+        var first = Ids(day);
+        var otherSeed = Ids(day with { Seed = 8 });
+        var nextDay = Ids(day with { Start = day.Start.AddDays(1) });
+
+        Assert.Contains("c-20261102T0000-7-000000001", first);
+        Assert.Empty(first.Intersect(otherSeed));
+        Assert.Empty(first.Intersect(nextDay));
+        Assert.Equal(first, Ids(day));
+        // The longest prefix (the largest seed) leaves the id within the contract's 64 bytes.
+        var longest = Encoding.ASCII.GetString(Internal.OutputWriter.IdPrefix(day with { Seed = ulong.MaxValue })) + new string('0', 10);
+        Assert.Matches(IdPattern(), longest);
+    }
+
     [Theory]
     [MemberData(nameof(DataSets))]
     public void Every_line_is_a_valid_contract_record(string name)

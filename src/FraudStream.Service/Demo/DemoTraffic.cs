@@ -7,15 +7,13 @@ namespace FraudStream.Service.Demo;
 /// <summary>
 /// The demo's live traffic, made by the generator one chunk at a time: chunk k covers the k-th stretch of real
 /// time at the demo's rate, so calls arrive as densely as their <c>start</c> times say. Each chunk has its own
-/// seed (so callers do not repeat chunk after chunk as a looped file would), <c>~k</c> appended to its call ids
-/// from chunk 2 on (so alert ids stay unique), and a small share of invalid records mixed in.
+/// seed (so callers do not repeat chunk after chunk as a looped file would, and its call ids, which name the seed,
+/// are its own), and a small share of invalid records mixed in.
 /// </summary>
 public sealed class DemoTraffic
 {
     /// <summary>The shortest stretch the generator simulates.</summary>
     public static readonly TimeSpan MinChunk = TimeSpan.FromMinutes(1);
-
-    private const string CallIdProperty = "\"call_id\":\"";
 
     private readonly double _rate;
     private readonly double _invalidShare;
@@ -68,7 +66,7 @@ public sealed class DemoTraffic
             {
                 TrafficGenerator.Generate(options, generated, Stream.Null);
             }
-            var invalid = Rewrite(raw, path, chunk, options.Seed);
+            var invalid = Rewrite(raw, path, options.Seed);
             return new ChunkFile(chunk, path, calls + invalid, invalid, options.Start, length);
         }
         finally
@@ -77,23 +75,16 @@ public sealed class DemoTraffic
         }
     }
 
-    /// <summary>Copies the generated lines, tagging call ids and mixing in invalid records; returns how many.</summary>
-    private long Rewrite(string from, string to, int chunk, ulong seed)
+    /// <summary>Copies the generated lines, mixing in invalid records; returns how many.</summary>
+    private long Rewrite(string from, string to, ulong seed)
     {
         var random = new Random(unchecked((int)seed ^ (int)(seed >> 32) ^ 0x5EED));
-        var tag = chunk > 1 ? "~" + chunk.ToString(System.Globalization.CultureInfo.InvariantCulture) : "";
         long invalid = 0;
         using var output = new FileStream(to, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
         var bytes = new byte[4096];
         foreach (var generated in File.ReadLines(from, Encoding.UTF8))
         {
             var line = generated;
-            var id = line.IndexOf(CallIdProperty, StringComparison.Ordinal);
-            if (tag.Length > 0 && id >= 0)
-            {
-                var valueEnd = line.IndexOf('"', id + CallIdProperty.Length);
-                line = valueEnd < 0 ? line : line.Insert(valueEnd, tag);
-            }
             var length = Encoding.UTF8.GetByteCount(line);
             if (length + 1 > bytes.Length)
             {

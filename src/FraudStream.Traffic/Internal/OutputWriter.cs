@@ -18,6 +18,7 @@ internal sealed class OutputWriter
     private readonly byte[][] _campaigns;
     private readonly byte[][] _schemes;
     private readonly int _idWidth;
+    private readonly byte[] _idPrefix;
 
     public OutputWriter(GenContext ctx, Rng rng)
     {
@@ -26,6 +27,7 @@ internal sealed class OutputWriter
         _campaigns = [.. ctx.Campaigns.Select(Encoding.ASCII.GetBytes)];
         _schemes = [.. TrafficClasses.All.Select(c => Encoding.ASCII.GetBytes((c.IsFraud() ? "1," : "0,") + c.Name() + ","))];
         _idWidth = Math.Max(9, ctx.Calls.Count.ToString(System.Globalization.CultureInfo.InvariantCulture).Length);
+        _idPrefix = IdPrefix(ctx.Options);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // long loops run once: skip tier-0 code
@@ -63,12 +65,21 @@ internal sealed class OutputWriter
         labels.Flush();
     }
 
+    /// <summary>
+    /// <c>c-</c>, the period's start (UTC, to the minute) and the seed: call ids are unique across generated periods
+    /// (contracts.md section 1 says a call id is unique, and alert ids equal call ids), yet the same options and seed
+    /// still give the same ids. For example <c>c-20261102T0000-1-000000001</c>.
+    /// </summary>
+    internal static byte[] IdPrefix(TrafficOptions options) => Encoding.ASCII.GetBytes(string.Create(
+        System.Globalization.CultureInfo.InvariantCulture, $"c-{options.Start:yyyyMMdd'T'HHmm}-{options.Seed}-"));
+
     private int Id(Span<byte> dst, int id)
     {
-        "c-"u8.CopyTo(dst);
-        for (int k = _idWidth + 1; k >= 2; k--, id /= 10)
+        _idPrefix.CopyTo(dst);
+        int start = _idPrefix.Length;
+        for (int k = start + _idWidth - 1; k >= start; k--, id /= 10)
             dst[k] = (byte)('0' + (id % 10));
-        return _idWidth + 2;
+        return start + _idWidth;
     }
 
     private int Label(Span<byte> dst, int id, in CallRow row)
