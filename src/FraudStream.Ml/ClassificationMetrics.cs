@@ -6,8 +6,8 @@ public readonly record struct ThresholdMetrics(double Threshold, long Alerts, lo
     /// <summary>True positives over alerts; 1 when nothing is alerted (no alert is wrong).</summary>
     public double Precision => Alerts == 0 ? 1.0 : (double)TruePositives / Alerts;
 
-    /// <summary>True positives over positives; 1 when there is nothing to find.</summary>
-    public double Recall => Positives == 0 ? 1.0 : (double)TruePositives / Positives;
+    /// <summary>True positives over positives; NaN (undefined, never 1) when there is nothing to find.</summary>
+    public double Recall => Positives == 0 ? double.NaN : (double)TruePositives / Positives;
 
     public double AlertRate => Count == 0 ? 0.0 : (double)Alerts / Count;
 }
@@ -47,7 +47,7 @@ public static class ClassificationMetrics
 
     /// <summary>
     /// The precision-recall curve: one point per distinct score, from the highest (fewest alerts) down,
-    /// each alerting every score greater than or equal to it.
+    /// each alerting every score greater than or equal to it. Recall is NaN (undefined) when no label is positive.
     /// </summary>
     public static PrPoint[] Curve(ReadOnlySpan<double> scores, ReadOnlySpan<bool> labels)
     {
@@ -73,18 +73,20 @@ public static class ClassificationMetrics
                     tp++;
                 i++;
             }
-            points.Add(new PrPoint(s, (double)tp / alerts, positives == 0 ? 1.0 : (double)tp / positives));
+            points.Add(new PrPoint(s, (double)tp / alerts, positives == 0 ? double.NaN : (double)tp / positives));
         }
         return [.. points];
     }
 
     /// <summary>
     /// Area under the precision-recall curve as average precision: the mean, over positives, of the precision
-    /// at the step where each is first alerted (ties alerted together). 0 when there are no positives.
+    /// at the step where each is first alerted (ties alerted together). NaN (undefined) when there are no positives.
     /// </summary>
     public static double AveragePrecision(ReadOnlySpan<double> scores, ReadOnlySpan<bool> labels)
     {
         var curve = Curve(scores, labels);
+        if (!labels.Contains(true))
+            return double.NaN;
         double ap = 0, previousRecall = 0;
         foreach (var p in curve)
         {
@@ -99,11 +101,14 @@ public static class ClassificationMetrics
     /// precision). When no threshold reaches it, the threshold of highest precision (the lowest such) and
     /// <paramref name="reached"/> false.
     /// </summary>
+    /// <exception cref="ArgumentException">No scores, or no positive label: precision and recall say nothing then.</exception>
     public static double ThresholdForPrecision(ReadOnlySpan<double> scores, ReadOnlySpan<bool> labels, double targetPrecision, out bool reached)
     {
         var curve = Curve(scores, labels);
         if (curve.Length == 0)
             throw new ArgumentException("no scores to choose a threshold from", nameof(scores));
+        if (!labels.Contains(true))
+            throw new ArgumentException("no positive label: no threshold can be chosen for a precision", nameof(labels));
         var best = -1;
         for (var i = 0; i < curve.Length; i++)
         {

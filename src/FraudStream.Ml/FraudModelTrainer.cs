@@ -203,6 +203,9 @@ public static class FraudModelTrainer
             throw new InvalidOperationException("the training rows need both fraudulent and legitimate calls");
         if (calibrationFraud == 0 || calibrationFraud == calibration.Count)
             throw new InvalidOperationException("the calibration rows (the part of each folder just before its hold-out) need both fraudulent and legitimate calls");
+        var holdOutFraud = holdOutRows.Count(i => data.Labels[i]);
+        if (holdOutFraud == 0 || holdOutFraud == holdOutRows.Count)
+            throw new InvalidOperationException("the hold-out rows (the latest part of each folder, on which the threshold is chosen) need both fraudulent and legitimate calls");
 
         cancellationToken.ThrowIfCancellationRequested();
         var context = new MLContext(seed: options.Seed);

@@ -63,6 +63,18 @@ public sealed class ClassificationMetricsTests
     }
 
     [Fact]
+    public void Recall_and_average_precision_are_undefined_not_one_without_a_positive()
+    {
+        double[] scores = [0.9, 0.4, 0.1];
+        bool[] labels = [false, false, false];
+
+        Assert.True(double.IsNaN(ClassificationMetrics.At(scores, labels, 0.0).Recall));
+        Assert.All(ClassificationMetrics.Curve(scores, labels), p => Assert.True(double.IsNaN(p.Recall)));
+        Assert.True(double.IsNaN(ClassificationMetrics.AveragePrecision(scores, labels)));
+        Assert.Throws<ArgumentException>(() => ClassificationMetrics.ThresholdForPrecision(scores, labels, 0.9, out _));
+    }
+
+    [Fact]
     public void Brier_score_is_the_mean_squared_error_of_the_probabilities()
     {
         Assert.Equal(((0.1 * 0.1) + (0.2 * 0.2) + (0.7 * 0.7)) / 3, ClassificationMetrics.Brier([0.9, 0.2, 0.3], [true, false, true]), 12);
