@@ -1,7 +1,8 @@
 namespace FraudStream.Ml;
 
-/// <summary>What one labelled data folder gave: its valid, labelled calls and what was skipped.</summary>
-public sealed record DataSource(string Directory, long Rows, long InvalidRecords, long UnlabelledRecords, long FraudRows);
+/// <summary>What one labelled data folder gave: its valid, labelled calls and what was skipped; <paramref name="UnmatchedLabels"/>
+/// counts the label rows whose call id is on no valid call record.</summary>
+public sealed record DataSource(string Directory, long Rows, long InvalidRecords, long UnlabelledRecords, long FraudRows, long UnmatchedLabels = 0);
 
 /// <summary>
 /// Featurized, labelled calls in file order, one row per valid call: the feature vector (row-major, as the
@@ -66,7 +67,7 @@ public sealed class LabelledData
     }
 
     /// <summary>Closes the rows added since the previous source as coming from <paramref name="directory"/>.</summary>
-    public void EndSource(string directory, long invalidRecords, long unlabelledRecords)
+    public void EndSource(string directory, long invalidRecords, long unlabelledRecords, long unmatchedLabels = 0)
     {
         var first = 0;
         for (var i = _sources.Count - 1; i >= 0; i--)
@@ -83,6 +84,6 @@ public sealed class LabelledData
             if (_labels[i])
                 fraud++;
         }
-        _sourceInfo.Add(new DataSource(directory, _labels.Count - first, invalidRecords, unlabelledRecords, fraud));
+        _sourceInfo.Add(new DataSource(directory, _labels.Count - first, invalidRecords, unlabelledRecords, fraud, unmatchedLabels));
     }
 }

@@ -13,7 +13,8 @@ public static class LabelledDataLoader
     public const string CallsFile = "calls.ndjson";
     public const string LabelsFile = "labels.csv";
 
-    /// <summary>Loads the folders in order into one data set; invalid records are skipped and counted.</summary>
+    /// <summary>Loads the folders in order into one data set; invalid records are skipped and counted, and label rows that
+    /// match no valid call record are counted and reported on <paramref name="log"/> as a <c>warning:</c> line.</summary>
     /// <exception cref="InvalidDataException">A folder lacks a file, or no valid record has a label.</exception>
     public static async Task<LabelledData> LoadAsync(IEnumerable<string> directories, TextWriter? log = null, CancellationToken cancellationToken = default)
     {
@@ -31,11 +32,17 @@ public static class LabelledDataLoader
             var labels = LabelsCsv.Read(labelsPath);
             var handler = new Handler(data, labels, Featurizer.CreateDefault(), schema.Count);
             await NdjsonLineReader.ReadFileAsync(calls, handler, cancellationToken).ConfigureAwait(false);
-            data.EndSource(dir, handler.Invalid, handler.Unlabelled);
+            data.EndSource(dir, handler.Invalid, handler.Unlabelled, labels.Count - handler.Matched.Count);
             var source = data.Sources[^1];
             log?.WriteLine($"{dir}: {source.Rows} labelled calls ({source.FraudRows} fraud), {source.InvalidRecords} invalid, {source.UnlabelledRecords} without a label");
             if (source.Rows == 0)
                 throw new InvalidDataException($"{dir}: no valid call record has a label");
+            if (source.UnmatchedLabels > 0)
+            {
+                // Labels of another day, or calls cut short: the calls and the labels do not belong together.
+                var invalid = source.InvalidRecords > 0 ? $" (the {source.InvalidRecords} invalid records may account for some)" : "";
+                log?.WriteLine($"warning: {dir}: {source.UnmatchedLabels} of the {labels.Count} rows of {LabelsFile} match no valid call in {CallsFile}{invalid}");
+            }
         }
         return data;
     }
@@ -48,6 +55,9 @@ public static class LabelledDataLoader
 
         public long Unlabelled { get; private set; }
 
+        /// <summary>The call ids of <paramref name="labels"/> seen on a valid record (a call id may repeat in the calls).</summary>
+        public HashSet<string> Matched { get; } = new(StringComparer.Ordinal);
+
         public void OnLine(ReadOnlySpan<byte> line, long lineNumber, bool tooLarge)
         {
             if (tooLarge || !CallRecordParser.TryParse(line, out var record, out _))
@@ -57,11 +67,13 @@ public static class LabelledDataLoader
             }
             // Featurize first, labelled or not: every valid call is part of the history the featurizer keeps.
             featurizer.Featurize(in record, _features);
-            if (!labels.TryGetValue(record.CallId.ToString(), out var label))
+            var id = record.CallId.ToString();
+            if (!labels.TryGetValue(id, out var label))
             {
                 Unlabelled++;
                 return;
             }
+            Matched.Add(id);
             data.Add(_features, label, record.StartTicks);
         }
     }

@@ -53,9 +53,9 @@ public static class ModelReport
         }
         sb.Append('\n');
 
-        sb.Append("## Training data\n\n| folder | valid labelled calls | fraud | invalid records | unlabelled records |\n|---|---|---|---|---|\n");
+        sb.Append("## Training data\n\n| folder | valid labelled calls | fraud | invalid records | unlabelled records | labels matching no valid call |\n|---|---|---|---|---|---|\n");
         foreach (var s in data.Sources)
-            sb.Append(Inv, $"| `{Path.GetFileName(Path.TrimEndingDirectorySeparator(s.Directory))}` | {s.Rows} | {s.FraudRows} | {s.InvalidRecords} | {s.UnlabelledRecords} |\n");
+            sb.Append(Inv, $"| `{Path.GetFileName(Path.TrimEndingDirectorySeparator(s.Directory))}` | {s.Rows} | {s.FraudRows} | {s.InvalidRecords} | {s.UnlabelledRecords} | {s.UnmatchedLabels} |\n");
 
         sb.Append("\n## Features (in vector order)\n\n");
         var used = new int[data.FeatureCount];

@@ -34,7 +34,7 @@ public sealed class LabelledDataLoaderTests : IDisposable
 
         Assert.Equal(3, data.Count);
         var source = Assert.Single(data.Sources);
-        Assert.Equal(new DataSource(_dir.FullName, 3, 1, 1, 2), source);
+        Assert.Equal(new DataSource(_dir.FullName, 3, 1, 1, 2, UnmatchedLabels: 1), source); // c-3's label: its record is invalid
         Assert.Equal([true, true, false], data.Labels);
         Assert.Equal(["government_impersonation", "government_impersonation", "legit_domestic"], data.Schemes);
         Assert.Equal(["irs-1", "irs-1", null], data.Campaigns);
@@ -55,6 +55,33 @@ public sealed class LabelledDataLoaderTests : IDisposable
             row++;
         }
         Assert.Equal(3, row);
+    }
+
+    [Fact]
+    public async Task Label_rows_that_match_no_call_are_counted_and_reported_as_a_warning()
+    {
+        // c-9 and c-10 are nowhere in the calls (labels of a longer file, or of another day).
+        Write("call_id,is_fraud,scheme,campaign\nc-1,1,government_impersonation,irs-1\nc-4,0,legit_domestic,\nc-9,0,legit_domestic,\nc-10,1,wangiri,w-1\n");
+        using var log = new StringWriter();
+
+        var data = await LabelledDataLoader.LoadAsync([_dir.FullName], log);
+
+        Assert.Equal(2, data.Count);
+        Assert.Equal(2, Assert.Single(data.Sources).UnmatchedLabels);
+        var warning = Assert.Single(log.ToString().Split('\n'), l => l.StartsWith("warning:", StringComparison.Ordinal));
+        Assert.Equal($"warning: {_dir.FullName}: 2 of the 4 rows of labels.csv match no valid call in calls.ndjson (the 1 invalid records may account for some)", warning.TrimEnd());
+    }
+
+    [Fact]
+    public async Task No_warning_when_every_label_row_matches_a_call()
+    {
+        Write("call_id,is_fraud,scheme,campaign\nc-1,1,government_impersonation,irs-1\nc-4,0,legit_domestic,\n");
+        using var log = new StringWriter();
+
+        var data = await LabelledDataLoader.LoadAsync([_dir.FullName], log);
+
+        Assert.Equal(0, Assert.Single(data.Sources).UnmatchedLabels);
+        Assert.DoesNotContain("warning:", log.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
