@@ -14,10 +14,12 @@ public sealed record ClassResult(string Scheme, bool IsFraud, long Calls, long A
 /// <summary>How one scam campaign fared: calls placed before the first alert (null when never alerted).</summary>
 public sealed record CampaignResult(string Campaign, string Scheme, long Calls, long Alerts, long? CallsBeforeFirstAlert);
 
-/// <summary>A model's quality on labelled data at its threshold.</summary>
+/// <summary>A model's quality on labelled data at <paramref name="Threshold"/>: the model's own
+/// (<paramref name="ModelThreshold"/>) unless another was given.</summary>
 public sealed record EvaluationReport(
     string ModelId,
-    double Threshold,
+    float Threshold,
+    float ModelThreshold,
     ThresholdMetrics Overall,
     double PrAuc,
     IReadOnlyList<ClassResult> Classes,
@@ -28,6 +30,14 @@ public sealed record EvaluationReport(
     public const string Undefined = "NA";
 
     public int MissedCampaigns => Campaigns.Count(c => c.CallsBeforeFirstAlert is null);
+
+    /// <summary>The threshold as train and the model card print it (the float's shortest round-trip form), and whose it is.</summary>
+    public string ThresholdText => DescribeThreshold(Threshold, ModelThreshold);
+
+    /// <summary><paramref name="threshold"/> as train and the model card print it, and whether it is the model's own.</summary>
+    public static string DescribeThreshold(float threshold, float modelThreshold) => threshold == modelThreshold
+        ? $"{Text(threshold)} (the model's own)"
+        : $"{Text(threshold)} (not the model's own, {Text(modelThreshold)})";
 
     /// <summary>Whether recall and PR-AUC are defined: there is at least one fraudulent call to find.</summary>
     public bool HasFraud => Overall.Positives > 0;
@@ -41,7 +51,7 @@ public sealed record EvaluationReport(
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.Append(inv, $"model {ModelId}, threshold {Threshold.ToString("R", inv)}\n");
+        sb.Append(inv, $"model {ModelId}, threshold {ThresholdText}\n");
         sb.Append(inv, $"calls {Overall.Count}, fraud {Overall.Positives}, alerts {Overall.Alerts}, true alerts {Overall.TruePositives}\n");
         sb.Append(inv, $"precision {Overall.Precision:0.0000}  recall {Format(Overall.Recall)}  PR-AUC {Format(PrAuc)}  alert rate {Overall.AlertRate:P3}\n\n");
         sb.Append(inv, $"{"class",-28} {"fraud",5} {"calls",9} {"alerts",8} {"alert rate",10}\n");
@@ -67,6 +77,7 @@ public sealed record EvaluationReport(
         w.WriteStartObject();
         w.WriteString("model", ModelId);
         w.WriteNumber("threshold", Threshold);
+        w.WriteNumber("model_threshold", ModelThreshold);
         w.WriteNumber("calls", Overall.Count);
         w.WriteNumber("fraud_calls", Overall.Positives);
         w.WriteNumber("alerts", Overall.Alerts);
@@ -121,6 +132,8 @@ public sealed record EvaluationReport(
         w.WriteEndObject();
     }
 
+    private static string Text(float threshold) => threshold.ToString("R", CultureInfo.InvariantCulture);
+
     private string Format(double metric) => HasFraud ? metric.ToString("0.0000", CultureInfo.InvariantCulture) : Undefined;
 
     private void WriteDefined(Utf8JsonWriter w, string name, double metric)
@@ -135,8 +148,9 @@ public sealed record EvaluationReport(
 /// <summary>Scores labelled data with the served (flat) model and measures it at the model's threshold.</summary>
 public static class ModelEvaluator
 {
-    /// <summary>Scores every row with <paramref name="model"/>; a call is alerted when its probability reaches the threshold.</summary>
-    public static EvaluationReport Evaluate(LabelledData data, FraudModel model, double? threshold = null)
+    /// <summary>Scores every row with <paramref name="model"/>; a call is alerted when its probability reaches
+    /// <paramref name="threshold"/>, the model's own when null.</summary>
+    public static EvaluationReport Evaluate(LabelledData data, FraudModel model, float? threshold = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(model);
@@ -171,6 +185,7 @@ public static class ModelEvaluator
         return new EvaluationReport(
             model.Id,
             t,
+            model.Threshold,
             ClassificationMetrics.At(scores, labels, t),
             ClassificationMetrics.AveragePrecision(scores, labels),
             [.. classes.Select(kv => new ClassResult(kv.Key, kv.Value.Fraud, kv.Value.Calls, kv.Value.Alerts))],

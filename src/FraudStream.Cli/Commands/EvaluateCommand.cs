@@ -20,30 +20,36 @@ internal static class EvaluateCommand
         {
             Description = "Model file [default: the model shipped in models/default.zip].",
         };
+        var threshold = new Option<float?>("--threshold")
+        {
+            Description = "Alert threshold instead of the model's own (0-1); the table, the JSON and standard error say which was used.",
+        };
         var json = new Option<bool>("--json")
         {
             Description = "Print the report as one JSON document instead of a table; the summary line still follows it, "
                 + "so take all but the last line (head -n -1) to read the document alone.",
         };
-        var command = new Command("evaluate", "Evaluate a model at its own threshold on labelled data; the last line of output is precision=P recall=R pr_auc=A alerts=N calls=N missed_campaigns=N "
+        var command = new Command("evaluate", "Evaluate a model at its own threshold (or --threshold) on labelled data; the last line of output is precision=P recall=R pr_auc=A alerts=N calls=N missed_campaigns=N "
             + "(recall and pr_auc are NA when the data holds no fraudulent call).")
         {
-            data, model, json,
+            data, model, threshold, json,
         };
         command.SetAction(new Func<ParseResult, CancellationToken, Task<int>>((parse, ct) => RunAsync(
-            parse.GetRequiredValue(data), parse.GetValue(model), parse.GetValue(json), ct)));
+            parse.GetRequiredValue(data), parse.GetValue(model), parse.GetValue(threshold), parse.GetValue(json), ct)));
         return command;
     }
 
-    private static async Task<int> RunAsync(string[] dirs, string? modelPath, bool json, CancellationToken ct)
+    private static async Task<int> RunAsync(string[] dirs, string? modelPath, float? threshold, bool json, CancellationToken ct)
     {
+        if (threshold is { } t && !(t >= 0 && t <= 1))
+            throw CliException.Usage("--threshold must be a number from 0 to 1");
         foreach (var dir in dirs)
         {
             if (!Directory.Exists(dir))
                 throw new CliException($"data folder not found: {dir}");
         }
         var model = ModelFiles.Load(modelPath);
-        Console.Error.WriteLine($"evaluating model {model.Id} (threshold {model.Threshold})");
+        Console.Error.WriteLine($"evaluating model {model.Id} at threshold {EvaluationReport.DescribeThreshold(threshold ?? model.Threshold, model.Threshold)}");
         using var stop = new StopSignal(ct);
         LabelledData data;
         try
@@ -54,7 +60,7 @@ internal static class EvaluateCommand
         {
             throw new CliException(ex.Message);
         }
-        var report = ModelEvaluator.Evaluate(data, model);
+        var report = ModelEvaluator.Evaluate(data, model, threshold);
         stop.Token.ThrowIfCancellationRequested();
         if (report.Overall.Positives == 0)
             Console.Error.WriteLine("warning: the data holds no fraudulent call: recall and PR-AUC are undefined (NA)");
