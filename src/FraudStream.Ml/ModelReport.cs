@@ -26,7 +26,7 @@ public static class ModelReport
         sb.Append(Inv, $"| SHA-256 | `{modelSha256}` |\n");
         sb.Append(Inv, $"| model id | `{m.Id}` |\n");
         sb.Append(Inv, $"| feature schema hash | `{m.SchemaHash}` |\n");
-        sb.Append(Inv, $"| alert threshold | {m.Threshold.ToString("R", Inv)} (lowest reaching hold-out precision {options.TargetPrecision:0.####}{(result.TargetReached ? "" : "; NOT reached, highest-precision threshold used")}) |\n");
+        sb.Append(Inv, $"| alert threshold | {m.Threshold.ToString("R", Inv)} (lowest reaching precision {options.TargetPrecision:0.####} on the tuning hold-out{(result.TargetReached ? "" : "; NOT reached, highest-precision threshold used")}) |\n");
         sb.Append(Inv, $"| seed | {options.Seed} |\n");
         sb.Append(Inv, $"| trainer | FastTreeBinary: trees {options.Trees}, leaves {options.Leaves}, learning rate {options.LearningRate}, min examples per leaf {options.MinimumExamplesPerLeaf}, 1 thread |\n");
         sb.Append(Inv, $"| calibrator | Platt, fitted on {result.CalibrationRows} calibration rows ({result.CalibrationFraudRows} fraud; the {options.CalibrationFraction:P0} of each folder just before its hold-out, never trained on): slope {m.Ensemble.CalibratorSlope.ToString("R", Inv)}, offset {m.Ensemble.CalibratorOffset.ToString("R", Inv)} |\n");
@@ -34,7 +34,9 @@ public static class ModelReport
         sb.Append(Inv, $"| rows | {data.Count} ({result.TrainRows} training, {result.CalibrationRows} calibration, {result.HoldOutRows} hold-out: the latest {options.HoldOutFraction:P0} of each folder by start) |\n");
         sb.Append(Inv, $"| training time | {result.Elapsed.TotalSeconds:0.0} s |\n\n");
 
-        sb.Append("## Hold-out quality (at the threshold)\n\n| precision | recall | PR-AUC | alerts | fraud calls | calls |\n|---|---|---|---|---|---|\n");
+        sb.Append("## Tuning hold-out quality (at the threshold)\n\n");
+        sb.Append(Inv, $"Measured on the tuning hold-out the threshold was chosen on (the latest {options.HoldOutFraction:P0} of each folder): the trees and the calibrator never saw these rows, but the threshold was picked to meet the target precision on them, so precision and recall at the threshold are optimistic. PR-AUC and the calibration below do not depend on the threshold. For an unbiased figure, run `fraudstream evaluate` on another day.\n\n");
+        sb.Append("| precision | recall | PR-AUC | alerts | fraud calls | calls |\n|---|---|---|---|---|---|\n");
         var h = result.HoldOut;
         sb.Append(Inv, $"| {h.Precision:0.0000} | {h.Recall:0.0000} | {result.PrAuc:0.0000} | {h.Alerts} | {h.Positives} | {h.Count} |\n\n");
         if (plotFile is not null)
