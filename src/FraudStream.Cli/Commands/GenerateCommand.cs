@@ -71,6 +71,8 @@ internal static class GenerateCommand
             string dir = parse.GetValue(output) ?? "";
             if (dir.Length == 0)
                 throw CliException.Usage("--out must name a directory");
+            if (File.Exists(dir))
+                throw CliException.Usage($"--out must be a folder: {dir} is a file");
             DateTime from = ParseStart(parse.GetValue(start) ?? "");
 
             var options = new TrafficOptions
