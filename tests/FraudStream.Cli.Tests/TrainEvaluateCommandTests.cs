@@ -216,6 +216,142 @@ public sealed class TrainEvaluateCommandTests(TrainedCliModelFixture fixture) : 
         Assert.False(File.Exists(fixture.File("never.zip")));
     }
 
+    [Fact]
+    public void Train_fails_with_one_line_and_writes_no_model_when_the_hold_out_has_no_fraud()
+    {
+        // Every fraudulent call of the hold-out (the latest 20% by start) relabelled legitimate: no threshold means anything there.
+        var holdOut = HoldOutCallIds();
+        var day = WriteDay("hold-out-without-fraud", (id, fraud) => fraud && holdOut.Contains(id) ? false : fraud);
+        var output = fixture.File("hold-out-without-fraud-model/m.zip");
+
+        var result = CliRunner.Run(null, "train", "--data", day, "--out", output, "--trees", "20", "--leaves", "8");
+
+        Assert.True(result.ExitCode == 1, result.StdErr);
+        var error = Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("error:", StringComparison.Ordinal));
+        Assert.Contains("hold-out rows", error, StringComparison.Ordinal);
+        Assert.Contains("need both fraudulent and legitimate calls", error, StringComparison.Ordinal);
+        Assert.Equal("", result.StdOut);
+        Assert.Empty(Directory.GetFiles(fixture.File("hold-out-without-fraud-model")));
+    }
+
+    [Fact]
+    public void Train_warns_on_one_line_and_exits_0_when_the_target_precision_is_not_reached()
+    {
+        // In the hold-out, every scam is labelled legitimate and 50 legitimate calls fraudulent: no threshold gets near 0.95.
+        var holdOut = HoldOutCallIds();
+        var relabelled = 0;
+        var day = WriteDay("unreachable-precision", (id, fraud) => holdOut.Contains(id) ? !fraud && relabelled++ < 50 : fraud);
+        var output = fixture.File("unreachable-precision-model/m.zip");
+
+        var result = CliRunner.Run(null, "train", "--data", day, "--out", output, "--trees", "20", "--leaves", "8", "--target-precision", "0.95");
+
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        var warning = Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("warning:", StringComparison.Ordinal));
+        Assert.StartsWith("warning: target precision 0.95 not reached on the tuning hold-out: the most precise threshold, ", warning, StringComparison.Ordinal);
+        Assert.Contains($"{result.Summary["threshold"]}, gives precision {result.Summary["precision"]} and recall {result.Summary["recall"]}", warning, StringComparison.Ordinal);
+        Assert.Matches(@"^model=fraud-gbt-\d{8}-[0-9a-f]{6} threshold=\S+ precision=\d\.\d{4} recall=\d\.\d{4} pr_auc=\d\.\d{4} rows=40000 seconds=\d+\.\d$", result.LastLine);
+        Assert.Contains("NOT reached", File.ReadAllText(fixture.File("unreachable-precision-model/m.card.md")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_card_and_the_help_say_the_hold_out_figures_are_measured_where_the_threshold_was_chosen()
+    {
+        var card = File.ReadAllText(fixture.File("models/small.card.md"));
+        var help = CliRunner.Run(null, "train", "--help").StdOut;
+
+        Assert.Contains("## Tuning hold-out quality (at the threshold)", card, StringComparison.Ordinal);
+        Assert.Contains("run `fraudstream evaluate` on another day", card, StringComparison.Ordinal);
+        Assert.Contains("tuning hold-out the threshold was chosen on", help, StringComparison.Ordinal);
+        Assert.Contains("evaluate on another day", help, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_help_says_what_the_seed_does_not_change()
+    {
+        var help = CliRunner.Run(null, "train", "--help").StdOut;
+
+        Assert.Contains("the seed changes neither the trees, the threshold, the metrics nor the model id", string.Join(' ', help.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_warns_about_label_rows_that_match_no_call()
+    {
+        var day = fixture.File("calls-cut-short");
+        Directory.CreateDirectory(day);
+        File.Copy(Path.Combine(fixture.Data, "labels.csv"), Path.Combine(day, "labels.csv"), overwrite: true);
+        File.WriteAllLines(Path.Combine(day, "calls.ndjson"), File.ReadLines(Path.Combine(fixture.Data, "calls.ndjson")).Take(30_000));
+
+        var result = CliRunner.Run(null, "evaluate", "--data", day, "--model", fixture.Model);
+
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        var warning = Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("warning:", StringComparison.Ordinal));
+        Assert.Equal($"warning: {day}: 10000 of the 40000 rows of labels.csv match no valid call in calls.ndjson", warning.TrimEnd());
+        Assert.Equal("30000", result.Summary["calls"]);
+    }
+
+    [Fact]
+    public void Evaluate_uses_the_given_threshold_and_says_which_threshold_it_used()
+    {
+        var own = CliRunner.Run(null, "evaluate", "--data", fixture.Data, "--model", fixture.Model);
+        var zero = CliRunner.Run(null, "evaluate", "--data", fixture.Data, "--model", fixture.Model, "--threshold", "0");
+        var json = CliRunner.Run(null, "evaluate", "--data", fixture.Data, "--model", fixture.Model, "--threshold", "0", "--json");
+
+        var threshold = fixture.Train.Summary["threshold"];
+        Assert.True(own.ExitCode == 0, own.StdErr);
+        Assert.StartsWith($"model {fixture.Train.Summary["model"]}, threshold {threshold} (the model's own)\n", own.StdOut, StringComparison.Ordinal);
+        Assert.Contains($"at threshold {threshold} (the model's own)", own.StdErr, StringComparison.Ordinal);
+        Assert.True(zero.ExitCode == 0, zero.StdErr);
+        Assert.StartsWith($"model {fixture.Train.Summary["model"]}, threshold 0 (not the model's own, {threshold})\n", zero.StdOut, StringComparison.Ordinal);
+        Assert.Contains($"at threshold 0 (not the model's own, {threshold})", zero.StdErr, StringComparison.Ordinal);
+        Assert.Equal("40000", zero.Summary["alerts"]);
+        Assert.NotEqual(own.Summary["alerts"], zero.Summary["alerts"]);
+        using var doc = JsonDocument.Parse(json.StdOut[..json.StdOut.TrimEnd().LastIndexOf('\n')]);
+        Assert.Equal(0, doc.RootElement.GetProperty("threshold").GetDouble());
+        Assert.Equal(float.Parse(threshold, Inv), doc.RootElement.GetProperty("model_threshold").GetSingle());
+    }
+
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("1.5")]
+    [InlineData("-0.1")]
+    public void Evaluate_refuses_a_threshold_outside_0_to_1_with_exit_code_2(string threshold)
+    {
+        var result = CliRunner.Run(null, "evaluate", "--data", fixture.Data, "--model", fixture.Model, "--threshold", threshold);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("error: --threshold must be a number from 0 to 1", Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries)).TrimEnd());
+        Assert.Equal("", result.StdOut);
+    }
+
+    /// <summary>The call ids of the fixture day's hold-out: the calls at or after the start below which 80% of them lie, as train splits.</summary>
+    private HashSet<string> HoldOutCallIds()
+    {
+        var calls = File.ReadLines(Path.Combine(fixture.Data, "calls.ndjson")).Select(line =>
+        {
+            using var doc = JsonDocument.Parse(line);
+            return (Id: doc.RootElement.GetProperty("call_id").GetString()!, Start: doc.RootElement.GetProperty("start").GetDateTimeOffset().UtcTicks);
+        }).ToList();
+        var starts = calls.Select(c => c.Start).Order().ToList();
+        var cut = starts[(int)(starts.Count * 0.8)];
+        return calls.Where(c => c.Start >= cut).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>A copy of the fixture day whose <c>is_fraud</c> column is rewritten by <paramref name="relabel"/> (call id, is fraud).</summary>
+    private string WriteDay(string name, Func<string, bool, bool> relabel)
+    {
+        var day = fixture.File(name);
+        Directory.CreateDirectory(day);
+        File.Copy(Path.Combine(fixture.Data, "calls.ndjson"), Path.Combine(day, "calls.ndjson"), overwrite: true);
+        var labels = File.ReadAllLines(Path.Combine(fixture.Data, "labels.csv"));
+        File.WriteAllLines(Path.Combine(day, "labels.csv"), [labels[0], .. labels.Skip(1).Select(line =>
+        {
+            var fields = line.Split(',');
+            fields[1] = relabel(fields[0], fields[1] == "1") ? "1" : "0";
+            return string.Join(',', fields);
+        })]);
+        return day;
+    }
+
     private static JsonObject ReadManifest(ZipArchive archive)
     {
         using var reader = new StreamReader(archive.GetEntry("fraudstream/model.json")!.Open());
