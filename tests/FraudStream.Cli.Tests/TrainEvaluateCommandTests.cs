@@ -254,6 +254,23 @@ public sealed class TrainEvaluateCommandTests(TrainedCliModelFixture fixture) : 
     }
 
     [Fact]
+    public void Train_warns_when_the_tuning_hold_out_has_too_few_fraud_calls_to_measure()
+    {
+        // Only the first 10 scams of the hold-out keep their label: its precision and recall rest on 10 calls.
+        var holdOut = HoldOutCallIds();
+        var kept = 0;
+        var day = WriteDay("few-fraud-hold-out", (id, fraud) => holdOut.Contains(id) ? fraud && kept++ < 10 : fraud);
+        var output = fixture.File("few-fraud-model/m.zip");
+
+        var result = CliRunner.Run(null, "train", "--data", day, "--out", output, "--trees", "20", "--leaves", "8");
+
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        Assert.Contains("warning: the tuning hold-out has only 10 fraud calls, so its precision and recall move by whole points with one call; train on more calls or days",
+            result.StdErr.Split('\n'), StringComparer.Ordinal);
+        Assert.True(File.Exists(output), "the model is written anyway");
+    }
+
+    [Fact]
     public void The_card_and_the_help_say_the_hold_out_figures_are_measured_where_the_threshold_was_chosen()
     {
         var card = File.ReadAllText(fixture.File("models/small.card.md"));

@@ -10,6 +10,9 @@ namespace FraudStream.Cli.Commands;
 /// <summary><c>fraudstream train</c>: trains the model from labelled data folders and writes it with its card and plot.</summary>
 internal static class TrainCommand
 {
+    /// <summary>Below this many fraud calls in the tuning hold-out, one call moves its recall by more than 2 points.</summary>
+    internal const int ReliableHoldOutFraudCalls = 50;
+
     public static Command Create()
     {
         var defaults = new TrainingOptions();
@@ -108,6 +111,11 @@ internal static class TrainCommand
             // A legitimate outcome (the data decides what precision is reachable): the model is written and the exit code is 0.
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"warning: target precision {options.TargetPrecision} not reached on the tuning hold-out: the most precise threshold, {result.Model.Threshold.ToString("R", CultureInfo.InvariantCulture)}, gives precision {result.HoldOut.Precision:0.0000} and recall {result.HoldOut.Recall:0.0000}; the model is written anyway, check its card before serving it"));
+        }
+        if (result.HoldOut.Positives < ReliableHoldOutFraudCalls)
+        {
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"warning: the tuning hold-out has only {result.HoldOut.Positives} fraud calls, so its precision and recall move by whole points with one call; train on more calls or days"));
         }
 
         stop.Token.ThrowIfCancellationRequested();
