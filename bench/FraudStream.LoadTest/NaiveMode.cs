@@ -6,6 +6,7 @@ using System.Text.Json.Serialization;
 using Confluent.Kafka;
 using FraudStream.Alerts;
 using FraudStream.Features;
+using FraudStream.Pipeline;
 using FraudStream.Records;
 using FraudStream.Scoring;
 using Microsoft.ML;
@@ -199,7 +200,7 @@ public static class NaiveMode
         {
             var contributions = new float[features.Length];
             model.Ensemble.Contributions(features, contributions);
-            var victimEngaged = call.Disposition == "answered" && call.DurationS >= 300;
+            var victimEngaged = CallScorer.IsVictimEngaged(record);
             return new NaiveAlert
             {
                 AlertId = call.CallId!,

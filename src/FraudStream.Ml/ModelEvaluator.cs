@@ -150,12 +150,15 @@ public static class ModelEvaluator
 {
     /// <summary>Scores every row with <paramref name="model"/>; a call is alerted when its probability reaches
     /// <paramref name="threshold"/>, the model's own when null.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="threshold"/> is not a number from 0 to 1.</exception>
     public static EvaluationReport Evaluate(LabelledData data, FraudModel model, float? threshold = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(model);
         if (model.Ensemble.FeatureCount != data.FeatureCount)
             throw new ArgumentException("the model and the data have different feature counts", nameof(model));
+        if (threshold is { } given && !(given >= 0 && given <= 1))
+            throw new ArgumentOutOfRangeException(nameof(threshold), given, "a threshold is a number from 0 to 1");
         var t = threshold ?? model.Threshold;
         var scores = new double[data.Count];
         var labels = new bool[data.Count];

@@ -95,9 +95,9 @@ public static class ModelReport
         var low = at.Precision >= 0.9 && at.Recall >= 0.9 ? 0.9 : 0.0;
         pr.Axes.SetLimits(low, 1.005, low, 1.005);
         if (low > 0)
-            pr.Title($"Hold-out precision-recall, top right corner (PR-AUC {result.PrAuc:0.0000})");
+            pr.Title($"Tuning hold-out precision-recall, top right corner (PR-AUC {result.PrAuc:0.0000})");
         else
-            pr.Title($"Hold-out precision-recall (PR-AUC {result.PrAuc:0.0000})");
+            pr.Title($"Tuning hold-out precision-recall (PR-AUC {result.PrAuc:0.0000})");
         pr.ShowLegend(Alignment.LowerLeft);
 
         const int bins = 50;

@@ -29,8 +29,11 @@ public sealed class ModelReloader : IDisposable
 
     /// <param name="path">The model file in force (already loaded into <paramref name="scorer"/>).</param>
     /// <param name="interval">How often the fallback check runs.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="interval"/> is not positive, or longer than a timer can wait (about 49 days).</exception>
     public ModelReloader(string path, CallScorer scorer, FraudStreamMetrics metrics, ILogger logger, TimeSpan interval)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(interval, TimeSpan.FromMilliseconds(uint.MaxValue - 1));
         _path = Path.GetFullPath(path);
         _scorer = scorer;
         _metrics = metrics;

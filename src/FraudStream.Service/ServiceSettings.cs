@@ -166,7 +166,8 @@ public sealed record ServiceSettings
         var modelCheck = Duration(config, "ModelCheckInterval") ?? DefaultModelCheckInterval;
         if (modelCheck < MinModelCheckInterval || modelCheck > MaxModelCheckInterval)
         {
-            throw new FormatException($"{Named("ModelCheckInterval")} must be from 100ms to 24h, not '{config["ModelCheckInterval"]}'");
+            throw new FormatException(string.Create(CultureInfo.InvariantCulture,
+                $"{Named("ModelCheckInterval")} must be from {MinModelCheckInterval.TotalMilliseconds}ms to {MaxModelCheckInterval.TotalHours}h, not '{config["ModelCheckInterval"]}'"));
         }
         var format = config["LogFormat"] switch
         {

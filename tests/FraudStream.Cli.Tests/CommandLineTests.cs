@@ -9,6 +9,8 @@ public sealed class CommandLineTests
     [InlineData("score --threshold NaN", "--threshold must be a number from 0 to 1")]
     [InlineData("score --threshold 2", "--threshold must be a number from 0 to 1")]
     [InlineData("score --threshold 1.5", "--threshold must be a number from 0 to 1")]
+    [InlineData("score --threshold 0,1", "--threshold must be a number from 0 to 1")] // not 1 with a thousands separator
+    [InlineData("evaluate --threshold 0,5", "--threshold must be a number from 0 to 1")]
     [InlineData("demo --threshold NaN", "--threshold must be a number from 0 to 1")]
     [InlineData("demo --threshold 5", "--threshold must be a number from 0 to 1")]
     [InlineData("demo --rate 0", "--rate must be a positive number")]
@@ -29,6 +31,7 @@ public sealed class CommandLineTests
         {
             "score" => [("--input", dir.File("calls.ndjson")), ("--alerts", dir.File("alerts.ndjson"))],
             "train" => [("--data", dir.File("no-such-day")), ("--out", dir.File("m.zip"))],
+            "evaluate" => [("--data", dir.File("no-such-day"))],
             _ => [],
         };
         File.WriteAllText(dir.File("calls.ndjson"), Record + "\n");
@@ -102,6 +105,22 @@ public sealed class CommandLineTests
             Assert.False(File.Exists(dir.File("dead-letters.ndjson")), "a dead-letter file of a cancelled run");
             Assert.Equal([dir.File("old-alerts.ndjson")], Directory.GetFiles(dir.Path));
         }
+    }
+
+    [Fact]
+    public void A_full_disk_while_scoring_is_one_line_naming_the_users_file()
+    {
+        // /dev/full fails every write with "No space left on device", as a full disk does once the first buffer goes out.
+        Assert.True(File.Exists("/dev/full"), "this test needs Linux's /dev/full");
+        using var dir = new TempDir();
+        var lines = string.Concat(Enumerable.Range(0, 3000).Select(i => Record.Replace("c-1", $"c-{i}", StringComparison.Ordinal) + "\n"));
+        File.WriteAllText(dir.File("calls.ndjson"), lines);
+
+        var result = CliRunner.Run(null, "score", "--input", dir.File("calls.ndjson"), "--alerts", "/dev/full");
+
+        Assert.Equal(1, result.ExitCode);
+        var error = Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("error:", StringComparison.Ordinal));
+        Assert.StartsWith("error: cannot write /dev/full: ", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -28,7 +28,7 @@ internal static class DemoCommand
             Description = "Run this many seconds of traffic, then stop [default: until Ctrl+C].",
         };
         var model = new Option<string?>("--model", "-m") { Description = "Model file [default: the model shipped in models/default.zip]." };
-        var threshold = new Option<float?>("--threshold") { Description = "Alert threshold instead of the model's own (0-1)." };
+        var threshold = ThresholdOption.Create();
         var metricsPort = new Option<int>("--metrics-port")
         {
             Description = "Port of /metrics, /healthz, /readyz; 0 picks a free one.",
@@ -84,10 +84,6 @@ internal static class DemoCommand
         if (!(options.InvalidShare >= 0 && options.InvalidShare <= 1))
         {
             throw CliException.Usage("--invalid-share must be a number from 0 to 1");
-        }
-        if (options.Threshold is { } threshold && !(threshold >= 0 && threshold <= 1))
-        {
-            throw CliException.Usage("--threshold must be a number from 0 to 1");
         }
         if (options.MetricsPort is < 0 or > 65535)
         {

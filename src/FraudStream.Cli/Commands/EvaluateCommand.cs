@@ -20,10 +20,8 @@ internal static class EvaluateCommand
         {
             Description = "Model file [default: the model shipped in models/default.zip].",
         };
-        var threshold = new Option<float?>("--threshold")
-        {
-            Description = "Alert threshold instead of the model's own (0-1); the table, the JSON and standard error say which was used.",
-        };
+        var threshold = ThresholdOption.Create(
+            "Alert threshold instead of the model's own (0-1); the table, the JSON and standard error say which was used.");
         var json = new Option<bool>("--json")
         {
             Description = "Print the report as one JSON document instead of a table; the summary line still follows it, "
@@ -41,8 +39,6 @@ internal static class EvaluateCommand
 
     private static async Task<int> RunAsync(string[] dirs, string? modelPath, float? threshold, bool json, CancellationToken ct)
     {
-        if (threshold is { } t && !(t >= 0 && t <= 1))
-            throw CliException.Usage("--threshold must be a number from 0 to 1");
         foreach (var dir in dirs)
         {
             if (!Directory.Exists(dir))

@@ -70,7 +70,7 @@ internal static class GenerateCommand
                 throw CliException.Usage($"--hours must be between 0.0167 (one minute) and {TrafficOptions.MaxDuration.TotalHours}");
             string dir = parse.GetValue(output) ?? "";
             if (dir.Length == 0)
-                throw CliException.Usage("--out must name a directory");
+                throw CliException.Usage("--out must name a folder");
             if (File.Exists(dir))
                 throw CliException.Usage($"--out must be a folder: {dir} is a file");
             DateTime from = ParseStart(parse.GetValue(start) ?? "");

@@ -32,10 +32,7 @@ internal static class ScoreCommand
         {
             Description = "Model file [default: the model shipped in models/default.zip].",
         };
-        var threshold = new Option<float?>("--threshold")
-        {
-            Description = "Alert threshold instead of the model's own (0-1).",
-        };
+        var threshold = ThresholdOption.Create();
         var caps = new StateCapOptions();
         var command = new Command("score", "Score a file of call records: writes alerts and dead letters; the last line of output is read=N valid=N invalid=N alerts=N.")
         {
@@ -51,10 +48,6 @@ internal static class ScoreCommand
     private static async Task<int> RunAsync(
         string input, string alertsPath, string? dlqPath, string? modelPath, float? threshold, FeaturizerOptions state, CancellationToken ct)
     {
-        if (threshold is { } t && !(t >= 0 && t <= 1))
-        {
-            throw CliException.Usage("--threshold must be a number from 0 to 1");
-        }
         if (input != "-" && !File.Exists(input))
         {
             throw new CliException($"input file not found: {input}");
@@ -127,14 +120,20 @@ internal static class ScoreCommand
 
         private readonly string _path;
         private readonly string? _temp;
+        private readonly string _target;
         private Stream? _stream;
         private bool _committed;
         private bool _disposed;
 
-        private OutputFile(string path, string? temp, Stream? stream)
+        /// <param name="path">The output as the user named it.</param>
+        /// <param name="temp">The temporary file written in its place, or null to write in place.</param>
+        /// <param name="stream">An open stream (standard output), or null to create the file when needed.</param>
+        /// <param name="target">The file renamed over: <paramref name="path"/>, or the file a symbolic link there points to.</param>
+        private OutputFile(string path, string? temp, Stream? stream, string? target = null)
         {
             _path = path;
             _temp = temp;
+            _target = target ?? path;
             _stream = stream;
         }
 
@@ -158,7 +157,8 @@ internal static class ScoreCommand
             if (Directory.Exists(path))
                 throw new CliException($"cannot write {path}: it is a folder");
             var inPlace = File.Exists(path) && new FileInfo(path).Length == 0;
-            var output = new OutputFile(path, inPlace ? null : FileReplacement.TemporaryName(path), null);
+            var target = FileReplacement.Target(path); // a symbolic link is written through, not replaced
+            var output = new OutputFile(path, inPlace ? null : FileReplacement.TemporaryName(target), null, target);
             if (!whenNeeded)
                 output.Create();
             return output;
@@ -167,12 +167,20 @@ internal static class ScoreCommand
         /// <summary>Puts what was written in place under the output's own name.</summary>
         public void Commit()
         {
-            _stream?.Flush();
-            _committed = true;
-            if (_temp is null || _stream is null)
-                return;
-            _stream.Dispose();
-            FileReplacement.Publish(_temp, _path);
+            try
+            {
+                _stream?.Flush();
+                if (_temp is not null && _stream is not null)
+                {
+                    _stream.Dispose();
+                    FileReplacement.Publish(_temp, _target);
+                }
+                _committed = true; // not before: a commit that failed is dropped like any failed output
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw CliException.CannotWrite(_path, ex);
+            }
         }
 
         public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
@@ -182,10 +190,28 @@ internal static class ScoreCommand
             ObjectDisposedException.ThrowIf(_disposed, this); // a write after a drop would create the file again
             if (buffer.IsEmpty)
                 return;
-            (_stream ?? Create()).Write(buffer);
+            var stream = _stream ?? Create();
+            try
+            {
+                stream.Write(buffer);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw CliException.CannotWrite(_path, ex); // a full disk names the user's file, not the temporary one
+            }
         }
 
-        public override void Flush() => _stream?.Flush();
+        public override void Flush()
+        {
+            try
+            {
+                _stream?.Flush();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw CliException.CannotWrite(_path, ex);
+            }
+        }
 
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 

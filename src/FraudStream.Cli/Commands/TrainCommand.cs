@@ -144,7 +144,7 @@ internal static class TrainCommand
     {
         if (Directory.Exists(output))
             throw new CliException($"cannot write {output}: it is a folder");
-        var probe = FileReplacement.TemporaryName(output);
+        var probe = FileReplacement.TemporaryName(FileReplacement.Target(output)); // where ModelFile.Save will write
         var directory = Path.GetDirectoryName(Path.GetFullPath(output));
         try
         {

@@ -15,6 +15,11 @@ public sealed class CallScorer
     /// <summary>A call answered and talked to for at least this long has an engaged victim (contracts.md section 2).</summary>
     public const double VictimEngagedSeconds = 300;
 
+    /// <summary>Whether an alert on <paramref name="record"/> says a victim is engaged: answered and lasting
+    /// <see cref="VictimEngagedSeconds"/> or more (contracts.md section 2).</summary>
+    public static bool IsVictimEngaged(in CallRecord record) =>
+        record.Disposition == Disposition.Answered && record.DurationS >= VictimEngagedSeconds;
+
     private readonly Featurizer _featurizer;
     private readonly PatternRules _patterns;
     private readonly float[] _features;
@@ -80,7 +85,7 @@ public sealed class CallScorer
             return;
         }
         result.Alerted = true;
-        result.VictimEngaged = record.Disposition == Disposition.Answered && record.DurationS >= VictimEngagedSeconds;
+        result.VictimEngaged = IsVictimEngaged(record);
         result.Pattern = _patterns.Classify(record, features, result.VictimEngaged);
         FillReasons(model, features, ref result);
     }

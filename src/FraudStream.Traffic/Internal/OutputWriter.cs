@@ -66,12 +66,12 @@ internal sealed class OutputWriter
     }
 
     /// <summary>
-    /// <c>c-</c>, the period's start (UTC, to the minute) and the seed: call ids are unique across generated periods
-    /// (contracts.md section 1 says a call id is unique, and alert ids equal call ids), yet the same options and seed
-    /// still give the same ids. For example <c>c-20261102T0000-1-000000001</c>.
+    /// <c>c-</c>, the period's start (UTC, to the second, as <c>--start</c> takes it) and the seed: call ids are unique
+    /// across generated periods (contracts.md section 1 says a call id is unique, and alert ids equal call ids), yet the
+    /// same options and seed still give the same ids. For example <c>c-20261102T000000-1-000000001</c>.
     /// </summary>
     internal static byte[] IdPrefix(TrafficOptions options) => Encoding.ASCII.GetBytes(string.Create(
-        System.Globalization.CultureInfo.InvariantCulture, $"c-{options.Start:yyyyMMdd'T'HHmm}-{options.Seed}-"));
+        System.Globalization.CultureInfo.InvariantCulture, $"c-{options.Start:yyyyMMdd'T'HHmmss}-{options.Seed}-"));
 
     private int Id(Span<byte> dst, int id)
     {

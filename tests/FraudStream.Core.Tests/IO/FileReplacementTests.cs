@@ -54,6 +54,26 @@ public sealed class FileReplacementTests : IDisposable
     }
 
     [Fact]
+    public void A_symbolic_link_is_written_through_and_stays_a_link()
+    {
+        // A model folder where current.zip points to a versioned file, as deployments often lay it out.
+        var versions = Directory.CreateDirectory(Path.Combine(_directory.FullName, "versions"));
+        var target = Path.Combine(versions.FullName, "v2.zip");
+        File.WriteAllText(target, "old");
+        var link = Path.Combine(_directory.FullName, "current.zip");
+        File.CreateSymbolicLink(link, Path.Combine("versions", "v2.zip"));
+
+        FileReplacement.Write(link, stream => stream.Write("new"u8));
+
+        Assert.Equal(Path.Combine("versions", "v2.zip"), new FileInfo(link).LinkTarget);
+        Assert.Equal("new", File.ReadAllText(target));
+        Assert.Equal(["current.zip"], _directory.GetFiles().Select(f => f.Name));
+        Assert.Equal(["v2.zip"], versions.GetFiles().Select(f => f.Name));
+        var message = $"No space left on device : '{FileReplacement.TemporaryName(FileReplacement.Target(link))}'";
+        Assert.Equal($"No space left on device : '{target}'", FileReplacement.WithFinalName(message, link));
+    }
+
+    [Fact]
     public void Each_write_has_a_hidden_temporary_name_of_its_own_beside_the_file()
     {
         var path = Path.Combine("models", "current.zip");

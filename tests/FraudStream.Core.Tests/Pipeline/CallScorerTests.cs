@@ -59,6 +59,23 @@ public sealed class CallScorerTests
         Assert.Equal(new AlertReason(Answered, 1, 1), scored.Reasons[2]);
     }
 
+    [Fact]
+    public void The_pattern_rules_see_whether_the_victim_is_engaged()
+    {
+        // A local number from India: an impersonator's follow-up while the victim is on the line, a neighbour-spoofing leg if not.
+        var scorer = new CallScorer(Featurizer.CreateDefault(), Model(), thresholdOverride: 0);
+        CallRecord Call(double durationS) => CallBuilder.Call("+14155551234", "+14155550199", CallBuilder.Monday, origin: "IN",
+            attest: Attestation.None, disposition: Disposition.Answered, durationS: durationS);
+
+        scorer.Score(Call(1_200), out var engaged);
+        scorer.Score(Call(12), out var blastLeg);
+
+        Assert.True(engaged.VictimEngaged);
+        Assert.Equal(FraudPattern.GovernmentImpersonation, engaged.Pattern);
+        Assert.False(blastLeg.VictimEngaged);
+        Assert.Equal(FraudPattern.NeighborSpoofing, blastLeg.Pattern);
+    }
+
     [Theory]
     [InlineData(float.NaN)]
     [InlineData(-0.1f)]

@@ -12,8 +12,7 @@ public sealed class PatternRulesTests
     {
         var featurizer = Featurizer.CreateDefault();
         var features = featurizer.Run(record);
-        var engaged = record.Disposition == Disposition.Answered && record.DurationS >= CallScorer.VictimEngagedSeconds;
-        return new PatternRules(FeatureSchema.Current).Classify(record, features, engaged);
+        return new PatternRules(FeatureSchema.Current).Classify(record, features, CallScorer.IsVictimEngaged(record));
     }
 
     [Fact]
