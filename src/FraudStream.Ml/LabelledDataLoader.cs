@@ -1,3 +1,4 @@
+using System.Text;
 using FraudStream.Features;
 using FraudStream.Records;
 
@@ -55,7 +56,11 @@ public static class LabelledDataLoader
 
         public long Unlabelled { get; private set; }
 
-        /// <summary>The call ids of <paramref name="labels"/> seen on a valid record (a call id may repeat in the calls).</summary>
+        private readonly Dictionary<string, CallLabel>.AlternateLookup<ReadOnlySpan<char>> _byId = labels.GetAlternateLookup<ReadOnlySpan<char>>();
+        private readonly char[] _id = new char[AsciiId.Capacity];
+
+        /// <summary>The call ids of <paramref name="labels"/> seen on a valid record (a call id may repeat in the calls):
+        /// the labels' own strings, so a matched call costs the set's entry and no copy of its id.</summary>
         public HashSet<string> Matched { get; } = new(StringComparer.Ordinal);
 
         public void OnLine(ReadOnlySpan<byte> line, long lineNumber, bool tooLarge)
@@ -67,8 +72,8 @@ public static class LabelledDataLoader
             }
             // Featurize first, labelled or not: every valid call is part of the history the featurizer keeps.
             featurizer.Featurize(in record, _features);
-            var id = record.CallId.ToString();
-            if (!labels.TryGetValue(id, out var label))
+            var length = Encoding.ASCII.GetChars(record.CallId.Span, _id);
+            if (!_byId.TryGetValue(_id.AsSpan(0, length), out var id, out var label))
             {
                 Unlabelled++;
                 return;
