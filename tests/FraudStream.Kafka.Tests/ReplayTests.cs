@@ -248,8 +248,10 @@ public sealed class ReplayTests
     {
         using var file = Records.WriteFile(string.Concat(Enumerable.Range(0, 5)
             .Select(i => Records.Line($"c-{i}", Records.Start(T0), $"+1415555{i:D4}") + "\n")));
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "fraudstream.dll"), "replay", "-b", ClosedPort(), "-i", file.Path, "--timeout", "60" })
+        // Through env, which gives SIGINT its default action back: a background job of a shell without job control
+        // (CI started with `&`) ignores SIGINT, its children inherit that, and .NET then leaves it ignored.
+        var start = new ProcessStartInfo("env") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in new[] { "--default-signal=INT", "dotnet", Path.Combine(AppContext.BaseDirectory, "fraudstream.dll"), "replay", "-b", ClosedPort(), "-i", file.Path, "--timeout", "60" })
         {
             start.ArgumentList.Add(arg);
         }
@@ -265,7 +267,7 @@ public sealed class ReplayTests
         replay.BeginErrorReadLine();
         try
         {
-            WaitFor(stderr, "replaying ");
+            WaitFor(stderr, "replaying "); // printed once the command listens for signals
             Thread.Sleep(1000); // the five records are handed to the producer, which cannot deliver them
 
             // Twice in a row, as `timeout` sends it (to the process, then to its group): one stop, not an abort. (Two

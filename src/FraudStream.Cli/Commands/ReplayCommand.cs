@@ -117,12 +117,12 @@ internal static class ReplayCommand
             ProducerSettings = settings,
             UnreachableTimeout = timeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : ReplayOptions.DefaultUnreachableTimeout,
         });
+        using var stop = new StopSignal(invocationToken); // before the first line: a stop from then on is seen
         Console.Error.WriteLine(
             $"replaying {input} to {topic} at {bootstrap}, "
             + (rate is null ? "as fast as possible" : $"{rate} records/s")
             + (loop ? passes is null ? ", looping until stopped" : $", {passes} passes" : "")
             + (now ? ", start rebased to now" : ""));
-        using var stop = new StopSignal(invocationToken);
         using var stopping = stop.Token.Register(() => Console.Error.WriteLine(
             $"stopping: waiting for {replayer.InFlight:N0} record(s) in flight to be acknowledged or to fail; press Ctrl+C again to abort"));
         var started = DateTime.UtcNow;
