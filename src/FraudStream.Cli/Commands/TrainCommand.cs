@@ -80,8 +80,23 @@ internal static class TrainCommand
         var plot = stem + ".png";
         var card = stem + ".card.md";
         // Before minutes of featurizing and training, not after.
-        CheckWritable(output);
+        var created = CheckWritable(output);
+        var written = false;
+        try
+        {
+            var exitCode = await TrainAsync(dirs, output, plot, card, options, ct).ConfigureAwait(false);
+            written = true;
+            return exitCode;
+        }
+        finally
+        {
+            if (!written)
+                RemoveIfEmpty(created); // a failed or cancelled run leaves no empty folder of its own behind
+        }
+    }
 
+    private static async Task<int> TrainAsync(string[] dirs, string output, string plot, string card, TrainingOptions options, CancellationToken ct)
+    {
         using var stop = new StopSignal(ct);
         var started = DateTime.UtcNow;
         LabelledData data;
@@ -139,13 +154,19 @@ internal static class TrainCommand
         return 0;
     }
 
-    /// <summary>Creates the model's folder and checks a file can be created there, naming the user's path if not.</summary>
-    private static void CheckWritable(string output)
+    /// <summary>
+    /// Creates the model's folder and checks a file can be created there, naming the user's path if not. Returns the
+    /// folders it had to create, the outermost first.
+    /// </summary>
+    private static List<string> CheckWritable(string output)
     {
         if (Directory.Exists(output))
             throw new CliException($"cannot write {output}: it is a folder");
         var probe = FileReplacement.TemporaryName(FileReplacement.Target(output)); // where ModelFile.Save will write
         var directory = Path.GetDirectoryName(Path.GetFullPath(output));
+        var created = new List<string>();
+        for (var missing = directory; !string.IsNullOrEmpty(missing) && !Directory.Exists(missing); missing = Path.GetDirectoryName(missing))
+            created.Insert(0, missing);
         try
         {
             if (!string.IsNullOrEmpty(directory))
@@ -163,7 +184,26 @@ internal static class TrainCommand
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            RemoveIfEmpty(created);
             throw CliException.CannotWrite(output, ex);
+        }
+        return created;
+    }
+
+    /// <summary>Removes the folders <see cref="CheckWritable"/> created, innermost first, as long as they are empty.</summary>
+    private static void RemoveIfEmpty(List<string> created)
+    {
+        for (var i = created.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                if (Directory.Exists(created[i]) && !Directory.EnumerateFileSystemEntries(created[i]).Any())
+                    Directory.Delete(created[i]);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return; // cleaning up must not hide why the run failed
+            }
         }
     }
 }
