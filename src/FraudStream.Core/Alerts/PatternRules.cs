@@ -7,7 +7,8 @@ namespace FraudStream.Alerts;
 /// Names the likely scheme of an alerted call from documented rules over the record and its features
 /// (not from the model, so an analyst can check them). The first rule that holds wins:
 /// <list type="number">
-/// <item><c>wangiri</c>: the caller's calling code is premium-rate or high-risk and the call was not answered.</item>
+/// <item><c>wangiri</c>: the caller's calling code is premium-rate or high-risk, and the call was not answered after
+/// ringing less than <see cref="WangiriMaxRingMs"/> (one ring, then hung up).</item>
 /// <item><c>government_impersonation</c>: the caller ID is on the do-not-originate list, or is a
 /// Washington DC (202) number.</item>
 /// <item><c>tech_support</c>: a toll-free caller ID.</item>
@@ -24,6 +25,9 @@ public sealed class PatternRules
 {
     /// <summary>Share of a trunk's recent calls matching the callee's NPA-NXX that marks neighbour spoofing.</summary>
     public const float TrunkNpaNxxMatchShare = 0.25f;
+
+    /// <summary>Wangiri calls ring once, under about 6 s (traffic-model.md), then hang up; longer ringing is someone waiting.</summary>
+    public const int WangiriMaxRingMs = 10_000;
 
     /// <summary>Washington DC's area code: federal agencies' numbers, spoofed by impersonators.</summary>
     public const int WashingtonDcNpa = 202;
@@ -57,7 +61,7 @@ public sealed class PatternRules
     /// <param name="victimEngaged">Whether the alert says a victim is engaged (answered, 300 s or more).</param>
     public FraudPattern Classify(in CallRecord record, ReadOnlySpan<float> features, bool victimEngaged)
     {
-        if (features[_highRiskCode] > 0 && record.Disposition != Disposition.Answered)
+        if (features[_highRiskCode] > 0 && record.Disposition != Disposition.Answered && record.RingMs < WangiriMaxRingMs)
         {
             return FraudPattern.Wangiri;
         }

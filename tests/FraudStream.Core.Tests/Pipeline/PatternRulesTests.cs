@@ -24,6 +24,15 @@ public sealed class PatternRulesTests
     }
 
     [Fact]
+    public void A_call_from_a_high_risk_code_that_rang_for_long_is_not_wangiri()
+    {
+        // Someone let it ring 25 s: a family call from Jamaica nobody picked up, not a one-ring lure.
+        var call = CallBuilder.Call("+18765550123", "+12125550100", CallBuilder.Monday, origin: "JM",
+            attest: Attestation.None, disposition: Disposition.NoAnswer, ringMs: 25_000, durationS: 0);
+        Assert.Equal(FraudPattern.Unknown, Classify(call));
+    }
+
+    [Fact]
     public void Do_not_originate_caller_is_government_impersonation()
     {
         var call = CallBuilder.Call("+18007721213", "+12125550100", CallBuilder.Monday, origin: "US", attest: Attestation.C);
