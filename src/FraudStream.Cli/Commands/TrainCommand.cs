@@ -180,6 +180,7 @@ internal static class TrainCommand
         {
             // The folder exists but refuses new files without a reason of its own (e.g. /proc): the system's
             // "Could not find file" would name the model file as if it were expected to exist.
+            RemoveIfEmpty(created);
             throw new CliException($"cannot write {output}: the folder {directory} does not accept new files");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
