@@ -67,40 +67,20 @@ public sealed class PatternRulesTests
         Assert.Equal(FraudPattern.TechSupport, Classify(call));
     }
 
-    [Fact]
-    public void Toll_free_caller_through_a_us_network_is_tech_support_too()
+    [Theory]
+    [InlineData("tech support through a US VoIP reseller", "+18885550123", "+12125550100", "US", Attestation.C, 60, FraudPattern.TechSupport)]
+    [InlineData("an agency's toll-free number is caught before", "+18008291040", "+12125550100", "US", Attestation.C, 60, FraudPattern.GovernmentImpersonation)]
+    [InlineData("the 'local police' follow-up of an engaged victim, from India", "+12129871234", "+12125550100", "IN", Attestation.None, 1_200, FraudPattern.GovernmentImpersonation)]
+    [InlineData("the same number from India on a short blast leg", "+12129871234", "+12125550100", "IN", Attestation.None, 12, FraudPattern.NeighborSpoofing)]
+    [InlineData("a long press-1 transfer through a US network", "+12129871234", "+12125550100", "US", Attestation.C, 1_200, FraudPattern.NeighborSpoofing)]
+    [InlineData("a Jamaican number calling from Jamaica is not spoofed", "+18765550123", "+14155550100", "JM", Attestation.None, 900, FraudPattern.Unknown)]
+    [InlineData("the same Jamaican number from India is", "+18765550123", "+14155550100", "IN", Attestation.None, 900, FraudPattern.GovernmentImpersonation)]
+    public void Answered_calls_get_the_first_rule_that_holds(string why, string caller, string callee, string origin, Attestation attest,
+        double durationS, FraudPattern expected)
     {
-        // Tech-support campaigns also come through US VoIP resellers; agencies' toll-free numbers are caught first.
-        var reseller = CallBuilder.Call("+18885550123", "+12125550100", CallBuilder.Monday, origin: "US", attest: Attestation.C);
-        var agency = CallBuilder.Call("+18008291040", "+12125550100", CallBuilder.Monday, origin: "US", attest: Attestation.C);
-        Assert.Equal(FraudPattern.TechSupport, Classify(reseller));
-        Assert.Equal(FraudPattern.GovernmentImpersonation, Classify(agency));
-    }
-
-    [Fact]
-    public void An_engaged_victim_called_from_abroad_by_a_local_number_is_government_impersonation()
-    {
-        // The "local police" follow-up of an impersonation: the callee's own area code, from India, 20 minutes.
-        var followUp = CallBuilder.Call("+12129871234", "+12125550100", CallBuilder.Monday, origin: "IN",
-            attest: Attestation.None, durationS: 1_200);
-        var blastLeg = CallBuilder.Call("+12129871234", "+12125550100", CallBuilder.Monday, origin: "IN",
-            attest: Attestation.None, durationS: 12);
-        var domesticTransfer = CallBuilder.Call("+12129871234", "+12125550100", CallBuilder.Monday, origin: "US",
-            attest: Attestation.C, durationS: 1_200);
-        Assert.Equal(FraudPattern.GovernmentImpersonation, Classify(followUp));
-        Assert.Equal(FraudPattern.NeighborSpoofing, Classify(blastLeg));
-        Assert.Equal(FraudPattern.NeighborSpoofing, Classify(domesticTransfer));
-    }
-
-    [Fact]
-    public void A_caribbean_number_calling_from_its_own_country_is_not_called_government_impersonation()
-    {
-        var jamaica = CallBuilder.Call("+18765550123", "+14155550100", CallBuilder.Monday, origin: "JM",
-            attest: Attestation.None, durationS: 900);
-        var spoofed = CallBuilder.Call("+18765550123", "+14155550100", CallBuilder.Monday, origin: "IN",
-            attest: Attestation.None, durationS: 900);
-        Assert.Equal(FraudPattern.Unknown, Classify(jamaica));
-        Assert.Equal(FraudPattern.GovernmentImpersonation, Classify(spoofed));
+        var call = CallBuilder.Call(caller, callee, CallBuilder.Monday, origin: origin, attest: attest, durationS: durationS);
+        var actual = Classify(call);
+        Assert.True(expected == actual, $"{why}: expected {expected}, got {actual}");
     }
 
     [Fact]
