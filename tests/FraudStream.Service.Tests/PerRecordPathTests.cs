@@ -30,30 +30,42 @@ public sealed class PerRecordPathTests(ITestOutputHelper output)
             {
             }
 
-            long measured = 0, bytes = 0, alerted = 0;
-            foreach (var (chunk, i) in lines.Chunk(2_400).Select((c, i) => (c.ToList(), i)))
+            // Three measured passes over the same calls: a record that allocates every time shows in each of them, while
+            // a one-off growth (a pool or queue meeting a larger backlog on a loaded machine, runtime work as methods
+            // tier up) shows in one pass only. The last pass must allocate nothing; every pass is reported.
+            long measured = 0, bytes = 0;
+            for (var pass = 0; pass < 3; pass++)
             {
-                // Consumed a fetch's worth at a time (as the consume loop buffers them), then processed record by record.
-                Feed(processor, chunk, firstOffset: lines.Count + (i * 800));
-                while (true)
+                long alerted = 0, allocating = 0, largest = 0;
+                measured = 0;
+                bytes = 0;
+                foreach (var (chunk, i) in lines.Chunk(2_400).Select((c, i) => (c.ToList(), i)))
                 {
-                    var alertsBefore = processor.AlertsSoFar;
-                    var before = GC.GetAllocatedBytesForCurrentThread();
-                    if (!processor.ProcessNextBuffered())
+                    // Consumed a fetch's worth at a time (as the consume loop buffers them), then processed record by record.
+                    Feed(processor, chunk, firstOffset: (lines.Count * (pass + 1)) + (i * 800));
+                    while (true)
                     {
-                        break;
+                        var alertsBefore = processor.AlertsSoFar;
+                        var before = GC.GetAllocatedBytesForCurrentThread();
+                        if (!processor.ProcessNextBuffered())
+                        {
+                            break;
+                        }
+                        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                        if (processor.AlertsSoFar != alertsBefore)
+                        {
+                            alerted++; // an alert must become a message: its bytes are the documented exception
+                            continue;
+                        }
+                        measured++;
+                        bytes += allocated;
+                        allocating += allocated > 0 ? 1 : 0;
+                        largest = Math.Max(largest, allocated);
                     }
-                    var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-                    if (processor.AlertsSoFar != alertsBefore)
-                    {
-                        alerted++; // an alert must become a message: its bytes are the documented exception
-                        continue;
-                    }
-                    measured++;
-                    bytes += allocated;
                 }
+                output.WriteLine($"pass {pass + 1}: {measured} records processed without an alert: {bytes} B allocated by {allocating} of them "
+                    + $"(at most {largest} B by one; {alerted} alerted records not counted)");
             }
-            output.WriteLine($"{measured} records processed without an alert: {bytes} B allocated ({alerted} alerted records not counted)");
             Assert.True(measured > 10_000, $"{measured} records measured");
             Assert.Equal(0, bytes);
         }
