@@ -108,6 +108,25 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public void Score_writes_through_a_symbolic_link_and_leaves_it_a_link()
+    {
+        // As `>` does: the link (here to a file with an earlier run's alerts; /dev/stdout is one too) is not replaced.
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("calls.ndjson"), Record + "\n");
+        Directory.CreateDirectory(dir.File("runs"));
+        File.WriteAllText(dir.File("runs/alerts-1.ndjson"), "{\"from\":\"an earlier run\"}\n");
+        File.CreateSymbolicLink(dir.File("alerts.ndjson"), Path.Combine("runs", "alerts-1.ndjson"));
+
+        var result = CliRunner.RunIn(dir.Path, null, "score", "--input", "calls.ndjson", "--alerts", "alerts.ndjson");
+
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        Assert.Equal(Path.Combine("runs", "alerts-1.ndjson"), new FileInfo(dir.File("alerts.ndjson")).LinkTarget);
+        var alerts = File.ReadAllLines(dir.File("runs/alerts-1.ndjson"));
+        Assert.Contains("\"call_id\":\"c-1\"", Assert.Single(alerts), StringComparison.Ordinal);
+        Assert.Equal([dir.File("runs/alerts-1.ndjson")], Directory.GetFiles(dir.File("runs")));
+    }
+
+    [Fact]
     public void A_full_disk_while_scoring_is_one_line_naming_the_users_file()
     {
         // /dev/full fails every write with "No space left on device", as a full disk does once the first buffer goes out.

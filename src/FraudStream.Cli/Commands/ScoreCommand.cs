@@ -120,7 +120,6 @@ internal static class ScoreCommand
 
         private readonly string _path;
         private readonly string? _temp;
-        private readonly string _target;
         private Stream? _stream;
         private bool _committed;
         private bool _disposed;
@@ -128,12 +127,10 @@ internal static class ScoreCommand
         /// <param name="path">The output as the user named it.</param>
         /// <param name="temp">The temporary file written in its place, or null to write in place.</param>
         /// <param name="stream">An open stream (standard output), or null to create the file when needed.</param>
-        /// <param name="target">The file renamed over: <paramref name="path"/>, or the file a symbolic link there points to.</param>
-        private OutputFile(string path, string? temp, Stream? stream, string? target = null)
+        private OutputFile(string path, string? temp, Stream? stream)
         {
             _path = path;
             _temp = temp;
-            _target = target ?? path;
             _stream = stream;
         }
 
@@ -156,9 +153,10 @@ internal static class ScoreCommand
                 return new OutputFile(path, null, Console.OpenStandardOutput());
             if (Directory.Exists(path))
                 throw new CliException($"cannot write {path}: it is a folder");
-            var inPlace = File.Exists(path) && new FileInfo(path).Length == 0;
-            var target = FileReplacement.Target(path); // a symbolic link is written through, not replaced
-            var output = new OutputFile(path, inPlace ? null : FileReplacement.TemporaryName(target), null, target);
+            // In place: an existing empty file, a device or a FIFO (which report no length), and anything reached through a
+            // symbolic link (/dev/stdout, a link to a device, a pipe or a file), which is written through as `>` does.
+            var inPlace = FileReplacement.IsLink(path) || (File.Exists(path) && new FileInfo(path).Length == 0);
+            var output = new OutputFile(path, inPlace ? null : FileReplacement.TemporaryName(path), null);
             if (!whenNeeded)
                 output.Create();
             return output;
@@ -173,7 +171,7 @@ internal static class ScoreCommand
                 if (_temp is not null && _stream is not null)
                 {
                     _stream.Dispose();
-                    FileReplacement.Publish(_temp, _target);
+                    FileReplacement.Publish(_temp, _path);
                 }
                 _committed = true; // not before: a commit that failed is dropped like any failed output
             }

@@ -162,7 +162,7 @@ internal static class TrainCommand
     {
         if (Directory.Exists(output))
             throw new CliException($"cannot write {output}: it is a folder");
-        var probe = FileReplacement.TemporaryName(FileReplacement.Target(output)); // where ModelFile.Save will write
+        var probe = FileReplacement.TemporaryName(output); // where ModelFile.Save will write
         var directory = Path.GetDirectoryName(Path.GetFullPath(output));
         var created = new List<string>();
         for (var missing = directory; !string.IsNullOrEmpty(missing) && !Directory.Exists(missing); missing = Path.GetDirectoryName(missing))

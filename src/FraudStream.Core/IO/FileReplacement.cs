@@ -6,7 +6,8 @@ namespace FraudStream.IO;
 /// Writes a file under a temporary name beside it and renames it over the final name when it is complete, so that
 /// a reader sees the earlier file or the whole new one, never a partial one. The temporary name is hidden and
 /// unique to the call, so two writers of the same file do not write into each other's temporary file. A path that is a
-/// symbolic link is written through: the file it points to is replaced, and the link stays (as <c>cp</c> does).
+/// symbolic link is replaced like a file (the link's own target is left as it was); callers that must write through a
+/// link, to a device or a pipe, write in place instead (see <see cref="IsLink"/>).
 /// </summary>
 /// <remarks>
 /// A process killed outright (SIGKILL) can leave a temporary file behind, never a partial file under the final name.
@@ -23,7 +24,6 @@ public static class FileReplacement
     public static void Write(string path, Action<Stream> write)
     {
         ArgumentNullException.ThrowIfNull(write);
-        path = Target(path);
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(directory))
             Directory.CreateDirectory(directory);
@@ -40,15 +40,18 @@ public static class FileReplacement
         }
     }
 
-    /// <summary>
-    /// The file that writing <paramref name="path"/> replaces: the final target when it is a symbolic link (which may not
-    /// exist yet), else <paramref name="path"/> itself. Temporary names are made beside it and renamed over it.
-    /// </summary>
-    public static string Target(string path)
+    /// <summary>Whether <paramref name="path"/> is a symbolic link (to anything, or to nothing yet).</summary>
+    public static bool IsLink(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return new FileInfo(path).LinkTarget is null ? path
-            : File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path;
+        try
+        {
+            return new FileInfo(path).LinkTarget is not null;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     /// <summary>A hidden name beside <paramref name="path"/>, unique to this call, that no reader takes for the finished file.</summary>
@@ -60,16 +63,15 @@ public static class FileReplacement
     }
 
     /// <summary>
-    /// <paramref name="message"/> (an exception's, say) with every temporary name of <paramref name="path"/> (or of its
-    /// <see cref="Target"/>) that <see cref="TemporaryName"/> gives replaced by the file's own name: the user knows the
-    /// file by that name.
+    /// <paramref name="message"/> (an exception's, say) with every temporary name of <paramref name="path"/> that
+    /// <see cref="TemporaryName"/> gives replaced by <paramref name="path"/> itself: the user knows the file by that name.
     /// </summary>
     public static string WithFinalName(string message, string path)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentException.ThrowIfNullOrEmpty(path);
         // The folder part of the name, relative or full, is the same for both: only the file's own name differs.
-        var name = Path.GetFileName(Target(path));
+        var name = Path.GetFileName(path);
         var temporary = Regex.Escape("." + name + ".") + "[0-9a-f]{12}" + Regex.Escape(".tmp");
         return Regex.Replace(message, temporary, name.Replace("$", "$$", StringComparison.Ordinal));
     }

@@ -54,23 +54,19 @@ public sealed class FileReplacementTests : IDisposable
     }
 
     [Fact]
-    public void A_symbolic_link_is_written_through_and_stays_a_link()
+    public void A_symbolic_link_is_told_from_a_file_even_when_it_points_nowhere()
     {
-        // A model folder where current.zip points to a versioned file, as deployments often lay it out.
-        var versions = Directory.CreateDirectory(Path.Combine(_directory.FullName, "versions"));
-        var target = Path.Combine(versions.FullName, "v2.zip");
-        File.WriteAllText(target, "old");
-        var link = Path.Combine(_directory.FullName, "current.zip");
-        File.CreateSymbolicLink(link, Path.Combine("versions", "v2.zip"));
+        var file = Path.Combine(_directory.FullName, "file");
+        File.WriteAllText(file, "x");
+        var link = Path.Combine(_directory.FullName, "link");
+        File.CreateSymbolicLink(link, "file");
+        var dangling = Path.Combine(_directory.FullName, "dangling");
+        File.CreateSymbolicLink(dangling, "nothing-here");
 
-        FileReplacement.Write(link, stream => stream.Write("new"u8));
-
-        Assert.Equal(Path.Combine("versions", "v2.zip"), new FileInfo(link).LinkTarget);
-        Assert.Equal("new", File.ReadAllText(target));
-        Assert.Equal(["current.zip"], _directory.GetFiles().Select(f => f.Name));
-        Assert.Equal(["v2.zip"], versions.GetFiles().Select(f => f.Name));
-        var message = $"No space left on device : '{FileReplacement.TemporaryName(FileReplacement.Target(link))}'";
-        Assert.Equal($"No space left on device : '{target}'", FileReplacement.WithFinalName(message, link));
+        Assert.True(FileReplacement.IsLink(link));
+        Assert.True(FileReplacement.IsLink(dangling));
+        Assert.False(FileReplacement.IsLink(file));
+        Assert.False(FileReplacement.IsLink(Path.Combine(_directory.FullName, "missing")));
     }
 
     [Fact]
