@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using FraudStream.Pipeline;
 using FraudStream.Scoring;
 
 namespace FraudStream.Ml;
@@ -157,7 +158,7 @@ public static class ModelEvaluator
         ArgumentNullException.ThrowIfNull(model);
         if (model.Ensemble.FeatureCount != data.FeatureCount)
             throw new ArgumentException("the model and the data have different feature counts", nameof(model));
-        if (threshold is { } given && !(given >= 0 && given <= 1))
+        if (threshold is { } given && !CallScorer.IsValidThreshold(given))
             throw new ArgumentOutOfRangeException(nameof(threshold), given, "a threshold is a number from 0 to 1");
         var t = threshold ?? model.Threshold;
         var scores = new double[data.Count];

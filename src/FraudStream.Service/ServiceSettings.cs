@@ -1,6 +1,7 @@
 using System.Globalization;
 using FraudStream.Features;
 using FraudStream.Kafka.Processing;
+using FraudStream.Pipeline;
 using Microsoft.Extensions.Configuration;
 
 namespace FraudStream.Service;
@@ -154,7 +155,7 @@ public sealed record ServiceSettings
             throw new FormatException(key is not null && Options.ContainsKey(key) ? $"{Named(key)}: {message}" : message, ex);
         }
         var threshold = Float(config, "Threshold");
-        if (threshold is < 0 or > 1)
+        if (threshold is { } t && !CallScorer.IsValidThreshold(t))
         {
             throw new FormatException($"{Named("Threshold")} must be between 0 and 1, not '{config["Threshold"]}'");
         }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using FraudStream.Pipeline;
 
 namespace FraudStream.Cli.Commands;
 
@@ -21,7 +22,7 @@ internal static class ThresholdOption
             var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
             if (float.TryParse(text, NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent
                     | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite, CultureInfo.InvariantCulture, out var value)
-                && value is >= 0 and <= 1)
+                && CallScorer.IsValidThreshold(value))
             {
                 return value;
             }

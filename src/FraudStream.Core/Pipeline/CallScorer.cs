@@ -31,9 +31,8 @@ public sealed class CallScorer
     {
         ArgumentNullException.ThrowIfNull(featurizer);
         ArgumentNullException.ThrowIfNull(model);
-        if (thresholdOverride is { } threshold && !(threshold is >= 0 and <= 1))
+        if (thresholdOverride is { } threshold && !IsValidThreshold(threshold))
         {
-            // NaN included: every score would compare false with it, and an alert could not write it as JSON.
             throw new ArgumentOutOfRangeException(nameof(thresholdOverride), thresholdOverride, "the threshold must be from 0 to 1");
         }
         _featurizer = featurizer;
@@ -43,6 +42,12 @@ public sealed class CallScorer
         _contributions = new float[FeatureSchema.Current.Count];
         _patterns = new PatternRules(FeatureSchema.Current);
     }
+
+    /// <summary>
+    /// Whether <paramref name="threshold"/> can be an alert threshold: a number from 0 to 1. Not NaN, which every score
+    /// would compare false with and an alert could not write as JSON.
+    /// </summary>
+    public static bool IsValidThreshold(float threshold) => threshold is >= 0 and <= 1;
 
     /// <summary>The model in force; replaced atomically by <see cref="SwapModel"/>.</summary>
     public FraudModel Model => _model;
