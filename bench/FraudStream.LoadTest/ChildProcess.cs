@@ -26,6 +26,11 @@ public sealed class ChildProcess : IDisposable
         {
             start.ArgumentList.Add(arg);
         }
+        if (options.AlertThread)
+        {
+            start.ArgumentList.Add("--alert-thread");
+            start.ArgumentList.Add("on");
+        }
         if (settleTimes)
         {
             start.ArgumentList.Add("--settle-times");

@@ -61,6 +61,9 @@ public sealed record LoadTestOptions
     /// </summary>
     public bool SettleTimes { get; init; }
 
+    /// <summary>The processor's <see cref="Kafka.Processing.ProcessorOptions.AlertThread"/> (<c>--alert-thread on</c> measures the processor with it; off by default, as the processor).</summary>
+    public bool AlertThread { get; init; }
+
     /// <summary>Child mode <c>echo</c>: one record in this many is copied to the alerts topic (<see cref="EchoMode"/>).</summary>
     public int EchoEvery { get; init; } = 12;
 
@@ -92,6 +95,15 @@ public sealed record LoadTestOptions
                 "--expect" => options with { Expect = long.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--settle-times" => options with { SettleTimes = true },
                 "--echo-every" => options with { EchoEvery = Int() },
+                "--alert-thread" => options with
+                {
+                    AlertThread = Value() switch
+                    {
+                        "on" => true,
+                        "off" => false,
+                        var v => throw new ArgumentException($"--alert-thread takes on or off, not {v}"),
+                    },
+                },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }

@@ -134,6 +134,7 @@ public sealed record ServiceSettings
             StopWhenIdle = Duration(config, "StopWhenIdle"),
             DrainTimeout = Duration(config, "DrainTimeout") ?? defaults.DrainTimeout,
             WarmUp = Duration(config, "WarmUp") ?? defaults.WarmUp,
+            AlertThread = Bool(config, "AlertThread") ?? defaults.AlertThread,
         };
         try
         {
@@ -223,6 +224,7 @@ public sealed record ServiceSettings
         ["StopWhenIdle"] = "--stop-when-idle", ["RebuildRecords"] = "--rebuild-records", ["FatalTimeout"] = "--fatal-timeout",
         ["LogFormat"] = "--log-format", ["MaxCallers"] = "--max-callers", ["MaxCallees"] = "--max-callees", ["MaxPairs"] = "--max-pairs",
         ["MaxTrunks"] = "--max-trunks", ["DrainTimeout"] = "", ["WarmUp"] = "", ["ModelCheckInterval"] = "",
+        ["AlertThread"] = "",
     };
 
     /// <summary>A setting as errors name it: <c>StopWhenIdle (--stop-when-idle)</c>, or the bare key when no option sets it.</summary>
@@ -283,6 +285,14 @@ public sealed record ServiceSettings
         return string.IsNullOrWhiteSpace(text) ? null
             : int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value
             : throw new FormatException($"{key}: '{text}' is not a whole number");
+    }
+
+    private static bool? Bool(IConfiguration config, string key)
+    {
+        var text = config[key];
+        return string.IsNullOrWhiteSpace(text) ? null
+            : bool.TryParse(text.Trim(), out var value) ? value
+            : throw new FormatException($"{Named(key)}: '{text}' is not true or false");
     }
 
     private static float? Float(IConfiguration config, string key)

@@ -227,7 +227,10 @@ internal sealed class KafkaHarness : IDisposable
     };
 
     /// <summary>The call ids that <c>fraudstream score</c>'s path (<see cref="FileScorer"/>) alerts on for the same lines.</summary>
-    public static HashSet<string> FileScorerAlertIds(List<byte[]> lines)
+    public static HashSet<string> FileScorerAlertIds(List<byte[]> lines) => AlertIds(FileScorerAlerts(lines));
+
+    /// <summary>The alerts, as JSON, that <c>fraudstream score</c>'s path (<see cref="FileScorer"/>) writes for the same lines.</summary>
+    public static List<byte[]> FileScorerAlerts(List<byte[]> lines)
     {
         var scorer = new CallScorer(Featurizer.CreateDefault(), FraudModel.Load(DefaultModelPath));
         using var alerts = new MemoryStream();
@@ -239,7 +242,16 @@ internal sealed class KafkaHarness : IDisposable
                 file.OnLine(lines[i], i + 1, lines[i].Length > CallRecordParser.MaxRecordBytes);
             }
         }
-        return AlertIds(Encoding.UTF8.GetString(alerts.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(Encoding.UTF8.GetBytes));
+        return [.. Encoding.UTF8.GetString(alerts.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(Encoding.UTF8.GetBytes)];
+    }
+
+    /// <summary>An alert's JSON up to its detection time and source: what the same call scored by the same model always gets.</summary>
+    public static string AlertContent(byte[] alertJson)
+    {
+        var text = Encoding.UTF8.GetString(alertJson);
+        var end = text.IndexOf(",\"detected_at\":", StringComparison.Ordinal);
+        Assert.True(end > 0, "an alert has detected_at");
+        return text[..end];
     }
 
     public static HashSet<string> AlertIds(IEnumerable<byte[]> alertJson) =>

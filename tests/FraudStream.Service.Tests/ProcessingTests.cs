@@ -153,6 +153,64 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Alerts_written_on_the_alert_thread_or_inline_are_those_of_file_scoring_reasons_included_Integration()
+    {
+        // One partition, so the stream's history is the file's: each alert, up to its detection time and source, must
+        // be the document `score` writes for the same call, score, pattern and reasons included.
+        using var kafka = new KafkaHarness(inputPartitions: 1);
+        var lines = KafkaHarness.MakeLines(8_000, seed: 23);
+        kafka.Produce(KafkaHarness.ToMessages(lines));
+        var expected = KafkaHarness.FileScorerAlerts(lines).Select(KafkaHarness.AlertContent).Order(StringComparer.Ordinal).ToList();
+        Assert.True(expected.Count >= 100, $"{expected.Count} alerts");
+        Assert.True(expected.Count(a => a.Contains("\"reasons\":[{", StringComparison.Ordinal)) >= expected.Count * 9 / 10, "most alerts have reasons");
+
+        var runs = 0;
+        foreach (var threaded in new[] { true, false })
+        {
+            var scorer = new Pipeline.CallScorer(Features.Featurizer.CreateDefault(), Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath));
+            var options = kafka.Settings(stopWhenIdle: Idle, group: threaded ? "alert-thread" : "inline").Processor with { AlertThread = threaded };
+            var result = new StreamProcessor(options, scorer, logger: KafkaHarness.Logs(output).CreateLogger("processor")).Run(CancellationToken.None);
+
+            Assert.Equal(StopReason.Idle, result.Reason);
+            Assert.Equal(lines.Count, kafka.Committed(options.GroupId).Sum());
+            // Both runs write to the same topic: after the second, every alert is there twice.
+            runs++;
+            var written = kafka.ReadAll(KafkaHarness.Alerts).Select(a => KafkaHarness.AlertContent(a.Value!)).Order(StringComparer.Ordinal).ToList();
+            output.WriteLine($"alert thread {(threaded ? "on" : "off")}: {result.Alerts} alerts, file scoring {expected.Count}");
+            Assert.Equal(expected.Count, result.Alerts);
+            Assert.Equal(expected.SelectMany(a => Enumerable.Repeat(a, runs)).Order(StringComparer.Ordinal), written);
+        }
+    }
+
+    [Fact]
+    public void A_failure_on_the_alert_thread_stops_the_processor_as_fatal_and_commits_nothing_past_the_alert_Integration()
+    {
+        using var kafka = new KafkaHarness(inputPartitions: 1);
+        var lines = KafkaHarness.MakeLines(3_000, seed: 31);
+        kafka.Produce(KafkaHarness.ToMessages(lines));
+        var firstAlert = KafkaHarness.AlertIds(KafkaHarness.FileScorerAlerts(lines).Take(1)).Single();
+        var firstAlertOffset = lines.FindIndex(l => Encoding.UTF8.GetString(l).Contains($"\"{firstAlert}\"", StringComparison.Ordinal));
+        Assert.True(firstAlertOffset >= 0);
+        var logs = new ConcurrentQueue<string>();
+        var scorer = new Pipeline.CallScorer(Features.Featurizer.CreateDefault(), Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath));
+        var options = kafka.Settings(stopWhenIdle: Idle).Processor with { AlertThread = true };
+        var processor = new StreamProcessor(options, scorer, logger: KafkaHarness.Logs(output, logs).CreateLogger("processor"))
+        {
+            AlertProducer = _ => throw new InvalidOperationException("synthetic alert failure"),
+        };
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = processor.Run(CancellationToken.None);
+
+        Assert.Equal(StopReason.Fatal, result.Reason);
+        Assert.Equal("writing alerts failed: InvalidOperationException: synthetic alert failure", result.FatalMessage);
+        Assert.Contains(logs, l => l.Contains("synthetic alert failure", StringComparison.Ordinal));
+        Assert.True(clock.Elapsed < options.DrainTimeout, $"stopped after {clock.Elapsed}: nothing can settle, so nothing to wait for");
+        Assert.Empty(kafka.ReadAll(KafkaHarness.Alerts));
+        Assert.InRange(kafka.Committed("fraudstream").Sum(), 0, firstAlertOffset);
+    }
+
+    [Fact]
     public async Task Restarted_processor_resumes_from_committed_offsets_and_rebuilds_history_without_alerting_Integration()
     {
         using var kafka = new KafkaHarness(inputPartitions: 4);

@@ -48,9 +48,13 @@ public sealed partial class RunCommandTests
             ["FatalTimeout"] = "2m",
             ["RebuildRecords"] = "5",
             ["WarmUp"] = "0",
+            ["AlertThread"] = "True",
         }).Build();
         var settings = ServiceSettings.From(config, m => m ?? "default.zip");
         Assert.Equal(TimeSpan.Zero, settings.Processor.WarmUp);
+        Assert.True(settings.Processor.AlertThread);
+        Assert.False(ServiceSettings.From(new ConfigurationBuilder().AddInMemoryCollection([new("Bootstrap", "b")]).Build(), m => "x").Processor.AlertThread,
+            "alerts are written on the consume thread unless asked");
         Assert.Equal("SASL_SSL", settings.Processor.KafkaSettings["security.protocol"]);
         Assert.Equal("PLAIN", settings.Processor.KafkaSettings["sasl.mechanism"]);
         Assert.Equal(TimeSpan.FromMilliseconds(1500), settings.Processor.StopWhenIdle);
@@ -158,6 +162,7 @@ public sealed partial class RunCommandTests
     [InlineData("MetricsPort", "abc", "MetricsPort (--metrics-port): 'abc' is not a whole number")]
     [InlineData("MetricsHost", "example.com", "MetricsHost (--metrics-host) must be an IP address or localhost, not 'example.com'")]
     [InlineData("RebuildRecords", "-1", "RebuildRecords (--rebuild-records): the number of records to rebuild from must not be negative")]
+    [InlineData("AlertThread", "yes", "AlertThread: 'yes' is not true or false")]
     public void Settings_refuse_values_out_of_range_or_not_finite_naming_the_setting_and_its_option(string key, string value, string expected)
     {
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Bootstrap"] = "b", [key] = value }).Build();

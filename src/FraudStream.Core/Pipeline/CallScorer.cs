@@ -37,6 +37,7 @@ public sealed class CallScorer
         }
         _featurizer = featurizer;
         _model = model;
+        LastAlertModel = model;
         _thresholdOverride = thresholdOverride;
         _features = new float[FeatureSchema.Current.Count];
         _contributions = new float[FeatureSchema.Current.Count];
@@ -67,11 +68,17 @@ public sealed class CallScorer
         _model = model;
     }
 
+    /// <summary>The model that scored the last alerted call (the one its reasons must come from).</summary>
+    public FraudModel LastAlertModel { get; private set; }
+
     /// <summary>
     /// Adds the call to history and scores it. With <paramref name="alerting"/> false the call only
-    /// builds history (used to rebuild state after a restart) and is never alerted.
+    /// builds history (used to rebuild state after a restart) and is never alerted. With
+    /// <paramref name="reasons"/> false an alerted call gets its pattern but no reasons: the caller adds them with
+    /// <see cref="FillReasons"/> from <see cref="LastFeatures"/> and <see cref="LastAlertModel"/> (the streaming
+    /// processor does, on its alert thread).
     /// </summary>
-    public void Score(in CallRecord record, out ScoredCall result, bool alerting = true)
+    public void Score(in CallRecord record, out ScoredCall result, bool alerting = true, bool reasons = true)
     {
         result = default;
         var model = _model;
@@ -92,15 +99,24 @@ public sealed class CallScorer
         result.Alerted = true;
         result.VictimEngaged = IsVictimEngaged(record);
         result.Pattern = _patterns.Classify(record, features, result.VictimEngaged);
-        FillReasons(model, features, ref result);
+        LastAlertModel = model;
+        if (reasons)
+        {
+            FillReasons(model, features, _contributions, ref result);
+        }
     }
 
-    // Rare path (alerted calls only): per-feature contributions of the trees, strongest toward fraud first.
-    private void FillReasons(FraudModel model, ReadOnlySpan<float> features, ref ScoredCall result)
+    /// <summary>
+    /// Rare path (alerted calls only): an alerted call's reasons, its features' contributions in <paramref name="model"/>'s
+    /// trees, strongest toward fraud first. Writes only <paramref name="scratch"/> (one float per schema feature) and
+    /// <paramref name="result"/>, so threads with scratch of their own can run it at once.
+    /// </summary>
+    public static void FillReasons(FraudModel model, ReadOnlySpan<float> features, Span<float> scratch, ref ScoredCall result)
     {
+        ArgumentNullException.ThrowIfNull(model);
         // The model's own features only: Contributions overwrites exactly those (a model with fewer features must
         // not show a stale tail of an earlier alert's as reasons).
-        var contributions = _contributions.AsSpan(0, Math.Min(_contributions.Length, model.Ensemble.FeatureCount));
+        var contributions = scratch[..Math.Min(scratch.Length, model.Ensemble.FeatureCount)];
         model.Ensemble.Contributions(features, contributions);
         var count = 0;
         Span<AlertReason> top = result.Reasons;

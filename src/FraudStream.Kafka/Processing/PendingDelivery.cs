@@ -1,4 +1,6 @@
 using Confluent.Kafka;
+using FraudStream.Alerts;
+using FraudStream.Scoring;
 
 namespace FraudStream.Kafka.Processing;
 
@@ -36,12 +38,26 @@ internal sealed class PendingDelivery
 
     public Message<byte[]?, byte[]?>? Message { get; private set; }
 
+    /// <summary>
+    /// An alert still to be written (<see cref="AlertStage"/>): the consumed record, which stays out of the record pool
+    /// until this delivery is released, the model that scored it, its features and its score. Null otherwise.
+    /// </summary>
+    public InboundCall? Call { get; private set; }
+
+    public FraudModel? Model { get; private set; }
+
+    /// <summary>A copy of the alerted call's features (kept with the instance, so reuse allocates nothing).</summary>
+    public float[] Features { get; private set; } = [];
+
+    /// <summary>The alerted call's score, pattern and, once written, reasons.</summary>
+    public ScoredCall Scored;
+
     /// <summary>The error of a failed delivery.</summary>
     public Error? Error { get; private set; }
 
     public int State => Volatile.Read(ref _state);
 
-    public void Start(long offset, long consumedAt, Settlement settlement, string topic, Message<byte[]?, byte[]?> message)
+    public void Start(long offset, long consumedAt, Settlement settlement, string topic, Message<byte[]?, byte[]?>? message)
     {
         Offset = offset;
         ConsumedAt = consumedAt;
@@ -51,6 +67,26 @@ internal sealed class PendingDelivery
         Error = null;
         Volatile.Write(ref _state, Waiting);
     }
+
+    /// <summary>
+    /// Starts an alert whose message <see cref="AlertStage"/> writes later: keeps <paramref name="call"/> (out of the
+    /// record pool until <see cref="Reset"/>), the model, a copy of the features and the score.
+    /// </summary>
+    public void StartAlert(long offset, long consumedAt, string topic, InboundCall call, FraudModel model, ReadOnlySpan<float> features, in ScoredCall scored)
+    {
+        Start(offset, consumedAt, Settlement.Alerted, topic, message: null);
+        Call = call;
+        Model = model;
+        if (Features.Length != features.Length)
+        {
+            Features = new float[features.Length];
+        }
+        features.CopyTo(Features);
+        Scored = scored;
+    }
+
+    /// <summary>The alert's message, once written; set before it is produced.</summary>
+    public void SetMessage(Message<byte[]?, byte[]?> message) => Message = message;
 
     /// <summary>Hands a failed delivery back to the producer.</summary>
     public void Retry()
@@ -67,10 +103,15 @@ internal sealed class PendingDelivery
         _owner.OnDeliveryFailed(this, error);
     }
 
-    public void Reset()
+    /// <summary>Clears it for reuse; returns the record it kept, if any, for the caller to pool.</summary>
+    public InboundCall? Reset()
     {
+        var call = Call;
+        Call = null;
+        Model = null;
         Message = null;
         Error = null;
+        return call;
     }
 
     private void Delivered_(DeliveryReport<byte[]?, byte[]?> report)

@@ -42,6 +42,14 @@ public sealed record ProcessorOptions
     /// </summary>
     public TimeSpan WarmUp { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Whether alerts (their reasons and JSON) are written and produced on a thread of their own rather than on the
+    /// consume thread. An alert's reasons cost several times its call's scoring, so the consume thread sheds about a
+    /// quarter of its work at the generated traffic's alert rate; but the work moves rather than shrinks, so it pays
+    /// only where a core is free for it (docs/performance.md, "An alert thread"). Off by default.
+    /// </summary>
+    public bool AlertThread { get; init; }
+
     /// <summary>Checks the options.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     public void Validate()

@@ -89,10 +89,9 @@ public sealed class StreamProcessor
     private readonly IProcessorMetrics _metrics;
     private readonly ILogger _logger;
     private readonly InboundCall.Pool _calls = new();
-    private readonly ArrayBufferWriter<byte> _alertBuffer = new(4096);
-    private readonly AlertWriter _alertWriter;
     private readonly Stack<PendingDelivery> _pool = new();
     private readonly Action<PendingDelivery> _release;
+    private readonly Action<PendingDelivery> _producePending;
     private readonly Dictionary<int, PartitionTracker> _trackers = [];
     private readonly PartitionMerge _merge = new();
     private readonly Dictionary<int, long> _seenUpTo = [];
@@ -103,6 +102,7 @@ public sealed class StreamProcessor
 
     private IConsumer<InboundCall, InboundCall>? _consumer;
     private IProducer<byte[]?, byte[]?>? _producer;
+    private AlertStage? _alertStage;
     private long _consumed, _valid, _invalid, _alerts, _victimEngaged, _rebuilt;
     private long _publishedConsumed, _publishedVictim, _consumedShared;
     private long _newestStartTicks;
@@ -134,8 +134,8 @@ public sealed class StreamProcessor
         _scorer = scorer;
         _metrics = metrics ?? NullProcessorMetrics.Instance;
         _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-        _alertWriter = new AlertWriter(_alertBuffer, scorer.Model.FeatureNames);
         _release = Release;
+        _producePending = Produce;
     }
 
     /// <summary>The health as <c>/readyz</c> reports it; safe from any thread.</summary>
@@ -158,6 +158,8 @@ public sealed class StreamProcessor
         }
         using var producer = BuildProducer();
         _producer = producer;
+        using var alertStage = BuildAlertStage(); // written out before the producer is disposed
+        _alertStage = alertStage;
         var consumer = BuildConsumer();
         using var lease = new ConsumerLease(consumer); // disposes it, unless Finish left it to a close that did not end in time
         _consumerLease = lease;
@@ -250,6 +252,7 @@ public sealed class StreamProcessor
     internal void StartWithoutConsumer(int partitions)
     {
         _producer ??= BuildProducer();
+        _alertStage ??= BuildAlertStage();
         for (var p = 0; p < partitions; p++)
         {
             var tracker = new PartitionTracker(p) { RebuildReported = true, AtEnd = true };
@@ -288,10 +291,18 @@ public sealed class StreamProcessor
     /// <summary>Tests: flushes and disposes the producer of <see cref="StartWithoutConsumer"/>.</summary>
     internal void StopWithoutConsumer()
     {
+        _alertStage?.Complete(TimeSpan.FromSeconds(10));
+        _alertStage = null;
         _producer?.Flush(TimeSpan.FromSeconds(10));
         _producer?.Dispose();
         _producer = null;
     }
+
+    private AlertStage BuildAlertStage() =>
+        new(_scorer.Model.FeatureNames, _options.InputTopic, AlertProducer ?? _producePending, _options.AlertThread);
+
+    /// <summary>Tests: what the alert stage hands written alerts to, instead of the producer (so that a failing one can be tried).</summary>
+    internal Action<PendingDelivery>? AlertProducer { get; init; }
 
     private IConsumer<InboundCall, InboundCall> BuildConsumer()
     {
@@ -559,8 +570,10 @@ public sealed class StreamProcessor
         {
             SetPaused(tracker, paused: false);
         }
-        Process(call, tracker);
-        _calls.Return(call);
+        if (!Process(call, tracker))
+        {
+            _calls.Return(call);
+        }
         if (tracker.WaitIndex >= 0 && IsCaughtUp(tracker))
         {
             // Its buffer ran empty at the high watermark of its last fetch: nothing more is known to exist, so the
@@ -619,7 +632,8 @@ public sealed class StreamProcessor
         }
     }
 
-    private void Process(InboundCall call, PartitionTracker tracker)
+    /// <summary>Processes one record; true when an alert took it over (it goes back to the pool with the alert's delivery).</summary>
+    private bool Process(InboundCall call, PartitionTracker tracker)
     {
         var consumedAt = call.ConsumedAt;
         var offset = call.Offset;
@@ -637,7 +651,7 @@ public sealed class StreamProcessor
             {
                 ReportRebuild(tracker);
             }
-            return;
+            return false;
         }
         if (!tracker.RebuildReported)
         {
@@ -647,11 +661,11 @@ public sealed class StreamProcessor
         if (!call.IsValid)
         {
             DeadLetter(call, tracker, consumedAt);
-            return;
+            return false;
         }
         _valid++;
         ref readonly var record = ref call.Record;
-        _scorer.Score(record, out var scored);
+        _scorer.Score(record, out var scored, reasons: false);
         _metrics.ObserveScore(scored.Score);
         if (record.StartTicks > _newestStartTicks)
         {
@@ -659,15 +673,17 @@ public sealed class StreamProcessor
         }
         if (scored.Alerted)
         {
-            Alert(call, record, scored, tracker, consumedAt);
-            return;
+            Alert(call, scored, tracker, consumedAt);
+            return true;
         }
         tracker.Done(offset);
         _metrics.ObserveProcessing(Settlement.Scored, Stopwatch.GetElapsedTime(consumedAt).TotalSeconds);
+        return false;
     }
 
-    // Rare path: alerted calls only.
-    private void Alert(InboundCall call, in CallRecord record, in ScoredCall scored, PartitionTracker tracker, long consumedAt)
+    // Rare path: alerted calls only. The reasons and the alert's JSON are written by the alert stage; the record
+    // stays with the delivery until it is released.
+    private void Alert(InboundCall call, in ScoredCall scored, PartitionTracker tracker, long consumedAt)
     {
         _alerts++;
         _alertsByPattern[(int)scored.Pattern]++;
@@ -675,17 +691,10 @@ public sealed class StreamProcessor
         {
             _victimEngaged++;
         }
-        _alertBuffer.ResetWrittenCount();
-        var topic = call.Topic ?? _options.InputTopic;
-        _alertWriter.Write(record, scored, _scorer.Model.Id, AlertSource.Kafka(topic, tracker.Partition, call.Offset), DateTime.UtcNow);
-        Span<byte> caller = stackalloc byte[PhoneNumber.MaxDigits + 1];
-        record.Caller.TryFormat(caller, out var callerLength);
-        var message = new Message<byte[]?, byte[]?>
-        {
-            Key = caller[..callerLength].ToArray(),
-            Value = _alertBuffer.WrittenSpan.ToArray(),
-        };
-        Send(Settlement.Alerted, message, tracker, call.Offset, consumedAt);
+        var pending = RentPending();
+        pending.StartAlert(call.Offset, consumedAt, _options.AlertsTopic, call, _scorer.LastAlertModel, _scorer.LastFeatures, scored);
+        tracker.Add(pending);
+        _alertStage!.Submit(pending);
     }
 
     // Rare path: invalid records only. The dead letter is the original message plus three headers.
@@ -718,13 +727,16 @@ public sealed class StreamProcessor
 
     private void Send(Settlement settlement, Message<byte[]?, byte[]?> message, PartitionTracker tracker, long offset, long consumedAt)
     {
-        var pending = _pool.Count > 0 ? _pool.Pop() : new PendingDelivery(this);
+        var pending = RentPending();
         var topic = settlement == Settlement.Alerted ? _options.AlertsTopic : _options.DeadLetterTopic;
         pending.Start(offset, consumedAt, settlement, topic, message);
         tracker.Add(pending);
         Produce(pending);
     }
 
+    private PendingDelivery RentPending() => _pool.Count > 0 ? _pool.Pop() : new PendingDelivery(this);
+
+    /// <summary>On the consume thread, or on the alert thread for alerts.</summary>
     private void Produce(PendingDelivery pending)
     {
         while (true)
@@ -736,6 +748,10 @@ public sealed class StreamProcessor
             }
             catch (ProduceException<byte[]?, byte[]?> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
             {
+                if (_alertStage?.Abandoned == true)
+                {
+                    return; // stopping, and the wait for the alert thread is over: the record stays unsettled
+                }
                 Thread.Sleep(1); // back-pressure: the producer's queue drains as the broker acknowledges
             }
             catch (KafkaException ex)
@@ -748,7 +764,10 @@ public sealed class StreamProcessor
 
     private void Release(PendingDelivery pending)
     {
-        pending.Reset();
+        if (pending.Reset() is { } call)
+        {
+            _calls.Return(call);
+        }
         _pool.Push(pending);
     }
 
@@ -1159,6 +1178,11 @@ public sealed class StreamProcessor
     private bool CheckFailure(out string? fatal)
     {
         fatal = null;
+        if (_alertStage?.Fault is { } fault)
+        {
+            fatal = $"writing alerts failed: {fault.GetType().Name}: {fault.Message}";
+            return true;
+        }
         if (_producerFatal is { } dead)
         {
             EnterFailure($"producer: {dead.Reason} ({dead.Code})", blocksConsuming: true);
@@ -1251,7 +1275,9 @@ public sealed class StreamProcessor
         }
         _metrics.SetReady(false);
         _stopping = true;
-        Settle(_trackers.Keys.ToList(), _producerFatal is null ? _options.DrainTimeout : TimeSpan.Zero);
+        // Nothing more can settle after a fatal producer error or once the alert thread has failed: no wait.
+        Settle(_trackers.Keys.ToList(), _producerFatal is null && _alertStage?.Fault is null ? _options.DrainTimeout : TimeSpan.Zero);
+        _alertStage?.Complete(FinalFlushTimeout); // has written everything unless the producer could take nothing
         StoreOffsets();
         var unsettled = _trackers.Values.Sum(t => t.InFlight);
         if (unsettled > 0)

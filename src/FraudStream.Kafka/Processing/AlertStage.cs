@@ -1,0 +1,192 @@
+using System.Buffers;
+using Confluent.Kafka;
+using FraudStream.Alerts;
+using FraudStream.Pipeline;
+using FraudStream.Records;
+
+namespace FraudStream.Kafka.Processing;
+
+/// <summary>
+/// Writes each alert (its reasons and its JSON) and hands it to the producer: on a thread of its own, so that the
+/// consume thread only decides that a call alerts, or inline on the submitting thread. An alert's reasons walk
+/// every tree once per split on its path, about seven times the cost of scoring the call (docs/performance.md).
+/// </summary>
+/// <remarks>
+/// One thread submits (the consume thread) and one writes, through a bounded ring that keeps the submission order.
+/// The record an alert needs stays with its <see cref="PendingDelivery"/> until the delivery is released, so the
+/// writer reads it while the consume thread goes on. When the ring is full the submitter waits: the alert thread is
+/// behind, and so are the alerts' deliveries.
+/// </remarks>
+internal sealed class AlertStage : IDisposable
+{
+    /// <summary>Alerts submitted and not yet written, at most (a power of two).</summary>
+    public const int Capacity = 1024;
+
+    private readonly PendingDelivery?[] _ring;
+    private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+    private readonly AlertWriter _writer;
+    private readonly float[] _contributions;
+    private readonly string _inputTopic;
+    private readonly Action<PendingDelivery> _produce;
+    private readonly Thread? _thread;
+    private readonly ManualResetEventSlim _work = new(initialState: false);
+    private long _taken;     // written by the alert thread
+    private long _submitted; // written by the submitting thread
+    private volatile bool _completing;
+    private volatile bool _abandoned;
+    private volatile Exception? _fault;
+
+    /// <param name="featureNames">The model's feature names, for the reasons.</param>
+    /// <param name="inputTopic">The source topic written into an alert whose record does not name one.</param>
+    /// <param name="produce">Hands a written alert to the producer (it must not throw for a delivery error).</param>
+    /// <param name="threaded">A thread of its own; otherwise <see cref="Submit"/> writes the alert at once.</param>
+    public AlertStage(IReadOnlyList<string> featureNames, string inputTopic, Action<PendingDelivery> produce, bool threaded)
+    {
+        _writer = new AlertWriter(_buffer, featureNames);
+        _contributions = new float[featureNames.Count];
+        _inputTopic = inputTopic;
+        _produce = produce;
+        _ring = threaded ? new PendingDelivery?[Capacity] : [];
+        if (threaded)
+        {
+            _thread = new Thread(Loop) { IsBackground = true, Name = "fraudstream-alerts" };
+            _thread.Start();
+        }
+    }
+
+    /// <summary>Whether alerts are written on a thread of their own.</summary>
+    public bool Threaded => _thread is not null;
+
+    /// <summary>What stopped the alert thread, if anything did; no alert is written after it.</summary>
+    public Exception? Fault => _fault;
+
+    /// <summary>True once <see cref="Complete"/> gave up waiting: the producer should stop retrying a full queue.</summary>
+    public bool Abandoned => _abandoned;
+
+    /// <summary>Alerts submitted and not yet written.</summary>
+    public int Queued => (int)(Volatile.Read(ref _submitted) - Volatile.Read(ref _taken));
+
+    /// <summary>
+    /// On the consume thread: an alert started with <see cref="PendingDelivery.StartAlert"/>, to write and produce.
+    /// False when the stage has stopped (<see cref="Fault"/>, or completed): the alert stays unsettled, so its record
+    /// is not committed.
+    /// </summary>
+    public bool Submit(PendingDelivery pending)
+    {
+        if (_thread is null)
+        {
+            Write(pending);
+            return true;
+        }
+        var submitted = _submitted;
+        if (Stopped || (submitted - Volatile.Read(ref _taken) >= Capacity && !WaitForRoom(submitted)))
+        {
+            return false;
+        }
+        _ring[submitted & (Capacity - 1)] = pending;
+        // A full fence: the alert thread resets the event and then reads this count, so one of the two sees the other.
+        Interlocked.Exchange(ref _submitted, submitted + 1);
+        if (!_work.IsSet)
+        {
+            _work.Set();
+        }
+        return true;
+    }
+
+    private bool Stopped => _fault is not null || _completing;
+
+    // Rare path: the ring is full, so the alert thread is behind (and so are the alerts' deliveries).
+    private bool WaitForRoom(long submitted)
+    {
+        var spin = default(SpinWait);
+        while (submitted - Volatile.Read(ref _taken) >= Capacity)
+        {
+            if (Stopped)
+            {
+                return false;
+            }
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Lets the alert thread write what was submitted and stop, waiting up to <paramref name="timeout"/>; after that
+    /// it is abandoned (alerts not yet produced stay unsettled, so their records are not committed).
+    /// </summary>
+    /// <returns>True when everything submitted was written and handed to the producer.</returns>
+    public bool Complete(TimeSpan timeout)
+    {
+        if (_thread is null)
+        {
+            return true;
+        }
+        _completing = true;
+        _work.Set();
+        if (_thread.Join(timeout))
+        {
+            return Queued == 0;
+        }
+        _abandoned = true;
+        _work.Set();
+        return false;
+    }
+
+    public void Dispose()
+    {
+        Complete(TimeSpan.Zero);
+    }
+
+    private void Loop()
+    {
+        try
+        {
+            while (!_abandoned)
+            {
+                var taken = _taken;
+                if (taken != Volatile.Read(ref _submitted))
+                {
+                    var slot = taken & (Capacity - 1);
+                    var pending = _ring[slot]!;
+                    _ring[slot] = null;
+                    Write(pending);
+                    Volatile.Write(ref _taken, taken + 1);
+                    continue;
+                }
+                if (_completing)
+                {
+                    return;
+                }
+                _work.Reset();
+                if (taken != Volatile.Read(ref _submitted) || _completing)
+                {
+                    continue; // submitted between the check and the reset
+                }
+                _work.Wait();
+            }
+        }
+        catch (Exception ex)
+        {
+            _fault = ex;
+        }
+    }
+
+    /// <summary>The reasons, the alert's JSON and its message; then the producer.</summary>
+    private void Write(PendingDelivery pending)
+    {
+        var call = pending.Call ?? throw new InvalidOperationException("an alert was submitted without its record");
+        var model = pending.Model!;
+        ref readonly var record = ref call.Record;
+        CallScorer.FillReasons(model, pending.Features, _contributions, ref pending.Scored);
+        _buffer.ResetWrittenCount();
+        _writer.Write(record, pending.Scored, model.Id, AlertSource.Kafka(call.Topic ?? _inputTopic, call.Partition, call.Offset), DateTime.UtcNow);
+        Span<byte> caller = stackalloc byte[PhoneNumber.MaxDigits + 1];
+        record.Caller.TryFormat(caller, out var callerLength);
+        pending.SetMessage(new Message<byte[]?, byte[]?>
+        {
+            Key = caller[..callerLength].ToArray(),
+            Value = _buffer.WrittenSpan.ToArray(),
+        });
+        _produce(pending);
+    }
+}
