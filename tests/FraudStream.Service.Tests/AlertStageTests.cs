@@ -77,11 +77,17 @@ public sealed class AlertStageTests
     [Fact]
     public void An_exception_while_writing_stops_the_thread_and_is_kept_for_the_processor()
     {
-        using var stage = new AlertStage(FeatureNames, "calls", _ => throw new InvalidOperationException("synthetic failure"), threaded: true);
+        var fail = new ManualResetEventSlim(false);
+        using var stage = new AlertStage(FeatureNames, "calls", _ =>
+        {
+            fail.Wait(Patience); // once all three are submitted
+            throw new InvalidOperationException("synthetic failure");
+        }, threaded: true);
         foreach (var pending in Alerts(3))
         {
-            stage.Submit(pending);
+            Assert.True(stage.Submit(pending));
         }
+        fail.Set();
 
         Assert.True(SpinWait.SpinUntil(() => stage.Fault is not null, Patience));
         Assert.Equal("synthetic failure", stage.Fault!.Message);
@@ -91,30 +97,39 @@ public sealed class AlertStageTests
     }
 
     [Fact]
-    public void Completing_gives_up_on_a_producer_that_takes_nothing_and_the_rest_stays_unwritten()
+    public void Completing_gives_up_on_a_stuck_producer_after_its_timeout_but_returns_only_once_the_thread_has_ended()
     {
+        var entered = new ManualResetEventSlim(false);
         var release = new ManualResetEventSlim(false);
         var produced = 0;
         var stage = new AlertStage(FeatureNames, "calls", _ =>
         {
-            release.Wait(Patience);
+            entered.Set();
+            release.Wait(Patience); // a producer that takes nothing, until released
             Interlocked.Increment(ref produced);
         }, threaded: true);
         foreach (var pending in Alerts(5))
         {
             stage.Submit(pending);
         }
+        Assert.True(entered.Wait(Patience));
+        var releaser = new Thread(() =>
+        {
+            SpinWait.SpinUntil(() => stage.Abandoned, Patience);
+            Thread.Sleep(300);
+            release.Set();
+        });
+        releaser.Start();
 
         var watch = Stopwatch.StartNew();
         Assert.False(stage.Complete(TimeSpan.FromMilliseconds(200)));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"waited {watch.Elapsed}");
         Assert.True(stage.Abandoned);
-        release.Set();
-
-        // The alert being produced when it gave up goes out; none after it.
-        Assert.True(SpinWait.SpinUntil(() => stage.Queued == 4, Patience), $"{stage.Queued} queued");
-        Thread.Sleep(100);
+        // It returned once the alert being produced was handed over (the thread ended, so a producer can be disposed),
+        // and wrote none after it.
+        Assert.True(release.IsSet, $"returned after {watch.Elapsed} while the producer was still busy");
         Assert.Equal(1, Volatile.Read(ref produced));
+        Assert.Equal(4, stage.Queued);
+        Assert.True(releaser.Join(Patience));
         Assert.False(stage.Submit(Alerts(1)[0]), "a stopped stage takes nothing more");
         Assert.Equal(4, stage.Queued);
     }

@@ -204,10 +204,46 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
 
         Assert.Equal(StopReason.Fatal, result.Reason);
         Assert.Equal("writing alerts failed: InvalidOperationException: synthetic alert failure", result.FatalMessage);
-        Assert.Contains(logs, l => l.Contains("synthetic alert failure", StringComparison.Ordinal));
+        Assert.Single(logs, l => l.Contains("[3020] Writing alerts failed", StringComparison.Ordinal)
+            && l.Contains("InvalidOperationException: synthetic alert failure", StringComparison.Ordinal));
         Assert.True(clock.Elapsed < options.DrainTimeout, $"stopped after {clock.Elapsed}: nothing can settle, so nothing to wait for");
         Assert.Empty(kafka.ReadAll(KafkaHarness.Alerts));
         Assert.InRange(kafka.Committed("fraudstream").Sum(), 0, firstAlertOffset);
+    }
+
+    [Fact]
+    public void A_failure_on_the_alert_thread_while_stopping_is_fatal_and_ends_the_wait_Integration()
+    {
+        using var kafka = new KafkaHarness(inputPartitions: 1);
+        kafka.Produce(KafkaHarness.ToMessages(KafkaHarness.MakeLines(3_000, seed: 31)));
+        var logs = new ConcurrentQueue<string>();
+        var scorer = new Pipeline.CallScorer(Features.Featurizer.CreateDefault(), Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath));
+        var options = kafka.Settings().Processor with { AlertThread = true, DrainTimeout = TimeSpan.FromSeconds(20) };
+        var writing = new ManualResetEventSlim(false);
+        var processor = new StreamProcessor(options, scorer, logger: KafkaHarness.Logs(output, logs).CreateLogger("processor"))
+        {
+            AlertProducer = _ =>
+            {
+                writing.Set();
+                Thread.Sleep(500); // the stop begins meanwhile
+                throw new InvalidOperationException("synthetic alert failure");
+            },
+        };
+        using var stop = new CancellationTokenSource();
+        ProcessorResult? result = null;
+        var runner = new Thread(() => result = processor.Run(stop.Token));
+        runner.Start();
+        Assert.True(writing.Wait(TimeSpan.FromSeconds(60)), "an alert was written");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        stop.Cancel();
+
+        Assert.True(runner.Join(TimeSpan.FromSeconds(60)));
+        Assert.Equal(StopReason.Fatal, result!.Reason);
+        Assert.Equal("writing alerts failed: InvalidOperationException: synthetic alert failure", result.FatalMessage);
+        Assert.True(clock.Elapsed < options.DrainTimeout, $"the stop took {clock.Elapsed}: nothing could settle after the failure");
+        // The exception itself goes to the log, once (the test logger prints its type and message).
+        Assert.Single(logs, l => l.Contains("[3020] Writing alerts failed", StringComparison.Ordinal)
+            && l.Contains("InvalidOperationException: synthetic alert failure", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -60,7 +60,7 @@ internal sealed class AlertStage : IDisposable
     /// <summary>What stopped the alert thread, if anything did; no alert is written after it.</summary>
     public Exception? Fault => _fault;
 
-    /// <summary>True once <see cref="Complete"/> gave up waiting: the producer should stop retrying a full queue.</summary>
+    /// <summary>True once <see cref="Complete"/> gave up waiting: the producer stops retrying a full queue.</summary>
     public bool Abandoned => _abandoned;
 
     /// <summary>Alerts submitted and not yet written.</summary>
@@ -95,24 +95,34 @@ internal sealed class AlertStage : IDisposable
 
     private bool Stopped => _fault is not null || _completing;
 
-    // Rare path: the ring is full, so the alert thread is behind (and so are the alerts' deliveries).
+    // Rare path: the ring is full, so the alert thread is behind (and so are the alerts' deliveries). A short spin,
+    // then 1 ms sleeps, as the inline producer waits for room in its queue: a waiting consume thread must not take
+    // the core the alert thread and the Kafka client need to make room.
     private bool WaitForRoom(long submitted)
     {
-        var spin = default(SpinWait);
-        while (submitted - Volatile.Read(ref _taken) >= Capacity)
+        for (var spins = 0; submitted - Volatile.Read(ref _taken) >= Capacity; spins++)
         {
             if (Stopped)
             {
                 return false;
             }
-            spin.SpinOnce(sleep1Threshold: -1);
+            if (spins < 20)
+            {
+                Thread.SpinWait(64);
+            }
+            else
+            {
+                Thread.Sleep(1);
+            }
         }
         return true;
     }
 
     /// <summary>
-    /// Lets the alert thread write what was submitted and stop, waiting up to <paramref name="timeout"/>; after that
-    /// it is abandoned (alerts not yet produced stay unsettled, so their records are not committed).
+    /// Lets the alert thread write what was submitted and stop, waiting up to <paramref name="timeout"/> for that;
+    /// after it, the rest is abandoned: the thread ends once the alert it is writing is handed over (a producer with
+    /// a full queue stops retrying it), and the alerts not written stay unsettled, so their records are not
+    /// committed. Returns only once the thread has ended, so the producer can be disposed.
     /// </summary>
     /// <returns>True when everything submitted was written and handed to the producer.</returns>
     public bool Complete(TimeSpan timeout)
@@ -123,13 +133,13 @@ internal sealed class AlertStage : IDisposable
         }
         _completing = true;
         _work.Set();
-        if (_thread.Join(timeout))
+        if (!_thread.Join(timeout))
         {
-            return Queued == 0;
+            _abandoned = true;
+            _work.Set();
+            _thread.Join();
         }
-        _abandoned = true;
-        _work.Set();
-        return false;
+        return Queued == 0 && _fault is null;
     }
 
     public void Dispose()

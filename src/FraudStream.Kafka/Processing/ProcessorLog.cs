@@ -67,4 +67,7 @@ internal static partial class ProcessorLog
 
     [LoggerMessage(3019, LogLevel.Warning, "Committing and leaving the group did not end within {Seconds:F0} s (is the group coordinator unreachable?); stopping without it: records after the last commit will be processed again, and the group reassigns the partitions after the session timeout")]
     public static partial void LeaveTimedOut(ILogger logger, double seconds);
+
+    [LoggerMessage(3020, LogLevel.Critical, "Writing alerts failed on the alert thread; the alerts it did not write stay uncommitted")]
+    public static partial void AlertThreadFailed(ILogger logger, Exception exception);
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
@@ -123,6 +124,7 @@ public sealed class StreamProcessor
     private volatile bool _brokersDown;
     private ConsumerLease? _consumerLease;
     private volatile bool _stopping;
+    private bool _alertFaultLogged;
     private const string BrokersDownProblem = "all brokers are down";
 
     public StreamProcessor(ProcessorOptions options, CallScorer scorer, IProcessorMetrics? metrics = null, ILogger? logger = null)
@@ -158,7 +160,7 @@ public sealed class StreamProcessor
         }
         using var producer = BuildProducer();
         _producer = producer;
-        using var alertStage = BuildAlertStage(); // written out before the producer is disposed
+        using var alertStage = BuildAlertStage(); // disposed (its thread ended) before the producer
         _alertStage = alertStage;
         var consumer = BuildConsumer();
         using var lease = new ConsumerLease(consumer); // disposes it, unless Finish left it to a close that did not end in time
@@ -916,9 +918,13 @@ public sealed class StreamProcessor
                     failed += pending.State == PendingDelivery.Failed ? 1 : 0;
                 }
             }
-            if (waiting == 0 || waiting == failed || Stopwatch.GetElapsedTime(started) >= timeout)
+            if (waiting == 0 || waiting == failed || _alertStage?.Fault is not null || Stopwatch.GetElapsedTime(started) >= timeout)
             {
                 return first;
+            }
+            if (_alertStage?.Queued > 0)
+            {
+                Thread.Sleep(1); // alerts still to be written: the producer's queue may be empty, and its flush returns at once
             }
             _producer!.Flush(TimeSpan.FromMilliseconds(PollMilliseconds));
         }
@@ -1178,9 +1184,8 @@ public sealed class StreamProcessor
     private bool CheckFailure(out string? fatal)
     {
         fatal = null;
-        if (_alertStage?.Fault is { } fault)
+        if (AlertStageFailed(out fatal))
         {
-            fatal = $"writing alerts failed: {fault.GetType().Name}: {fault.Message}";
             return true;
         }
         if (_producerFatal is { } dead)
@@ -1224,6 +1229,23 @@ public sealed class StreamProcessor
             return true;
         }
         return false;
+    }
+
+    /// <summary>Whether the alert thread has failed; logs its exception the first time it is seen.</summary>
+    private bool AlertStageFailed([NotNullWhen(true)] out string? fatal)
+    {
+        fatal = null;
+        if (_alertStage?.Fault is not { } fault)
+        {
+            return false;
+        }
+        if (!_alertFaultLogged)
+        {
+            _alertFaultLogged = true;
+            ProcessorLog.AlertThreadFailed(_logger, fault);
+        }
+        fatal = $"writing alerts failed: {fault.GetType().Name}: {fault.Message}";
+        return true;
     }
 
     private void LogFailedDeliveries()
@@ -1278,6 +1300,13 @@ public sealed class StreamProcessor
         // Nothing more can settle after a fatal producer error or once the alert thread has failed: no wait.
         Settle(_trackers.Keys.ToList(), _producerFatal is null && _alertStage?.Fault is null ? _options.DrainTimeout : TimeSpan.Zero);
         _alertStage?.Complete(FinalFlushTimeout); // has written everything unless the producer could take nothing
+        if (fatal is null && AlertStageFailed(out var failedWhileStopping))
+        {
+            // The alert thread failed while the stop waited for it: a fatal stop, as if the loop had seen it.
+            reason = StopReason.Fatal;
+            fatal = failedWhileStopping;
+            ProcessorLog.GivingUp(_logger, fatal);
+        }
         StoreOffsets();
         var unsettled = _trackers.Values.Sum(t => t.InFlight);
         if (unsettled > 0)
