@@ -26,10 +26,10 @@ public sealed class ChildProcess : IDisposable
         {
             start.ArgumentList.Add(arg);
         }
-        if (options.AlertThread)
+        if (options.AlertThread is { } alertThread)
         {
             start.ArgumentList.Add("--alert-thread");
-            start.ArgumentList.Add("on");
+            start.ArgumentList.Add(alertThread ? "on" : "off");
         }
         if (settleTimes)
         {

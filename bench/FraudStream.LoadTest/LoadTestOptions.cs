@@ -61,8 +61,8 @@ public sealed record LoadTestOptions
     /// </summary>
     public bool SettleTimes { get; init; }
 
-    /// <summary>The processor's <see cref="Kafka.Processing.ProcessorOptions.AlertThread"/> (<c>--alert-thread on</c> measures the processor with it; off by default, as the processor).</summary>
-    public bool AlertThread { get; init; }
+    /// <summary>The processor's <see cref="Kafka.Processing.ProcessorOptions.AlertThread"/> (<c>--alert-thread on|off</c>); null leaves the processor's default.</summary>
+    public bool? AlertThread { get; init; }
 
     /// <summary>Child mode <c>echo</c>: one record in this many is copied to the alerts topic (<see cref="EchoMode"/>).</summary>
     public int EchoEvery { get; init; } = 12;

@@ -21,7 +21,7 @@ public static class ProcessorMode
         var scorer = new CallScorer(Featurizer.CreateDefault(), FraudModel.Load(FraudModel.DefaultPath()));
         using var stop = new CancellationTokenSource();
         var metrics = new SettledCounter(options.Expect, stop, options.SettleTimes);
-        var processor = new StreamProcessor(new ProcessorOptions
+        var settings = new ProcessorOptions
         {
             BootstrapServers = options.Bootstrap!,
             GroupId = options.Group,
@@ -29,12 +29,13 @@ public static class ProcessorMode
             AlertsTopic = options.AlertsTopic,
             DeadLetterTopic = options.DeadLetterTopic,
             RebuildRecords = 0,
-            AlertThread = options.AlertThread,
             KafkaSettings = new Dictionary<string, string>
             {
                 ["consumer.fetch.wait.max.ms"] = ClientSettings.FetchWaitMaxMs.ToString(CultureInfo.InvariantCulture),
             },
-        }, scorer, metrics, new StderrLogger(Microsoft.Extensions.Logging.LogLevel.Information));
+        };
+        var processor = new StreamProcessor(settings with { AlertThread = options.AlertThread ?? settings.AlertThread },
+            scorer, metrics, new StderrLogger(Microsoft.Extensions.Logging.LogLevel.Information));
         // The latency run waits for the group to be joined before offering load.
         var announce = new Thread(() =>
         {

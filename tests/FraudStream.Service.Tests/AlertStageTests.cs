@@ -47,6 +47,25 @@ public sealed class AlertStageTests
     }
 
     [Fact]
+    public void An_alert_thread_idle_long_enough_to_block_is_woken_by_the_next_alert()
+    {
+        var produced = 0;
+        var alerts = Alerts(3);
+        using var stage = new AlertStage(FeatureNames, "calls", _ => Interlocked.Increment(ref produced), threaded: true);
+
+        // Busy: it polls, so a submit wakes nobody.
+        Assert.True(stage.Submit(alerts[0]));
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref produced) == 1, Patience));
+        Assert.True(stage.Submit(alerts[1]));
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref produced) == 2, Patience));
+        // Idle: after its polls it blocks, and the next submit wakes it.
+        Assert.True(SpinWait.SpinUntil(() => stage.Parked, Patience), "idle, it blocks");
+        Assert.True(stage.Submit(alerts[2]));
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref produced) == 3, Patience), "woken by the submit");
+        Assert.True(stage.Complete(Patience));
+    }
+
+    [Fact]
     public void Inline_it_writes_the_same_alert_documents_on_the_submitting_thread()
     {
         var written = new Dictionary<bool, List<string>>();

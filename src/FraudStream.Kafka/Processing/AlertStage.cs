@@ -15,12 +15,19 @@ namespace FraudStream.Kafka.Processing;
 /// One thread submits (the consume thread) and one writes, through a bounded ring that keeps the submission order.
 /// The record an alert needs stays with its <see cref="PendingDelivery"/> until the delivery is released, so the
 /// writer reads it while the consume thread goes on. When the ring is full the submitter waits: the alert thread is
-/// behind, and so are the alerts' deliveries.
+/// behind, and so are the alerts' deliveries. An idle alert thread polls the ring every millisecond for a while before
+/// it blocks, so that under load a submit wakes nobody.
 /// </remarks>
 internal sealed class AlertStage : IDisposable
 {
     /// <summary>Alerts submitted and not yet written, at most (a power of two).</summary>
     public const int Capacity = 1024;
+
+    /// <summary>
+    /// 1 ms polls of an empty ring before the alert thread blocks until woken: while alerts come at least every 100 ms,
+    /// it never blocks, and an alert waits at most about 1 ms to be written.
+    /// </summary>
+    private const int PollsBeforeParking = 100;
 
     private readonly PendingDelivery?[] _ring;
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
@@ -30,6 +37,7 @@ internal sealed class AlertStage : IDisposable
     private readonly Action<PendingDelivery> _produce;
     private readonly Thread? _thread;
     private readonly ManualResetEventSlim _work = new(initialState: false);
+    private int _parked; // 1 while the alert thread blocks on _work (after PollsBeforeParking idle polls)
     private long _taken;     // written by the alert thread
     private long _submitted; // written by the submitting thread
     private volatile bool _completing;
@@ -63,6 +71,9 @@ internal sealed class AlertStage : IDisposable
     /// <summary>True once <see cref="Complete"/> gave up waiting: the producer stops retrying a full queue.</summary>
     public bool Abandoned => _abandoned;
 
+    /// <summary>Whether the alert thread is blocked until the next submit wakes it (idle for a while).</summary>
+    public bool Parked => Volatile.Read(ref _parked) != 0;
+
     /// <summary>Alerts submitted and not yet written.</summary>
     public int Queued => (int)(Volatile.Read(ref _submitted) - Volatile.Read(ref _taken));
 
@@ -84,9 +95,9 @@ internal sealed class AlertStage : IDisposable
             return false;
         }
         _ring[submitted & (Capacity - 1)] = pending;
-        // A full fence: the alert thread resets the event and then reads this count, so one of the two sees the other.
+        // A full fence: the alert thread says it parks and then reads this count, so one of the two sees the other.
         Interlocked.Exchange(ref _submitted, submitted + 1);
-        if (!_work.IsSet)
+        if (Volatile.Read(ref _parked) != 0)
         {
             _work.Set();
         }
@@ -151,11 +162,13 @@ internal sealed class AlertStage : IDisposable
     {
         try
         {
+            var idle = 0;
             while (!_abandoned)
             {
                 var taken = _taken;
                 if (taken != Volatile.Read(ref _submitted))
                 {
+                    idle = 0;
                     var slot = taken & (Capacity - 1);
                     var pending = _ring[slot]!;
                     _ring[slot] = null;
@@ -167,12 +180,23 @@ internal sealed class AlertStage : IDisposable
                 {
                     return;
                 }
+                if (++idle <= PollsBeforeParking)
+                {
+                    // Under load the next alert is near: poll for it, so that submitting one costs the consume thread
+                    // no wake-up (a futex call, about as dear as writing the alert's JSON).
+                    Thread.Sleep(1);
+                    continue;
+                }
                 _work.Reset();
+                Interlocked.Exchange(ref _parked, 1); // a full fence: then the submitted count is read again
                 if (taken != Volatile.Read(ref _submitted) || _completing)
                 {
-                    continue; // submitted between the check and the reset
+                    _parked = 0; // submitted meanwhile, and the submitter may not have seen it parked
+                    continue;
                 }
                 _work.Wait();
+                _parked = 0;
+                idle = 0;
             }
         }
         catch (Exception ex)

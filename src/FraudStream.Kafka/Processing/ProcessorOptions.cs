@@ -44,11 +44,11 @@ public sealed record ProcessorOptions
 
     /// <summary>
     /// Whether alerts (their reasons and JSON) are written and produced on a thread of their own rather than on the
-    /// consume thread. An alert's reasons cost several times its call's scoring, so the consume thread sheds about a
-    /// quarter of its work at the generated traffic's alert rate; but the work moves rather than shrinks, so it pays
-    /// only where a core is free for it (docs/performance.md, "An alert thread"). Off by default.
+    /// consume thread. An alert's reasons cost several times its call's scoring: at the generated traffic's alert rate
+    /// the consume thread sheds about a quarter of its work (docs/performance.md, "An alert thread"). On by default
+    /// where the process may use more than one processor; on a single one the hand-off would only add work.
     /// </summary>
-    public bool AlertThread { get; init; }
+    public bool AlertThread { get; init; } = Environment.ProcessorCount > 1;
 
     /// <summary>Checks the options.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
