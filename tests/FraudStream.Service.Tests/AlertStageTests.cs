@@ -66,6 +66,31 @@ public sealed class AlertStageTests
     }
 
     [Fact]
+    public void An_alert_submitted_just_as_the_alert_thread_is_about_to_block_is_written()
+    {
+        // The submit lands after the thread found the ring empty and before it says it blocks: the thread must see it
+        // when it looks again, since the submitter saw it not blocked and woke nobody.
+        var produced = 0;
+        var alerts = Alerts(2);
+        AlertStage? stage = null;
+        var late = 0;
+        stage = new AlertStage(FeatureNames, "calls", _ => Interlocked.Increment(ref produced), threaded: true, beforeParking: () =>
+        {
+            if (Volatile.Read(ref produced) == 1 && Interlocked.Exchange(ref late, 1) == 0)
+            {
+                Assert.True(stage!.Submit(alerts[1]));
+            }
+        });
+        using (stage)
+        {
+            Assert.True(stage.Submit(alerts[0]));
+            Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref produced) == 2, Patience), $"{stage.Queued} queued, parked {stage.Parked}");
+            Assert.Equal(1, Volatile.Read(ref late));
+            Assert.True(stage.Complete(Patience));
+        }
+    }
+
+    [Fact]
     public void Inline_it_writes_the_same_alert_documents_on_the_submitting_thread()
     {
         var written = new Dictionary<bool, List<string>>();
