@@ -724,14 +724,8 @@ public sealed class StreamProcessor
             Value = call.InvalidValue,
             Headers = headers,
         };
-        Send(Settlement.DeadLettered, message, tracker, call.Offset, consumedAt);
-    }
-
-    private void Send(Settlement settlement, Message<byte[]?, byte[]?> message, PartitionTracker tracker, long offset, long consumedAt)
-    {
         var pending = RentPending();
-        var topic = settlement == Settlement.Alerted ? _options.AlertsTopic : _options.DeadLetterTopic;
-        pending.Start(offset, consumedAt, settlement, topic, message);
+        pending.Start(call.Offset, consumedAt, Settlement.DeadLettered, _options.DeadLetterTopic, message);
         tracker.Add(pending);
         Produce(pending);
     }
