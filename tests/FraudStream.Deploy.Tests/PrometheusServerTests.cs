@@ -163,6 +163,10 @@ public sealed partial class PrometheusServerTests(ITestOutputHelper output) : ID
         try
         {
             using var response = await _http.GetAsync(new Uri(api, "query?query=" + Uri.EscapeDataString(query)));
+            if (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable)
+            {
+                return null; // still starting: until its storage is ready the API answers "Service Unavailable" in plain text
+            }
             using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             return json.RootElement.GetProperty("status").GetString() == "success"
                 ? json.RootElement.GetProperty("data").GetProperty("result").Clone()
