@@ -66,6 +66,26 @@ public sealed class AlertStageTests
     }
 
     [Fact]
+    public void Alerts_that_come_while_the_alert_thread_is_busy_or_polling_wake_nobody()
+    {
+        var produced = 0;
+        var alerts = Alerts(200);
+        using var stage = new AlertStage(FeatureNames, "calls", _ => Interlocked.Increment(ref produced), threaded: true);
+
+        // A millisecond apart, well inside the thread's polling: only a submit that finds it blocked (at the start,
+        // or after a pause of the test thread longer than the polling) wakes it.
+        foreach (var pending in alerts)
+        {
+            Assert.True(stage.Submit(pending));
+            Thread.Sleep(1);
+        }
+
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref produced) == alerts.Count, Patience));
+        Assert.True(stage.Wakes <= 10, $"{stage.Wakes} of {alerts.Count} submits woke the alert thread");
+        Assert.True(stage.Complete(Patience));
+    }
+
+    [Fact]
     public void An_alert_submitted_just_as_the_alert_thread_is_about_to_block_is_written()
     {
         // The submit lands after the thread found the ring empty and before it says it blocks: the thread must see it

@@ -40,6 +40,7 @@ internal sealed class AlertStage : IDisposable
     private readonly Action? _beforeParking;
     private readonly ManualResetEventSlim _work = new(initialState: false);
     private int _parked; // 1 while the alert thread blocks on _work (after PollsBeforeParking idle polls)
+    private long _wakes; // written by the submitting thread
     private long _taken;     // written by the alert thread
     private long _submitted; // written by the submitting thread
     private volatile bool _completing;
@@ -78,6 +79,9 @@ internal sealed class AlertStage : IDisposable
     /// <summary>Whether the alert thread is blocked until the next submit wakes it (idle for a while).</summary>
     public bool Parked => Volatile.Read(ref _parked) != 0;
 
+    /// <summary>How many submits woke the alert thread (it had blocked); the others cost no wake-up.</summary>
+    public long Wakes => Volatile.Read(ref _wakes);
+
     /// <summary>Alerts submitted and not yet written.</summary>
     public int Queued => (int)(Volatile.Read(ref _submitted) - Volatile.Read(ref _taken));
 
@@ -103,6 +107,7 @@ internal sealed class AlertStage : IDisposable
         Interlocked.Exchange(ref _submitted, submitted + 1);
         if (Volatile.Read(ref _parked) != 0)
         {
+            _wakes++;
             _work.Set();
         }
         return true;
