@@ -1291,8 +1291,8 @@ public sealed class StreamProcessor
         }
         _metrics.SetReady(false);
         _stopping = true;
-        // Nothing more can settle after a fatal producer error or once the alert thread has failed: no wait.
-        Settle(_trackers.Keys.ToList(), _producerFatal is null && _alertStage?.Fault is null ? _options.DrainTimeout : TimeSpan.Zero);
+        // Nothing more can settle after a fatal producer error (Settle itself stops once the alert thread has failed).
+        Settle(_trackers.Keys.ToList(), _producerFatal is null ? _options.DrainTimeout : TimeSpan.Zero);
         _alertStage?.Complete(FinalFlushTimeout); // has written everything unless the producer could take nothing
         if (fatal is null && AlertStageFailed(out var failedWhileStopping))
         {
