@@ -101,6 +101,7 @@ public sealed class ModelReloader : IDisposable
                 _metrics.SetModel(model.Id, DateTimeOffset.UtcNow);
                 Reloads++;
                 ServiceLog.ModelReloaded(_logger, old.Id, model.Id, _path);
+                ServiceLog.IfTreesNotCompiled(_logger, model);
             }
             catch (Exception ex) when (ex is ModelLoadException or IOException or UnauthorizedAccessException or InvalidDataException)
             {

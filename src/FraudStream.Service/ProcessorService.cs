@@ -39,6 +39,7 @@ public sealed class ProcessorService
         Metrics = new FraudStreamMetrics(Prometheus.Metrics.NewCustomRegistry(), settings.Processor.InputTopic);
         Metrics.SetModel(model.Id, DateTimeOffset.UtcNow);
         ServiceLog.ModelLoaded(_logger, model.Id, settings.ModelPath, Scorer.Threshold);
+        ServiceLog.IfTreesNotCompiled(_logger, model);
         Processor = new StreamProcessor(settings.Processor, Scorer, Metrics, loggerFactory.CreateLogger("FraudStream.Processor"));
         Reloader = new ModelReloader(settings.ModelPath, Scorer, Metrics, _logger, settings.ModelCheckInterval);
     }

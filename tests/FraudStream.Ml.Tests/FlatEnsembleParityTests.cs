@@ -51,6 +51,7 @@ public sealed class FlatEnsembleParityTests(TrainedModelFixture fixture) : IClas
         var context = fixture.Result.Context;
         using var engine = context.Model.CreatePredictionEngine<Input, Output>(fixture.Result.Transformer);
         var ensemble = fixture.Model.Ensemble;
+        Assert.True(ensemble.IsCompiled); // the parity below is the compiled trees'
         var maxScoreDiff = 0.0;
         var maxProbabilityDiff = 0.0;
         var positives = 0;

@@ -44,6 +44,7 @@ public sealed class GeneratedTrafficParityTests : IDisposable
         schema[nameof(Input.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, data.FeatureCount);
         using var engine = context.Model.CreatePredictionEngine<Input, Output>(result.Transformer, inputSchemaDefinition: schema);
         var ensemble = result.Model.Ensemble;
+        Assert.True(ensemble.IsCompiled); // the parity below is the compiled trees'
         double maxScore = 0, maxProbability = 0;
         var input = new Input();
         var scores = new double[data.Count];

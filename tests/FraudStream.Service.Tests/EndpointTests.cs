@@ -128,6 +128,80 @@ public sealed partial class EndpointTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_model_whose_trees_cannot_be_compiled_is_scored_node_by_node_with_a_warning_Integration()
+    {
+        using var kafka = new KafkaHarness();
+        var dir = Directory.CreateTempSubdirectory("fraudstream-model-");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "model.zip");
+            File.Copy(KafkaHarness.DefaultModelPath, path);
+            var logs = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(50));
+            var service = new ProcessorService(kafka.Settings(modelPath: path), KafkaHarness.Logs(output, logs));
+            var run = service.RunAsync(stop.Token);
+            await service.MetricsUri;
+            Assert.True(service.Scorer.Model.Ensemble.IsCompiled);
+            Assert.DoesNotContain(logs, line => line.Contains("[4005]", StringComparison.Ordinal));
+
+            // The same trees and one more of 600 splits whose leaves are all 0: the same scores, too large to compile.
+            var walked = WithLargeTree(service.Scorer.Model, "walked-model-1");
+            Assert.False(walked.Ensemble.IsCompiled);
+            WriteModel(path + ".new", walked);
+            File.Move(path + ".new", path, overwrite: true);
+            await WaitUntil(() => service.Scorer.Model.Id == "walked-model-1", stop.Token);
+            Assert.Contains(logs, line => line.StartsWith("Warning [4005] Model walked-model-1's trees are walked node by node", StringComparison.Ordinal));
+
+            kafka.Produce(KafkaHarness.ToMessages(KafkaHarness.MakeLines(3_000, seed: 8)));
+            await WaitUntil(() => service.Processor.Consumed >= 3_000, stop.Token);
+            await Task.Delay(500);
+            await stop.CancelAsync();
+            await run;
+            var alerts = kafka.ReadAll(KafkaHarness.Alerts);
+            Assert.NotEmpty(alerts);
+            Assert.All(alerts, a => Assert.Contains("\"model\":\"walked-model-1\"", System.Text.Encoding.UTF8.GetString(a.Value!), StringComparison.Ordinal));
+
+            // Starting on such a model says so too.
+            logs.Clear();
+            _ = new ProcessorService(kafka.Settings(modelPath: path), KafkaHarness.Logs(output, logs));
+            Assert.Contains(logs, line => line.StartsWith("Warning [4005] Model walked-model-1's", StringComparison.Ordinal));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    /// <summary><paramref name="model"/>'s trees and a caterpillar of 600 splits on feature 0 whose leaves are all 0.</summary>
+    private static FraudModel WithLargeTree(FraudModel model, string id)
+    {
+        const int splits = 600;
+        var e = model.Ensemble;
+        var nodes = e.SplitFeature.Length;
+        var leaves = e.LeafValue.Length;
+        var left = new int[splits];
+        var right = new int[splits];
+        var threshold = new float[splits];
+        for (var i = 0; i < splits; i++)
+        {
+            threshold[i] = i;
+            left[i] = ~i;
+            right[i] = i + 1 < splits ? i + 1 : ~splits;
+        }
+        var ensemble = new TreeEnsemble(
+            e.FeatureCount,
+            [.. e.NodeStart, nodes + splits],
+            [.. e.LeafStart, leaves + splits + 1],
+            [.. e.SplitFeature, .. new int[splits]],
+            [.. e.Threshold, .. threshold],
+            [.. e.Left, .. left],
+            [.. e.Right, .. right],
+            [.. e.LeafValue, .. new double[splits + 1]],
+            e.Bias, e.CalibratorSlope, e.CalibratorOffset);
+        return new FraudModel(id, model.Threshold, model.SchemaHash, model.FeatureNames, ensemble);
+    }
+
     private static void WriteModel(string path, FraudModel model)
     {
         var manifest = new System.Buffers.ArrayBufferWriter<byte>();

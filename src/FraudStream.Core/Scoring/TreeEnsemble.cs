@@ -16,9 +16,11 @@ namespace FraudStream.Scoring;
 /// a negative value <c>c</c> is the leaf <c>~c</c>. A tree without nodes has one leaf and always gives it.
 /// The raw score is <see cref="Bias"/> plus the reached leaf of every tree; the probability is
 /// <c>1 / (1 + exp(CalibratorSlope * raw + CalibratorOffset))</c> (ML.NET's <c>PlattCalibrator</c>).
-/// Evaluation walks copies of the child arrays with ensemble-wide indices (a node's index in the node arrays,
-/// or the complement of a leaf's index in <see cref="LeafValue"/>), without bounds checks: the constructor has
-/// checked every index, so only the lengths of the caller's spans need checking per call.
+/// The constructor compiles the trees to code (<see cref="CompiledTrees"/>), which <see cref="RawScore"/> runs.
+/// Contributions, and the raw score where code cannot be compiled, walk copies of the child arrays with
+/// ensemble-wide indices (a node's index in the node arrays, or the complement of a leaf's index in
+/// <see cref="LeafValue"/>), without bounds checks: the constructor has checked every index, so only the lengths
+/// of the caller's spans need checking per call.
 /// </remarks>
 public sealed class TreeEnsemble
 {
@@ -42,6 +44,9 @@ public sealed class TreeEnsemble
 
     /// <summary>Most splits on any root-to-leaf path.</summary>
     private readonly int _maxDepth;
+
+    /// <summary>The trees as code (<see cref="RawScore"/>), or null where they cannot be compiled (the descent then).</summary>
+    private readonly CompiledTrees? _compiled;
 
     /// <summary>
     /// Builds an ensemble from copies of its flat arrays, checking that every index is in range (evaluation relies on
@@ -85,6 +90,7 @@ public sealed class TreeEnsemble
         _right = right;
         _leafValue = leafValue;
         (_root, _leftChild, _rightChild, _maxDepth) = Flatten(nodeStart, leafStart, left, right);
+        _compiled = CompiledTrees.TryCreate(featureCount, nodeStart, leafStart, splitFeature, threshold, left, right, leafValue);
         Bias = bias;
         CalibratorSlope = calibratorSlope;
         CalibratorOffset = calibratorOffset;
@@ -113,10 +119,36 @@ public sealed class TreeEnsemble
     public ReadOnlySpan<double> LeafValue => _leafValue;
 
     /// <summary>The uncalibrated score: <see cref="Bias"/> plus the leaf each tree sends the vector to.</summary>
+    /// <remarks>
+    /// Evaluated by the trees compiled to code when the ensemble was built (<see cref="CompiledTrees"/>), else by
+    /// <see cref="DescentRawScore"/>; the two give the same bits.
+    /// </remarks>
     public double RawScore(ReadOnlySpan<float> features)
     {
         CheckLength(features);
-        ref var x = ref MemoryMarshal.GetReference(features);
+        return _compiled is { } compiled
+            ? compiled.Add(ref MemoryMarshal.GetReference(features), Bias)
+            : Descent(ref MemoryMarshal.GetReference(features));
+    }
+
+    /// <summary>The most splits plus leaves a tree may have for the ensemble's trees to be compiled to code.</summary>
+    public const int MaxCompiledTreeSize = CompiledTrees.MaxBlocksPerMethod;
+
+    /// <summary>
+    /// Whether <see cref="RawScore"/> runs compiled code: false where the runtime cannot compile code, or a tree has
+    /// more than <see cref="MaxCompiledTreeSize"/> splits and leaves.
+    /// </summary>
+    public bool IsCompiled => _compiled is not null;
+
+    /// <summary>The raw score by walking the node arrays, node by node: what <see cref="RawScore"/> does without compiled trees.</summary>
+    internal double DescentRawScore(ReadOnlySpan<float> features)
+    {
+        CheckLength(features);
+        return Descent(ref MemoryMarshal.GetReference(features));
+    }
+
+    private double Descent(ref float x)
+    {
         ref var splitFeature = ref MemoryMarshal.GetArrayDataReference(_splitFeature);
         ref var threshold = ref MemoryMarshal.GetArrayDataReference(_threshold);
         ref var left = ref MemoryMarshal.GetArrayDataReference(_leftChild);

@@ -5,7 +5,8 @@ namespace FraudStream.Core.Tests.Scoring;
 
 /// <summary>
 /// The ensemble's evaluation against a plain per-tree walk of its own arrays (local child indices, a fresh walk
-/// from every child not taken) on random ensembles: shallow and deep trees, single leaves, NaN features.
+/// from every child not taken) on random ensembles: shallow and deep trees, single leaves, NaN and infinite features.
+/// The raw score is checked both ways it is computed: the compiled trees and the descent.
 /// </summary>
 public sealed class TreeEnsembleReferenceTests
 {
@@ -16,12 +17,14 @@ public sealed class TreeEnsembleReferenceTests
         {
             var rng = new Random(seed);
             var ensemble = RandomEnsemble(rng, featureCount: 6, trees, maxNodes, deep);
+            Assert.True(ensemble.IsCompiled);
             var expected = new float[6];
             var actual = new float[7];
             for (var v = 0; v < 20; v++)
             {
                 var x = RandomVector(rng, 6);
                 Assert.Equal(ReferenceRawScore(ensemble, x), ensemble.RawScore(x));
+                Assert.Equal(ReferenceRawScore(ensemble, x), ensemble.DescentRawScore(x));
                 ReferenceContributions(ensemble, x, expected);
                 actual.AsSpan().Fill(42f);
                 ensemble.Contributions(x, actual);
@@ -38,16 +41,55 @@ public sealed class TreeEnsembleReferenceTests
         var rng = new Random(11);
         var ensemble = RandomEnsemble(rng, featureCount: 3, trees: 2, maxNodes: 300, deep: true, exactNodes: true);
         Assert.True(Depth(ensemble, 0, 0) > 64);
+        Assert.True(ensemble.IsCompiled); // 601 splits and leaves a tree: within one compiled method
         var expected = new float[3];
         var actual = new float[3];
         for (var v = 0; v < 500; v++)
         {
             var x = RandomVector(rng, 3);
             Assert.Equal(ReferenceRawScore(ensemble, x), ensemble.RawScore(x));
+            Assert.Equal(ReferenceRawScore(ensemble, x), ensemble.DescentRawScore(x));
             ReferenceContributions(ensemble, x, expected);
             ensemble.Contributions(x, actual);
             Assert.Equal(expected, actual);
         }
+    }
+
+    [Fact]
+    public void A_tree_too_large_for_one_compiled_method_leaves_the_ensemble_to_the_descent()
+    {
+        var rng = new Random(5);
+        var ensemble = RandomEnsemble(rng, featureCount: 4, trees: 3, maxNodes: 600, deep: false, exactNodes: true);
+        Assert.False(ensemble.IsCompiled); // 1,201 splits and leaves in each tree
+        for (var v = 0; v < 500; v++)
+        {
+            var x = RandomVector(rng, 4);
+            Assert.Equal(ReferenceRawScore(ensemble, x), ensemble.RawScore(x));
+        }
+    }
+
+    [Fact]
+    public void A_tree_whose_nodes_are_shared_is_not_compiled_once_per_path()
+    {
+        // 40 splits, each with both children on the next: 2^40 paths to emit as code, one walk of 40 nodes to descend.
+        const int nodes = 40;
+        var left = new int[nodes];
+        var right = new int[nodes];
+        for (var i = 0; i < nodes - 1; i++)
+        {
+            left[i] = i + 1;
+            right[i] = i + 1;
+        }
+        left[^1] = ~0;
+        right[^1] = ~1;
+        var leafValue = new double[nodes + 1];
+        leafValue[0] = 0.25;
+        leafValue[1] = -0.5;
+        var ensemble = new TreeEnsemble(1, [0, nodes], [0, nodes + 1], new int[nodes], new float[nodes], left, right,
+            leafValue, bias: 1, calibratorSlope: -1, calibratorOffset: 0);
+        Assert.False(ensemble.IsCompiled);
+        Assert.Equal(1.25, ensemble.RawScore([-1f]));
+        Assert.Equal(0.5, ensemble.RawScore([1f]));
     }
 
     private static float[] RandomVector(Random rng, int count)
@@ -55,11 +97,13 @@ public sealed class TreeEnsembleReferenceTests
         var x = new float[count];
         for (var i = 0; i < count; i++)
         {
-            x[i] = rng.Next(10) switch
+            x[i] = rng.Next(12) switch
             {
                 0 => float.NaN,
                 1 => 0f,
                 2 => 1f,
+                3 => -0f,
+                4 => rng.Next(2) == 0 ? float.PositiveInfinity : float.NegativeInfinity,
                 _ => (float)((rng.NextDouble() * 4) - 2),
             };
         }

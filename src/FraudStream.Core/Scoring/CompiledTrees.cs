@@ -1,0 +1,154 @@
+using System.Reflection.Emit;
+using System.Runtime.CompilerServices;
+
+namespace FraudStream.Scoring;
+
+/// <summary>
+/// An ensemble's trees compiled to code when it is loaded: every split becomes a compare-and-branch of its own, with
+/// the feature's offset and the threshold as constants, and every leaf adds its value to the sum. Consecutive trees
+/// share a dynamic method of at most <see cref="MaxBlocksPerMethod"/> splits and leaves, small enough for the JIT to
+/// optimise fully. The sum is added tree by tree in the ensemble's order, so the raw score is bit for bit the
+/// descent's.
+/// </summary>
+/// <remarks>
+/// Against the node-by-node descent the gain is in the branches: each split has its own branch instruction, which
+/// the CPU predicts separately, and nothing is loaded but the feature. Measured in <c>EnsembleBenchmarks</c>
+/// (<c>Compiled</c> against <c>Descent</c>).
+/// </remarks>
+internal sealed class CompiledTrees
+{
+    /// <summary>
+    /// Splits plus leaves per dynamic method. The JIT compiles a method of more than about 2,000 basic blocks
+    /// without optimisations; a split ends one block and its right child starts another, so a method of 1,000 splits
+    /// and leaves stays well inside. A tree larger than this on its own (or a malformed one whose shared nodes
+    /// would be emitted again at every parent) leaves the ensemble to the descent.
+    /// </summary>
+    internal const int MaxBlocksPerMethod = 1_000;
+
+    private delegate double TreeGroup(ref float features, double sum);
+
+    private readonly TreeGroup[] _groups;
+
+    private CompiledTrees(TreeGroup[] groups) => _groups = groups;
+
+    /// <summary>The trees in methods of their own, or null where the runtime cannot compile code or a tree is too large.</summary>
+    public static CompiledTrees? TryCreate(
+        int featureCount, int[] nodeStart, int[] leafStart, int[] splitFeature, float[] threshold, int[] left, int[] right, double[] leafValue)
+    {
+        if (!RuntimeFeature.IsDynamicCodeCompiled)
+            return null;
+        var trees = nodeStart.Length - 1;
+        var blocks = new int[trees];
+        for (var t = 0; t < trees; t++)
+        {
+            blocks[t] = ExpandedBlocks(nodeStart[t], nodeStart[t + 1], left, right);
+            if (blocks[t] > MaxBlocksPerMethod)
+                return null;
+        }
+        var groups = new List<TreeGroup>();
+        var first = 0;
+        while (first < trees)
+        {
+            var end = first;
+            var size = 0;
+            while (end < trees && size + blocks[end] <= MaxBlocksPerMethod)
+            {
+                size += blocks[end];
+                end++;
+            }
+            groups.Add(Compile(first, end, nodeStart, leafStart, splitFeature, threshold, left, right, leafValue));
+            first = end;
+        }
+        var compiled = new CompiledTrees([.. groups]);
+        // The JIT compiles a dynamic method when it is first called: do it here, on the thread that loads the model,
+        // rather than on the first call scored with it.
+        var zeros = new float[featureCount];
+        _ = compiled.Add(ref zeros[0], 0);
+        return compiled;
+    }
+
+    /// <summary><paramref name="sum"/> plus the leaf every tree sends <paramref name="features"/> to.</summary>
+    public double Add(ref float features, double sum)
+    {
+        foreach (var group in _groups)
+        {
+            sum = group(ref features, sum);
+        }
+        return sum;
+    }
+
+    /// <summary>
+    /// Splits and leaves of one tree as emitted, shared nodes counted at every parent (children come after their
+    /// parents, so one backward pass sees both children first); saturates just above the limit.
+    /// </summary>
+    private static int ExpandedBlocks(int nodeBase, int nodeEnd, int[] left, int[] right)
+    {
+        if (nodeEnd == nodeBase)
+            return 1;
+        var size = new int[nodeEnd - nodeBase];
+        for (var i = nodeEnd - 1; i >= nodeBase; i--)
+        {
+            var total = 1L + Child(left[i]) + Child(right[i]);
+            size[i - nodeBase] = (int)Math.Min(total, MaxBlocksPerMethod + 1);
+        }
+        return size[0];
+
+        int Child(int child) => child < 0 ? 1 : size[child];
+    }
+
+    private static TreeGroup Compile(
+        int first, int end, int[] nodeStart, int[] leafStart, int[] splitFeature, float[] threshold, int[] left, int[] right, double[] leafValue)
+    {
+        var method = new DynamicMethod(
+            $"Trees{first}To{end - 1}", typeof(double), [typeof(float).MakeByRefType(), typeof(double)], typeof(CompiledTrees).Module, skipVisibility: true);
+        var il = method.GetILGenerator();
+        for (var t = first; t < end; t++)
+        {
+            var done = il.DefineLabel();
+            if (nodeStart[t + 1] == nodeStart[t])
+                EmitLeaf(leafStart[t]);
+            else
+                EmitNode(0);
+            il.MarkLabel(done);
+
+            void EmitNode(int local)
+            {
+                var node = nodeStart[t] + local;
+                var toRight = il.DefineLabel();
+                il.Emit(OpCodes.Ldarg_0);
+                if (splitFeature[node] != 0)
+                {
+                    il.Emit(OpCodes.Ldc_I4, splitFeature[node] * sizeof(float));
+                    il.Emit(OpCodes.Add);
+                }
+                il.Emit(OpCodes.Ldind_R4);
+                il.Emit(OpCodes.Ldc_R4, threshold[node]);
+                // Left when feature <= threshold; greater or unordered (NaN) goes right, as in the descent.
+                il.Emit(OpCodes.Bgt_Un, toRight);
+                EmitChild(left[node]);
+                il.MarkLabel(toRight);
+                EmitChild(right[node]);
+            }
+
+            void EmitChild(int child)
+            {
+                if (child >= 0)
+                    EmitNode(child);
+                else
+                    EmitLeaf(leafStart[t] + ~child);
+            }
+
+            void EmitLeaf(int leaf)
+            {
+                il.Emit(OpCodes.Ldarg_1);
+                il.Emit(OpCodes.Ldc_R8, leafValue[leaf]);
+                il.Emit(OpCodes.Add);
+                il.Emit(OpCodes.Starg_S, (byte)1);
+                il.Emit(OpCodes.Br, done);
+            }
+        }
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ret);
+        return method.CreateDelegate<TreeGroup>();
+    }
+}
