@@ -33,7 +33,7 @@ internal sealed class CompiledTrees
 
     /// <summary>The trees in methods of their own, or null where the runtime cannot compile code or a tree is too large.</summary>
     public static CompiledTrees? TryCreate(
-        int featureCount, int[] nodeStart, int[] leafStart, int[] splitFeature, float[] threshold, int[] left, int[] right, double[] leafValue)
+        int[] nodeStart, int[] leafStart, int[] splitFeature, float[] threshold, int[] left, int[] right, double[] leafValue)
     {
         if (!RuntimeFeature.IsDynamicCodeCompiled)
             return null;
@@ -61,9 +61,10 @@ internal sealed class CompiledTrees
         }
         var compiled = new CompiledTrees([.. groups]);
         // The JIT compiles a dynamic method when it is first called: do it here, on the thread that loads the model,
-        // rather than on the first call scored with it.
-        var zeros = new float[featureCount];
-        _ = compiled.Add(ref zeros[0], 0);
+        // rather than on the first call scored with it. The vector need only reach the last feature split on, and
+        // its values do not matter (the sum is dropped), so it is not even cleared.
+        var any = GC.AllocateUninitializedArray<float>(splitFeature.Length == 0 ? 1 : splitFeature.Max() + 1);
+        _ = compiled.Add(ref any[0], 0);
         return compiled;
     }
 
@@ -118,7 +119,9 @@ internal sealed class CompiledTrees
                 il.Emit(OpCodes.Ldarg_0);
                 if (splitFeature[node] != 0)
                 {
-                    il.Emit(OpCodes.Ldc_I4, splitFeature[node] * sizeof(float));
+                    // A native-sized offset: a feature index of 2^29 or more would overflow an int's byte offset.
+                    il.Emit(OpCodes.Ldc_I8, (long)splitFeature[node] * sizeof(float));
+                    il.Emit(OpCodes.Conv_I);
                     il.Emit(OpCodes.Add);
                 }
                 il.Emit(OpCodes.Ldind_R4);

@@ -90,7 +90,7 @@ public sealed class TreeEnsemble
         _right = right;
         _leafValue = leafValue;
         (_root, _leftChild, _rightChild, _maxDepth) = Flatten(nodeStart, leafStart, left, right);
-        _compiled = CompiledTrees.TryCreate(featureCount, nodeStart, leafStart, splitFeature, threshold, left, right, leafValue);
+        _compiled = CompiledTrees.TryCreate(nodeStart, leafStart, splitFeature, threshold, left, right, leafValue);
         Bias = bias;
         CalibratorSlope = calibratorSlope;
         CalibratorOffset = calibratorOffset;

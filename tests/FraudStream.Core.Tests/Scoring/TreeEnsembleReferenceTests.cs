@@ -23,8 +23,8 @@ public sealed class TreeEnsembleReferenceTests
             for (var v = 0; v < 20; v++)
             {
                 var x = RandomVector(rng, 6);
-                Assert.Equal(ReferenceRawScore(ensemble, x), ensemble.RawScore(x));
-                Assert.Equal(ReferenceRawScore(ensemble, x), ensemble.DescentRawScore(x));
+                AssertSameBits(ReferenceRawScore(ensemble, x), ensemble.RawScore(x));
+                AssertSameBits(ReferenceRawScore(ensemble, x), ensemble.DescentRawScore(x));
                 ReferenceContributions(ensemble, x, expected);
                 actual.AsSpan().Fill(42f);
                 ensemble.Contributions(x, actual);
@@ -47,8 +47,8 @@ public sealed class TreeEnsembleReferenceTests
         for (var v = 0; v < 500; v++)
         {
             var x = RandomVector(rng, 3);
-            Assert.Equal(ReferenceRawScore(ensemble, x), ensemble.RawScore(x));
-            Assert.Equal(ReferenceRawScore(ensemble, x), ensemble.DescentRawScore(x));
+            AssertSameBits(ReferenceRawScore(ensemble, x), ensemble.RawScore(x));
+            AssertSameBits(ReferenceRawScore(ensemble, x), ensemble.DescentRawScore(x));
             ReferenceContributions(ensemble, x, expected);
             ensemble.Contributions(x, actual);
             Assert.Equal(expected, actual);
@@ -64,7 +64,7 @@ public sealed class TreeEnsembleReferenceTests
         for (var v = 0; v < 500; v++)
         {
             var x = RandomVector(rng, 4);
-            Assert.Equal(ReferenceRawScore(ensemble, x), ensemble.RawScore(x));
+            AssertSameBits(ReferenceRawScore(ensemble, x), ensemble.RawScore(x));
         }
     }
 
@@ -91,6 +91,53 @@ public sealed class TreeEnsembleReferenceTests
         Assert.Equal(1.25, ensemble.RawScore([-1f]));
         Assert.Equal(0.5, ensemble.RawScore([1f]));
     }
+
+    [Fact]
+    public void The_default_models_compiled_trees_give_the_descents_bits_on_and_around_every_threshold()
+    {
+        var ensemble = FraudModel.Load(Path.Combine(AppContext.BaseDirectory, "models", "default.zip")).Ensemble;
+        Assert.True(ensemble.IsCompiled);
+        var thresholds = ensemble.Threshold.ToArray();
+        var rng = new Random(17);
+        var x = new float[ensemble.FeatureCount];
+        for (var v = 0; v < 50_000; v++)
+        {
+            // Each feature on one of the model's thresholds, a float either side of one, or 0, 1 or NaN.
+            for (var f = 0; f < x.Length; f++)
+            {
+                var t = thresholds[rng.Next(thresholds.Length)];
+                x[f] = rng.Next(6) switch
+                {
+                    0 => t,
+                    1 => MathF.BitIncrement(t),
+                    2 => MathF.BitDecrement(t),
+                    3 => 0f,
+                    4 => 1f,
+                    _ => float.NaN,
+                };
+            }
+            AssertSameBits(ensemble.DescentRawScore(x), ensemble.RawScore(x));
+        }
+    }
+
+    [Fact]
+    public void A_split_on_a_feature_past_two_to_the_29th_reads_that_feature()
+    {
+        // Its byte offset, 2^31, does not fit an int. The vector is not cleared: the system's pages are touched only
+        // where they are read.
+        const int feature = 1 << 29;
+        var ensemble = new TreeEnsemble(feature + 1, [0, 1], [0, 2], [feature], [0.5f], [~0], [~1], [-1.0, 1.0],
+            bias: 0, calibratorSlope: -1, calibratorOffset: 0);
+        Assert.True(ensemble.IsCompiled);
+        var x = GC.AllocateUninitializedArray<float>(feature + 1);
+        x[feature] = 0f;
+        Assert.Equal(-1.0, ensemble.RawScore(x));
+        x[feature] = 2f;
+        Assert.Equal(1.0, ensemble.RawScore(x));
+    }
+
+    private static void AssertSameBits(double expected, double actual) =>
+        Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(actual));
 
     private static float[] RandomVector(Random rng, int count)
     {
