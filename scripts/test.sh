@@ -24,12 +24,37 @@ dotnet build FraudStream.sln -c Release --nologo -v q
 
 # Run the tests, keeping their output to add up the per-project counts into one closing line.
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+err=$(mktemp)
+trap 'rm -f "$log" "$err"' EXIT
 status=0
 dotnet test FraudStream.sln -c Release --no-build --nologo -v q --logger "console;verbosity=normal" "$@" \
   | tee "$log" || status=$?
 passed=$(awk '/^ +Passed: +[0-9]+$/ {n += $2} END {print n + 0}' "$log")
 failed=$(awk '/^ +Failed: +[0-9]+$/ {n += $2} END {print n + 0}' "$log")
+
+# The benchmarks and the load harness measure nothing here (this machine is shared), but they must still run:
+# every benchmark once with BenchmarkDotNet's dry job (its set-up checks that the layouts agree), and the harness
+# end to end on a small topic, its last line in the documented form. Only with the whole suite (no arguments).
+if [ $# -eq 0 ]; then
+  bin=artifacts/bin
+  if dotnet "$bin/FraudStream.Benchmarks/release/FraudStream.Benchmarks.dll" --filter '*' --job dry --inProcess >"$log" 2>&1; then
+    echo "smoke: every benchmark ran once (dry job)"
+  else
+    tail -n 40 "$log" >&2
+    echo "smoke: the benchmarks failed (dry job; output above)" >&2
+    status=1
+  fi
+  if dotnet "$bin/FraudStream.LoadTest/release/FraudStream.LoadTest.dll" --calls 20000 --repeat 1 --latency-seconds 4 >"$log" 2>"$err" \
+    && tail -n 1 "$log" | grep -Eq '^limit=[0-9]+ fraudstream=[0-9]+ naive=[0-9]+ streamiz=[0-9]+ ratio_limit=[0-9.]+ ratio_naive=[0-9.]+ ratio_streamiz=[0-9.]+$'; then
+    echo "smoke: the load harness ran end to end: $(tail -n 1 "$log")"
+  else
+    tail -n 30 "$err" >&2
+    tail -n 5 "$log" >&2
+    echo "smoke: the load harness failed (--calls 20000 --repeat 1 --latency-seconds 4; output above)" >&2
+    status=1
+  fi
+fi
+
 echo "tests: $passed passed, $failed failed"
 if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then
   echo "no test ran" >&2

@@ -1,3 +1,13 @@
 using BenchmarkDotNet.Running;
 
-BenchmarkSwitcher.FromAssembly(typeof(FraudStream.Benchmarks.BenchData).Assembly).Run(args);
+// A benchmark that could not be built, failed its set-up or did not run makes the exit code 1, so a smoke run
+// (BenchmarkDotNet's dry job, in the test script) fails rather than prints an error and exits 0.
+var summaries = BenchmarkSwitcher.FromAssembly(typeof(FraudStream.Benchmarks.BenchData).Assembly).Run(args);
+var failed = summaries.Where(s => s.HasCriticalValidationErrors).Select(s => s.Title)
+    .Concat(summaries.SelectMany(s => s.Reports).Where(r => !r.Success).Select(r => r.BenchmarkCase.DisplayInfo))
+    .ToList();
+foreach (var name in failed)
+{
+    Console.Error.WriteLine($"benchmarks: {name} failed");
+}
+return failed.Count == 0 ? 0 : 1;

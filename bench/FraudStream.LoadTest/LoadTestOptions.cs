@@ -67,6 +67,32 @@ public sealed record LoadTestOptions
     /// <summary>Child mode <c>echo</c>: one record in this many is copied to the alerts topic (<see cref="EchoMode"/>).</summary>
     public int EchoEvery { get; init; } = 12;
 
+    /// <summary>What <c>--help</c> prints.</summary>
+    public const string Usage = """
+        Usage: dotnet run -c Release --project bench/FraudStream.LoadTest -- [options]
+
+        Starts the embedded broker, generates calls into a topic, drains it with each mode in turn, round by round,
+        and measures latency at a fixed offered rate. Progress and the table go to standard error; the last line of
+        standard output is
+          limit=N fraudstream=N naive=N streamiz=N ratio_limit=R ratio_naive=R ratio_streamiz=R
+        (medians of the rounds; NA for a mode that did not run). docs/performance.md describes the method.
+
+        Options:
+          --calls N               calls generated into the topic (default 2000000)
+          --repeat K              rounds, each mode once per round (default 5)
+          --partitions P          input partitions (default: at least 256, and enough for 4,000 records a
+                                  partition on average; the embedded broker keeps about 5 MiB a partition)
+          --modes LIST            comma-separated, from limit,fraudstream,naive,streamiz (default: all four)
+          --latency-share S       offered rate of the latency runs as a share of the measured limit, then of
+                                  the processor's own rate; 0 skips them (default 0.4)
+          --latency-seconds T     how long the latency run offers load (default 20)
+          --latency-partitions P  partitions of the latency run's input topic (default 64)
+          --seed N                the generator's seed (default 4)
+          --alert-thread on|off   the processor's AlertThread setting (default: the processor's own, on where
+                                  the process may use more than one processor)
+          -h, --help              this text
+        """;
+
     public static LoadTestOptions Parse(string[] args)
     {
         var options = new LoadTestOptions();
@@ -104,7 +130,7 @@ public sealed record LoadTestOptions
                         var v => throw new ArgumentException($"--alert-thread takes on or off, not {v}"),
                     },
                 },
-                _ => throw new ArgumentException($"unknown option {name}"),
+                _ => throw new ArgumentException($"unknown option {name} (--help lists them)"),
             };
         }
         if (options.Calls < 1 || options.Repeat < 1 || options.Partitions < 1 || options.LatencyPartitions < 1 || options.EchoEvery < 1)

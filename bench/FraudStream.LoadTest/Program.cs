@@ -1,5 +1,10 @@
 using FraudStream.LoadTest;
 
+if (args.Any(a => a is "--help" or "-h"))
+{
+    Console.WriteLine(LoadTestOptions.Usage);
+    return 0;
+}
 try
 {
     var options = LoadTestOptions.Parse(args);
