@@ -83,94 +83,78 @@ public sealed partial class EndpointTests(ITestOutputHelper output)
     public async Task Hot_reload_swaps_a_replaced_model_and_refuses_a_corrupt_one_Integration()
     {
         using var kafka = new KafkaHarness();
-        var dir = Directory.CreateTempSubdirectory("fraudstream-model-");
-        try
-        {
-            var path = Path.Combine(dir.FullName, "model.zip");
-            File.Copy(KafkaHarness.DefaultModelPath, path);
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(50));
-            var service = new ProcessorService(kafka.Settings(modelPath: path), KafkaHarness.Logs(output));
-            var run = service.RunAsync(stop.Token);
-            var metricsUri = await service.MetricsUri;
-            using var http = new HttpClient();
-            var original = service.Scorer.Model;
+        using var model = new ModelCopy();
+        var path = model.Path;
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(50));
+        var service = new ProcessorService(kafka.Settings(modelPath: path), KafkaHarness.Logs(output));
+        var run = service.RunAsync(stop.Token);
+        var metricsUri = await service.MetricsUri;
+        using var http = new HttpClient();
+        var original = service.Scorer.Model;
 
-            // Replace the file the way deployments do: write beside it, then rename over it.
-            WriteModel(path + ".new", original.WithId("reloaded-model-1"));
-            File.Move(path + ".new", path, overwrite: true);
-            await WaitUntil(() => service.Scorer.Model.Id == "reloaded-model-1", stop.Token);
-            var text = await http.GetStringAsync(metricsUri);
-            Assert.Contains("fraudstream_model_info{model=\"reloaded-model-1\"} 1", text, StringComparison.Ordinal);
-            Assert.DoesNotContain($"model=\"{original.Id}\"", text, StringComparison.Ordinal);
+        // Replace the file the way deployments do: write beside it, then rename over it.
+        WriteModel(path + ".new", original.WithId("reloaded-model-1"));
+        File.Move(path + ".new", path, overwrite: true);
+        await WaitUntil(() => service.Scorer.Model.Id == "reloaded-model-1", stop.Token);
+        var text = await http.GetStringAsync(metricsUri);
+        Assert.Contains("fraudstream_model_info{model=\"reloaded-model-1\"} 1", text, StringComparison.Ordinal);
+        Assert.DoesNotContain($"model=\"{original.Id}\"", text, StringComparison.Ordinal);
 
-            // Alerts carry the new model's id.
-            kafka.Produce(KafkaHarness.ToMessages(KafkaHarness.MakeLines(3_000, seed: 8)));
-            await WaitUntil(() => service.Processor.Consumed >= 3_000, stop.Token);
-            await Task.Delay(500);
+        // Alerts carry the new model's id.
+        kafka.Produce(KafkaHarness.ToMessages(KafkaHarness.MakeLines(3_000, seed: 8)));
+        await WaitUntil(() => service.Processor.Consumed >= 3_000, stop.Token);
+        await Task.Delay(500);
 
-            // A corrupt file is refused; the model in force stays.
-            await File.WriteAllBytesAsync(path, [0x50, 0x4B, 0x03, 0x04, 1, 2, 3]);
-            await WaitUntil(() => service.Reloader.Failures == 1, stop.Token);
-            Assert.Equal("reloaded-model-1", service.Scorer.Model.Id);
-            text = await http.GetStringAsync(metricsUri);
-            Assert.Contains("fraudstream_model_reload_failures_total 1", text, StringComparison.Ordinal);
-            Assert.Contains("fraudstream_model_info{model=\"reloaded-model-1\"} 1", text, StringComparison.Ordinal);
+        // A corrupt file is refused; the model in force stays.
+        await File.WriteAllBytesAsync(path, [0x50, 0x4B, 0x03, 0x04, 1, 2, 3]);
+        await WaitUntil(() => service.Reloader.Failures == 1, stop.Token);
+        Assert.Equal("reloaded-model-1", service.Scorer.Model.Id);
+        text = await http.GetStringAsync(metricsUri);
+        Assert.Contains("fraudstream_model_reload_failures_total 1", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_model_info{model=\"reloaded-model-1\"} 1", text, StringComparison.Ordinal);
 
-            await stop.CancelAsync();
-            await run;
-            var alerts = kafka.ReadAll(KafkaHarness.Alerts);
-            Assert.NotEmpty(alerts);
-            Assert.All(alerts, a => Assert.Contains("\"model\":\"reloaded-model-1\"", System.Text.Encoding.UTF8.GetString(a.Value!), StringComparison.Ordinal));
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
+        await stop.CancelAsync();
+        await run;
+        var alerts = kafka.ReadAll(KafkaHarness.Alerts);
+        Assert.NotEmpty(alerts);
+        Assert.All(alerts, a => Assert.Contains("\"model\":\"reloaded-model-1\"", System.Text.Encoding.UTF8.GetString(a.Value!), StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task A_model_whose_trees_cannot_be_compiled_is_scored_node_by_node_with_a_warning_Integration()
     {
         using var kafka = new KafkaHarness();
-        var dir = Directory.CreateTempSubdirectory("fraudstream-model-");
-        try
-        {
-            var path = Path.Combine(dir.FullName, "model.zip");
-            File.Copy(KafkaHarness.DefaultModelPath, path);
-            var logs = new System.Collections.Concurrent.ConcurrentQueue<string>();
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(50));
-            var service = new ProcessorService(kafka.Settings(modelPath: path), KafkaHarness.Logs(output, logs));
-            var run = service.RunAsync(stop.Token);
-            await service.MetricsUri;
-            Assert.True(service.Scorer.Model.Ensemble.IsCompiled);
-            Assert.DoesNotContain(logs, line => line.Contains("[4005]", StringComparison.Ordinal));
+        using var model = new ModelCopy();
+        var path = model.Path;
+        var logs = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(50));
+        var service = new ProcessorService(kafka.Settings(modelPath: path), KafkaHarness.Logs(output, logs));
+        var run = service.RunAsync(stop.Token);
+        await service.MetricsUri;
+        Assert.True(service.Scorer.Model.Ensemble.IsCompiled);
+        Assert.DoesNotContain(logs, line => line.Contains("[4005]", StringComparison.Ordinal));
 
-            // The same trees and one more of 600 splits whose leaves are all 0: the same scores, too large to compile.
-            var walked = WithLargeTree(service.Scorer.Model, "walked-model-1");
-            Assert.False(walked.Ensemble.IsCompiled);
-            WriteModel(path + ".new", walked);
-            File.Move(path + ".new", path, overwrite: true);
-            await WaitUntil(() => service.Scorer.Model.Id == "walked-model-1", stop.Token);
-            Assert.Contains(logs, line => line.StartsWith("Warning [4005] Model walked-model-1's trees are walked node by node", StringComparison.Ordinal));
+        // The same trees and one more of 600 splits whose leaves are all 0: the same scores, too large to compile.
+        var walked = WithLargeTree(service.Scorer.Model, "walked-model-1");
+        Assert.False(walked.Ensemble.IsCompiled);
+        WriteModel(path + ".new", walked);
+        File.Move(path + ".new", path, overwrite: true);
+        await WaitUntil(() => service.Scorer.Model.Id == "walked-model-1", stop.Token);
+        Assert.Contains(logs, line => line.StartsWith("Warning [4005] Model walked-model-1's trees are walked node by node", StringComparison.Ordinal));
 
-            kafka.Produce(KafkaHarness.ToMessages(KafkaHarness.MakeLines(3_000, seed: 8)));
-            await WaitUntil(() => service.Processor.Consumed >= 3_000, stop.Token);
-            await Task.Delay(500);
-            await stop.CancelAsync();
-            await run;
-            var alerts = kafka.ReadAll(KafkaHarness.Alerts);
-            Assert.NotEmpty(alerts);
-            Assert.All(alerts, a => Assert.Contains("\"model\":\"walked-model-1\"", System.Text.Encoding.UTF8.GetString(a.Value!), StringComparison.Ordinal));
+        kafka.Produce(KafkaHarness.ToMessages(KafkaHarness.MakeLines(3_000, seed: 8)));
+        await WaitUntil(() => service.Processor.Consumed >= 3_000, stop.Token);
+        await Task.Delay(500);
+        await stop.CancelAsync();
+        await run;
+        var alerts = kafka.ReadAll(KafkaHarness.Alerts);
+        Assert.NotEmpty(alerts);
+        Assert.All(alerts, a => Assert.Contains("\"model\":\"walked-model-1\"", System.Text.Encoding.UTF8.GetString(a.Value!), StringComparison.Ordinal));
 
-            // Starting on such a model says so too.
-            logs.Clear();
-            _ = new ProcessorService(kafka.Settings(modelPath: path), KafkaHarness.Logs(output, logs));
-            Assert.Contains(logs, line => line.StartsWith("Warning [4005] Model walked-model-1's", StringComparison.Ordinal));
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
+        // Starting on such a model says so too.
+        logs.Clear();
+        _ = new ProcessorService(kafka.Settings(modelPath: path), KafkaHarness.Logs(output, logs));
+        Assert.Contains(logs, line => line.StartsWith("Warning [4005] Model walked-model-1's", StringComparison.Ordinal));
     }
 
     /// <summary><paramref name="model"/>'s trees and a caterpillar of 600 splits on feature 0 whose leaves are all 0.</summary>
@@ -200,6 +184,22 @@ public sealed partial class EndpointTests(ITestOutputHelper output)
             [.. e.LeafValue, .. new double[splits + 1]],
             e.Bias, e.CalibratorSlope, e.CalibratorOffset);
         return new FraudModel(id, model.Threshold, model.SchemaHash, model.FeatureNames, ensemble);
+    }
+
+    /// <summary>A copy of the default model in a folder of its own, removed with it.</summary>
+    private sealed class ModelCopy : IDisposable
+    {
+        private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("fraudstream-model-");
+
+        public ModelCopy()
+        {
+            Path = System.IO.Path.Combine(_dir.FullName, "model.zip");
+            File.Copy(KafkaHarness.DefaultModelPath, Path);
+        }
+
+        public string Path { get; }
+
+        public void Dispose() => _dir.Delete(recursive: true);
     }
 
     private static void WriteModel(string path, FraudModel model)
