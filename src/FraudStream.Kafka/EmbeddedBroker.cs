@@ -157,6 +157,24 @@ public sealed unsafe class EmbeddedBroker : IDisposable
     public void SetAllBrokersUp() => SetBrokerState(AllBrokers, up: true);
 
     /// <summary>
+    /// Makes broker <paramref name="brokerId"/> answer every request <paramref name="milliseconds"/> late (0 for no
+    /// delay): a slow network or an overloaded broker.
+    /// </summary>
+    public void SetRoundTripDelay(int brokerId, int milliseconds)
+    {
+        CheckBrokerId(brokerId);
+        ArgumentOutOfRangeException.ThrowIfNegative(milliseconds);
+        lock (_gate)
+        {
+            var err = _api.BrokerSetRtt(Cluster(), brokerId, milliseconds);
+            if (err != 0)
+            {
+                ThrowNativeFailure($"cannot delay broker {brokerId}", err);
+            }
+        }
+    }
+
+    /// <summary>
     /// Makes the next <paramref name="count"/> requests of Kafka protocol type <paramref name="apiKey"/>
     /// (0 Produce, 1 Fetch, 3 Metadata, 8 OffsetCommit, 11 JoinGroup, ...) fail with <paramref name="error"/>,
     /// on whichever broker gets them. <see cref="ErrorCode.Local_Transport"/> makes the broker drop the connection.

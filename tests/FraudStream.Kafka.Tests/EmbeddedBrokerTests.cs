@@ -55,6 +55,8 @@ public sealed class EmbeddedBrokerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => broker.CreateTopic("x", 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => broker.SetBrokerDown(2));
         Assert.Throws<ArgumentOutOfRangeException>(() => broker.SetBrokerUp(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => broker.SetRoundTripDelay(2, 100));
+        Assert.Throws<ArgumentOutOfRangeException>(() => broker.SetRoundTripDelay(1, -1));
         Assert.Throws<ArgumentException>(() => broker.PushRequestErrors(0, ErrorCode.NoError, 1));
         Assert.Throws<ArgumentException>(() => broker.PushRequestErrors(0, (ErrorCode)31337, 1));
         Assert.Throws<ArgumentException>(() => broker.PushRequestErrors(0, ErrorCode.Local_PartitionEOF, 1));

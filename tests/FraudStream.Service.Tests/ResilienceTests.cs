@@ -17,6 +17,42 @@ public sealed partial class ResilienceTests(ITestOutputHelper output)
     private static readonly TimeSpan Idle = TimeSpan.FromSeconds(2);
 
     [Fact]
+    public async Task A_slow_broker_holds_an_assignment_for_one_query_timeout_in_all_and_a_stop_for_no_further_query_Integration()
+    {
+        // Sixteen partitions with committed offsets, so that a new member asks each one's log start before rebuilding.
+        using var kafka = new KafkaHarness(inputPartitions: 16);
+        var messages = KafkaHarness.ToMessages(KafkaHarness.MakeLines(4_000, seed: 5));
+        kafka.Produce(messages);
+        var first = await new ProcessorService(kafka.Settings(stopWhenIdle: Idle), KafkaHarness.Logs(output)).RunAsync(CancellationToken.None);
+        Assert.Equal(messages.Count, first.Consumed);
+
+        // Every answer 1.5 s late: a log-start query each, one after the other, would take 24 s.
+        kafka.Broker.SetRoundTripDelay(1, 1_500);
+        var logs = new ConcurrentQueue<string>();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(150));
+        var run = new ProcessorService(kafka.Settings(), KafkaHarness.Logs(output, logs)).RunAsync(stop.Token);
+        await EndpointTests.WaitUntil(() => logs.Any(l => l.StartsWith("Information [3001]", StringComparison.Ordinal)), stop.Token);
+        var assigned = Stopwatch.StartNew();
+        await EndpointTests.WaitUntil(() => logs.Any(l => l.Contains("log start unknown: the assignment's queries took 10 s", StringComparison.Ordinal)), stop.Token);
+        Assert.True(assigned.Elapsed < TimeSpan.FromSeconds(25), $"the queries stopped after {assigned.Elapsed.TotalSeconds:F1} s");
+        await stop.CancelAsync();
+        await run;
+
+        // A stop asked as the assignment begins makes no query: the member stops in the time of its commit and
+        // leaving (a few round trips), where sixteen queries would have taken 24 s more.
+        logs.Clear();
+        using var stop2 = new CancellationTokenSource(TimeSpan.FromSeconds(150));
+        var third = new ProcessorService(kafka.Settings(), KafkaHarness.Logs(output, logs)).RunAsync(stop2.Token);
+        await EndpointTests.WaitUntil(() => logs.Any(l => l.StartsWith("Information [3001]", StringComparison.Ordinal)), stop2.Token);
+        await stop2.CancelAsync();
+        var stopping = Stopwatch.StartNew();
+        var result = await third;
+        Assert.Equal(StopReason.Cancelled, result.Reason);
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(12), $"the stop took {stopping.Elapsed.TotalSeconds:F1} s");
+        output.WriteLine($"stopped {stopping.Elapsed.TotalSeconds:F1} s after the stop was asked");
+    }
+
+    [Fact]
     public async Task Killed_processor_restarts_without_skipping_a_record_and_repeats_only_the_uncommitted_tail_Integration()
     {
         using var kafka = new KafkaHarness(inputPartitions: 4);

@@ -136,6 +136,7 @@ internal static unsafe class RdKafkaMock
         public required delegate* unmanaged[Cdecl]<nint, byte*, int, int, int> TopicCreate { get; init; }
         public required delegate* unmanaged[Cdecl]<nint, int, int> BrokerSetDown { get; init; }
         public required delegate* unmanaged[Cdecl]<nint, int, int> BrokerSetUp { get; init; }
+        public required delegate* unmanaged[Cdecl]<nint, int, int, int> BrokerSetRtt { get; init; }
         public required delegate* unmanaged[Cdecl]<nint, short, nuint, int*, void> PushRequestErrorsArray { get; init; }
         public required delegate* unmanaged[Cdecl]<nint, short, void> ClearRequestErrors { get; init; }
         public required delegate* unmanaged[Cdecl]<nint, int, void> GroupInitialRebalanceDelayMs { get; init; }
@@ -153,6 +154,7 @@ internal static unsafe class RdKafkaMock
             TopicCreate = (delegate* unmanaged[Cdecl]<nint, byte*, int, int, int>)Export(library, "rd_kafka_mock_topic_create"),
             BrokerSetDown = (delegate* unmanaged[Cdecl]<nint, int, int>)Export(library, "rd_kafka_mock_broker_set_down"),
             BrokerSetUp = (delegate* unmanaged[Cdecl]<nint, int, int>)Export(library, "rd_kafka_mock_broker_set_up"),
+            BrokerSetRtt = (delegate* unmanaged[Cdecl]<nint, int, int, int>)Export(library, "rd_kafka_mock_broker_set_rtt"),
             PushRequestErrorsArray = (delegate* unmanaged[Cdecl]<nint, short, nuint, int*, void>)Export(library, "rd_kafka_mock_push_request_errors_array"),
             ClearRequestErrors = (delegate* unmanaged[Cdecl]<nint, short, void>)Export(library, "rd_kafka_mock_clear_request_errors"),
             GroupInitialRebalanceDelayMs = (delegate* unmanaged[Cdecl]<nint, int, void>)Export(library, "rd_kafka_mock_group_initial_rebalance_delay_ms"),

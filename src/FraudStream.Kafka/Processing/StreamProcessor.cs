@@ -124,6 +124,9 @@ public sealed class StreamProcessor
     private volatile bool _brokersDown;
     private ConsumerLease? _consumerLease;
     private volatile bool _stopping;
+
+    /// <summary><see cref="Run"/>'s token, for the rebalance callbacks that librdkafka runs inside <c>Consume</c>.</summary>
+    private CancellationToken _runCancellation;
     private bool _alertFaultLogged;
     private const string BrokersDownProblem = "all brokers are down";
 
@@ -153,6 +156,7 @@ public sealed class StreamProcessor
     /// </summary>
     public ProcessorResult Run(CancellationToken cancellationToken)
     {
+        _runCancellation = cancellationToken;
         ProcessorLog.Starting(_logger, _options.GroupId, _options.InputTopic, _options.AlertsTopic, _options.DeadLetterTopic, _scorer.Model.Id);
         if (_options.WarmUp > TimeSpan.Zero)
         {
@@ -805,6 +809,9 @@ public sealed class StreamProcessor
             ProcessorLog.RebuildSkipped(_logger, -1, "committed offsets unavailable: " + ex.Error.Reason);
         }
         var start = new List<TopicPartitionOffset>(partitions.Count);
+        // The log-start queries below share one time limit, not one each: with brokers down, 256 partitions would
+        // otherwise hold the consume thread (and a stop) for 256 x the query timeout.
+        var queriesEnd = Stopwatch.GetTimestamp() + (long)(BrokerQueryTimeout.TotalSeconds * Stopwatch.Frequency);
         foreach (var tp in partitions)
         {
             var p = tp.Partition.Value;
@@ -831,14 +838,27 @@ public sealed class StreamProcessor
             }
             if (from < at)
             {
-                try
+                var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), queriesEnd);
+                if (_runCancellation.IsCancellationRequested)
                 {
-                    from = Math.Max(from, consumer.QueryWatermarkOffsets(tp, BrokerQueryTimeout).Low.Value);
+                    from = at; // stopping: its records will not be processed here, so neither is their history
                 }
-                catch (KafkaException ex)
+                else if (left <= TimeSpan.Zero)
                 {
-                    ProcessorLog.RebuildSkipped(_logger, p, "log start unknown: " + ex.Error.Reason);
+                    ProcessorLog.RebuildSkipped(_logger, p, $"log start unknown: the assignment's queries took {BrokerQueryTimeout.TotalSeconds:F0} s");
                     from = at;
+                }
+                else
+                {
+                    try
+                    {
+                        from = Math.Max(from, consumer.QueryWatermarkOffsets(tp, left).Low.Value);
+                    }
+                    catch (KafkaException ex)
+                    {
+                        ProcessorLog.RebuildSkipped(_logger, p, "log start unknown: " + ex.Error.Reason);
+                        from = at;
+                    }
                 }
             }
             if (from >= at)
