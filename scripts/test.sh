@@ -34,9 +34,10 @@ failed=$(awk '/^ +Failed: +[0-9]+$/ {n += $2} END {print n + 0}' "$log")
 
 # The benchmarks and the load harness measure nothing here (this machine is shared), but they must still run:
 # every benchmark once with BenchmarkDotNet's dry job (its set-up checks that the layouts agree), and the harness
-# end to end on a small topic, its last line in the documented form. Only with the whole suite (no arguments).
+# end to end on a small topic: its last line in the documented form, and the processor's latency measured. Only
+# with the whole suite (no arguments).
 if [ $# -eq 0 ]; then
-  bin=artifacts/bin
+  bin=${FRAUDSTREAM_ARTIFACTS:-artifacts}/bin # where Directory.Build.props puts the build
   if dotnet "$bin/FraudStream.Benchmarks/release/FraudStream.Benchmarks.dll" --filter '*' --job dry --inProcess >"$log" 2>&1; then
     echo "smoke: every benchmark ran once (dry job)"
   else
@@ -45,7 +46,8 @@ if [ $# -eq 0 ]; then
     status=1
   fi
   if dotnet "$bin/FraudStream.LoadTest/release/FraudStream.LoadTest.dll" --calls 20000 --repeat 1 --latency-seconds 4 >"$log" 2>"$err" \
-    && tail -n 1 "$log" | grep -Eq '^limit=[0-9]+ fraudstream=[0-9]+ naive=[0-9]+ streamiz=[0-9]+ ratio_limit=[0-9.]+ ratio_naive=[0-9.]+ ratio_streamiz=[0-9.]+$'; then
+    && tail -n 1 "$log" | grep -Eq '^limit=[0-9]+ fraudstream=[0-9]+ naive=[0-9]+ streamiz=[0-9]+ ratio_limit=[0-9]+\.[0-9]{2} ratio_naive=[0-9]+\.[0-9]{2} ratio_streamiz=[0-9]+\.[0-9]{2}$' \
+    && grep -Eq '^latency_of=fraudstream .*p99_ms=[0-9.]+' "$log"; then
     echo "smoke: the load harness ran end to end: $(tail -n 1 "$log")"
   else
     tail -n 30 "$err" >&2

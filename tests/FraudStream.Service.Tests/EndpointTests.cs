@@ -194,7 +194,15 @@ public sealed partial class EndpointTests(ITestOutputHelper output)
         public ModelCopy()
         {
             Path = System.IO.Path.Combine(_dir.FullName, "model.zip");
-            File.Copy(KafkaHarness.DefaultModelPath, Path);
+            try
+            {
+                File.Copy(KafkaHarness.DefaultModelPath, Path);
+            }
+            catch
+            {
+                _dir.Delete(recursive: true);
+                throw;
+            }
         }
 
         public string Path { get; }

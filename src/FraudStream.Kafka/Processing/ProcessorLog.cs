@@ -70,4 +70,7 @@ internal static partial class ProcessorLog
 
     [LoggerMessage(3020, LogLevel.Critical, "Writing alerts failed on the alert thread; the alerts it did not write stay uncommitted")]
     public static partial void AlertThreadFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(3021, LogLevel.Warning, "Partitions {Partitions}: no history rebuilt (their log starts were not asked: the assignment's queries took their {Seconds:F0} s)")]
+    public static partial void RebuildSkippedLate(ILogger logger, string partitions, double seconds);
 }

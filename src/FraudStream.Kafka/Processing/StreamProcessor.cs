@@ -812,6 +812,7 @@ public sealed class StreamProcessor
         // The log-start queries below share one time limit, not one each: with brokers down, 256 partitions would
         // otherwise hold the consume thread (and a stop) for 256 x the query timeout.
         var queriesEnd = Stopwatch.GetTimestamp() + (long)(BrokerQueryTimeout.TotalSeconds * Stopwatch.Frequency);
+        var late = new List<int>();
         foreach (var tp in partitions)
         {
             var p = tp.Partition.Value;
@@ -845,7 +846,7 @@ public sealed class StreamProcessor
                 }
                 else if (left <= TimeSpan.Zero)
                 {
-                    ProcessorLog.RebuildSkipped(_logger, p, $"log start unknown: the assignment's queries took {BrokerQueryTimeout.TotalSeconds:F0} s");
+                    late.Add(p); // logged once for all of them, below
                     from = at;
                 }
                 else
@@ -868,6 +869,10 @@ public sealed class StreamProcessor
                 continue;
             }
             start.Add(new TopicPartitionOffset(tp, new Offset(from)));
+        }
+        if (late.Count > 0)
+        {
+            ProcessorLog.RebuildSkippedLate(_logger, Describe(late), BrokerQueryTimeout.TotalSeconds);
         }
         _everAssigned = true;
         _lastRecordAt = Stopwatch.GetTimestamp();
