@@ -31,6 +31,12 @@ dotnet test FraudStream.sln -c Release --no-build --nologo -v q --logger "consol
   | tee "$log" || status=$?
 passed=$(awk '/^ +Passed: +[0-9]+$/ {n += $2} END {print n + 0}' "$log")
 failed=$(awk '/^ +Failed: +[0-9]+$/ {n += $2} END {print n + 0}' "$log")
+# A test host that crashes ends its project's run early: its remaining tests are neither passed nor failed.
+aborted=$(grep -c '^Test Run Aborted' "$log" || true)
+if [ "$aborted" -gt 0 ]; then
+  echo "tests: $aborted test run(s) aborted (a test host crashed; the reason is above), their remaining tests not run" >&2
+  status=1
+fi
 
 # The benchmarks and the load harness measure nothing here (this machine is shared), but they must still run:
 # every benchmark once with BenchmarkDotNet's dry job (its set-up checks that the layouts agree), and the harness
