@@ -839,7 +839,7 @@ public sealed class StreamProcessor
             }
             if (from < at)
             {
-                var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), queriesEnd);
+                var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), queriesEnd); // time left for the queries
                 if (_runCancellation.IsCancellationRequested)
                 {
                     from = at; // stopping: its records will not be processed here, so neither is their history
