@@ -11,7 +11,7 @@ foreach (var name in failed)
 {
     Console.Error.WriteLine($"benchmarks: {name} failed");
 }
-var informational = args.Any(a => a is "--list" or "--help" or "-h" or "--info" or "--version" || a.StartsWith("--list", StringComparison.Ordinal));
+var informational = args.Any(a => a is "--help" or "-h" or "--info" or "--version" || a.StartsWith("--list", StringComparison.Ordinal));
 if (!informational && !summaries.SelectMany(s => s.Reports).Any())
 {
     Console.Error.WriteLine("benchmarks: none ran (check --filter and --job)");

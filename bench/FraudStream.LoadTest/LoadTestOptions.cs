@@ -67,8 +67,10 @@ public sealed record LoadTestOptions
     /// <summary>Child mode <c>echo</c>: one record in this many is copied to the alerts topic (<see cref="EchoMode"/>).</summary>
     public int EchoEvery { get; init; } = 12;
 
-    /// <summary>What <c>--help</c> prints.</summary>
-    public const string Usage = """
+    /// <summary>What <c>--help</c> prints; the defaults are read from a default instance, so they cannot drift.</summary>
+    public static string Usage { get; } = DescribeOptions(new LoadTestOptions());
+
+    private static string DescribeOptions(LoadTestOptions d) => $$"""
         Usage: dotnet run -c Release --project bench/FraudStream.LoadTest -- [options]
 
         Starts the embedded broker, generates calls into a topic, drains it with each mode in turn, round by round,
@@ -78,16 +80,16 @@ public sealed record LoadTestOptions
         (medians of the rounds; NA for a mode that did not run). docs/performance.md describes the method.
 
         Options:
-          --calls N               calls generated into the topic (default 2000000)
-          --repeat K              rounds, each mode once per round (default 5)
+          --calls N               calls generated into the topic (default {{d.Calls}})
+          --repeat K              rounds, each mode once per round (default {{d.Repeat}})
           --partitions P          input partitions (default: at least 256, and enough for 4,000 records a
                                   partition on average; the embedded broker keeps about 5 MiB a partition)
-          --modes LIST            comma-separated, from limit,fraudstream,naive,streamiz (default: all four)
+          --modes LIST            comma-separated, from {{string.Join(',', AllModes)}} (default: all)
           --latency-share S       offered rate of the latency runs as a share of the measured limit, then of
-                                  the processor's own rate; 0 skips them (default 0.4)
-          --latency-seconds T     how long the latency run offers load (default 20)
-          --latency-partitions P  partitions of the latency run's input topic (default 64)
-          --seed N                the generator's seed (default 4)
+                                  the processor's own rate; 0 skips them (default {{d.LatencyShare.ToString(CultureInfo.InvariantCulture)}})
+          --latency-seconds T     how long the latency run offers load (default {{d.LatencySeconds.ToString(CultureInfo.InvariantCulture)}})
+          --latency-partitions P  partitions of the latency run's input topic (default {{d.LatencyPartitions}})
+          --seed N                the generator's seed (default {{d.Seed}})
           --alert-thread on|off   the processor's AlertThread setting (default: the processor's own, on where
                                   the process may use more than one processor)
           -h, --help              this text
