@@ -1,8 +1,8 @@
-using System.IO.Compression;
 using System.Net;
 using System.Text.RegularExpressions;
 using FraudStream.Kafka.Processing;
 using FraudStream.Scoring;
+using FraudStream.TestSupport;
 using Xunit.Abstractions;
 
 namespace FraudStream.Service.Tests;
@@ -93,7 +93,7 @@ public sealed partial class EndpointTests(ITestOutputHelper output)
         var original = service.Scorer.Model;
 
         // Replace the file the way deployments do: write beside it, then rename over it.
-        WriteModel(path + ".new", original.WithId("reloaded-model-1"));
+        TestModels.Write(path + ".new", original.WithId("reloaded-model-1"));
         File.Move(path + ".new", path, overwrite: true);
         await WaitUntil(() => service.Scorer.Model.Id == "reloaded-model-1", stop.Token);
         var text = await http.GetStringAsync(metricsUri);
@@ -135,9 +135,9 @@ public sealed partial class EndpointTests(ITestOutputHelper output)
         Assert.DoesNotContain(logs, line => line.Contains("[4005]", StringComparison.Ordinal));
 
         // The same trees and one more of 600 splits whose leaves are all 0: the same scores, too large to compile.
-        var walked = WithLargeTree(service.Scorer.Model, "walked-model-1");
+        var walked = TestModels.WithLargeTree(service.Scorer.Model, "walked-model-1");
         Assert.False(walked.Ensemble.IsCompiled);
-        WriteModel(path + ".new", walked);
+        TestModels.Write(path + ".new", walked);
         File.Move(path + ".new", path, overwrite: true);
         await WaitUntil(() => service.Scorer.Model.Id == "walked-model-1", stop.Token);
         Assert.Contains(logs, line => line.StartsWith("Warning [4005] Model walked-model-1's trees are walked node by node", StringComparison.Ordinal));
@@ -155,35 +155,6 @@ public sealed partial class EndpointTests(ITestOutputHelper output)
         logs.Clear();
         _ = new ProcessorService(kafka.Settings(modelPath: path), KafkaHarness.Logs(output, logs));
         Assert.Contains(logs, line => line.StartsWith("Warning [4005] Model walked-model-1's", StringComparison.Ordinal));
-    }
-
-    /// <summary><paramref name="model"/>'s trees and a caterpillar of 600 splits on feature 0 whose leaves are all 0.</summary>
-    private static FraudModel WithLargeTree(FraudModel model, string id)
-    {
-        const int splits = 600;
-        var e = model.Ensemble;
-        var nodes = e.SplitFeature.Length;
-        var leaves = e.LeafValue.Length;
-        var left = new int[splits];
-        var right = new int[splits];
-        var threshold = new float[splits];
-        for (var i = 0; i < splits; i++)
-        {
-            threshold[i] = i;
-            left[i] = ~i;
-            right[i] = i + 1 < splits ? i + 1 : ~splits;
-        }
-        var ensemble = new TreeEnsemble(
-            e.FeatureCount,
-            [.. e.NodeStart, nodes + splits],
-            [.. e.LeafStart, leaves + splits + 1],
-            [.. e.SplitFeature, .. new int[splits]],
-            [.. e.Threshold, .. threshold],
-            [.. e.Left, .. left],
-            [.. e.Right, .. right],
-            [.. e.LeafValue, .. new double[splits + 1]],
-            e.Bias, e.CalibratorSlope, e.CalibratorOffset);
-        return new FraudModel(id, model.Threshold, model.SchemaHash, model.FeatureNames, ensemble);
     }
 
     /// <summary>A copy of the default model in a folder of its own, removed with it.</summary>
@@ -208,16 +179,6 @@ public sealed partial class EndpointTests(ITestOutputHelper output)
         public string Path { get; }
 
         public void Dispose() => _dir.Delete(recursive: true);
-    }
-
-    private static void WriteModel(string path, FraudModel model)
-    {
-        var manifest = new System.Buffers.ArrayBufferWriter<byte>();
-        model.WriteManifest(manifest);
-        using var file = File.Create(path);
-        using var zip = new ZipArchive(file, ZipArchiveMode.Create);
-        using var entry = zip.CreateEntry(FraudModel.ManifestEntryName).Open();
-        entry.Write(manifest.WrittenSpan);
     }
 
     internal static Task WaitUntil(Func<bool> condition, CancellationToken ct) => WaitUntil(() => Task.FromResult(condition()), ct);

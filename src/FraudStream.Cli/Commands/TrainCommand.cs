@@ -127,6 +127,7 @@ internal static class TrainCommand
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"warning: target precision {options.TargetPrecision} not reached on the tuning hold-out: the most precise threshold, {result.Model.Threshold.ToString("R", CultureInfo.InvariantCulture)}, gives precision {result.HoldOut.Precision:0.0000} and recall {result.HoldOut.Recall:0.0000}; the model is written anyway, check its card before serving it"));
         }
+        ModelFiles.WarnIfTreesNotCompiled(result.Model);
         if (result.HoldOut.Positives < ReliableHoldOutFraudCalls)
         {
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
