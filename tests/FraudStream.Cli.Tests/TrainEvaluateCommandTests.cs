@@ -74,6 +74,10 @@ public sealed class TrainEvaluateCommandTests(TrainedCliModelFixture fixture) : 
         var compiled = CliRunner.Run(null, "evaluate", "--data", fixture.Data, "--model", fixture.Model);
         Assert.True(compiled.ExitCode == 0, compiled.StdErr);
         Assert.DoesNotContain(Warning, compiled.StdErr, StringComparison.Ordinal);
+        var calls = Path.Combine(fixture.Data, "calls.ndjson");
+        var scoredCompiled = CliRunner.Run(null, "score", "--input", calls, "--alerts", fixture.File("compiled-alerts.ndjson"), "--model", fixture.Model);
+        Assert.True(scoredCompiled.ExitCode == 0, scoredCompiled.StdErr);
+        Assert.DoesNotContain(Warning, scoredCompiled.StdErr, StringComparison.Ordinal);
 
         // The trained model and a tree of 600 splits that adds 0: the same scores, walked node by node.
         var walkedPath = fixture.File("walked.zip");
@@ -84,9 +88,10 @@ public sealed class TrainEvaluateCommandTests(TrainedCliModelFixture fixture) : 
         Assert.Equal(compiled.Summary["precision"], evaluated.Summary["precision"]);
         Assert.Equal(compiled.Summary["alerts"], evaluated.Summary["alerts"]);
 
-        var scored = CliRunner.Run(null, "score", "--input", Path.Combine(fixture.Data, "calls.ndjson"), "--alerts", fixture.File("walked-alerts.ndjson"), "--model", walkedPath);
+        var scored = CliRunner.Run(null, "score", "--input", calls, "--alerts", fixture.File("walked-alerts.ndjson"), "--model", walkedPath);
         Assert.True(scored.ExitCode == 0, scored.StdErr);
         Assert.Contains("warning: model walked-model-2" + Warning, scored.StdErr, StringComparison.Ordinal);
+        Assert.Equal(scoredCompiled.Summary["alerts"], scored.Summary["alerts"]);
 
         // Training trees of 600 leaves (1,199 splits and leaves) says so before the model is written.
         var trained = CliRunner.Run(null, "train", "--data", fixture.Data, "--out", fixture.File("models/wide.zip"), "--trees", "1", "--leaves", "600", "--target-precision", "0.5");
