@@ -13,17 +13,10 @@ public sealed record LoadTestOptions
     public int Repeat { get; init; } = 5;
 
     /// <summary>
-    /// Partitions of the input topic. The embedded broker keeps only ~5 MiB per partition and the records are keyed
-    /// by caller, so busy callers make some partitions several times the average: by default at least 256, and
-    /// enough for at most 4,000 records (about 1 MB) per partition on average (2,000,000 calls: 512).
+    /// Partitions of the input topic; null: as few as the generated calls need (<see cref="TopicLoader.PartitionsFor"/>),
+    /// since the embedded broker keeps only ~5 MiB per partition and one busy caller's calls all go to one partition.
     /// </summary>
-    public int Partitions
-    {
-        get => _partitions ?? Math.Max(256, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)((Calls + 3_999) / 4_000)));
-        init => _partitions = value;
-    }
-
-    private readonly int? _partitions;
+    public int? Partitions { get; init; }
 
     public IReadOnlyList<string> Modes { get; init; } = AllModes;
 
@@ -82,8 +75,8 @@ public sealed record LoadTestOptions
         Options:
           --calls N               calls generated into the topic (default {{d.Calls}})
           --repeat K              rounds, each mode once per round (default {{d.Repeat}})
-          --partitions P          input partitions (default: at least 256, and enough for 4,000 records a
-                                  partition on average; the embedded broker keeps about 5 MiB a partition)
+          --partitions P          input partitions (default: the fewest, a power of two and at least {{TopicLoader.MinimumPartitions}},
+                                  in which no partition gets more than the embedded broker keeps, about 5 MiB)
           --modes LIST            comma-separated, from {{string.Join(',', AllModes)}} (default: all)
           --latency-share S       offered rate of the latency runs as a share of the measured limit, then of
                                   the processor's own rate; 0 skips them (default {{d.LatencyShare.ToString(CultureInfo.InvariantCulture)}})

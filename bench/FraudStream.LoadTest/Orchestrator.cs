@@ -32,12 +32,13 @@ public static class Orchestrator
     {
         using var broker = new EmbeddedBroker(brokerCount: 1);
         broker.SetInitialRebalanceDelay(0);
-        broker.CreateTopic(Calls, options.Partitions);
+        TopicLoader.Generate(file, options.Calls, options.Seed);
+        var partitions = options.Partitions ?? TopicLoader.PartitionsFor(file);
+        broker.CreateTopic(Calls, partitions);
         broker.CreateTopic(Alerts, 8);
         broker.CreateTopic(Dlq, 4);
-        Console.Error.WriteLine($"broker {broker.Bootstrap}; {Environment.ProcessorCount} cores; topic {Calls} with {options.Partitions} partitions");
-        TopicLoader.Generate(file, options.Calls, options.Seed);
-        var expect = TopicLoader.Load(broker.Bootstrap, Calls, file);
+        Console.Error.WriteLine($"broker {broker.Bootstrap}; {Environment.ProcessorCount} cores; topic {Calls} with {partitions} partitions");
+        var expect = TopicLoader.Load(broker.Bootstrap, Calls, file, partitions);
 
         var rates = options.Modes.ToDictionary(m => m, _ => new List<double>());
         var peaks = options.Modes.ToDictionary(m => m, _ => new List<double>());

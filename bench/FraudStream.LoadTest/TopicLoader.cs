@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.IO.Hashing;
 using System.Text;
 using Confluent.Kafka;
 using FraudStream.Records;
@@ -40,8 +41,70 @@ public static class TopicLoader
         }
     }
 
-    /// <summary>Produces every line of the file; returns how many, after checking the topic holds them all.</summary>
-    public static long Load(string bootstrap, string topic, string path)
+    /// <summary>The fewest input partitions <see cref="PartitionsFor"/> chooses.</summary>
+    public const int MinimumPartitions = 256;
+
+    /// <summary>
+    /// What a partition of the embedded broker keeps: librdkafka's mock drops a partition's oldest batches once it holds
+    /// more than 5 MiB. <see cref="PartitionsFor"/> leaves 5% of it spare.
+    /// </summary>
+    private const long PartitionBytesKept = 5L << 20;
+
+    /// <summary>A record's bytes in a batch besides its key and value (length, attributes, deltas, header count), at most.</summary>
+    private const int RecordOverhead = 16;
+
+    /// <summary>
+    /// Partitions for the file's records: the fewest, a power of two and at least <see cref="MinimumPartitions"/>,
+    /// in which no partition gets more than 95% of what the embedded broker keeps, the records placed as
+    /// <see cref="Load"/> places them. The calls of one caller all go to one partition, so a busy caller (the
+    /// withheld caller ID, <c>anonymous</c>, most of all) decides it rather than the average: 1,000,000 generated
+    /// calls need 256 partitions, 2,000,000 need 1,024. Fails when one caller's calls alone take more than that.
+    /// </summary>
+    public static int PartitionsFor(string path)
+    {
+        var budget = PartitionBytesKept * 95 / 100;
+        var byKey = new Dictionary<string, long>(StringComparer.Ordinal);
+        long unkeyed = 0;
+        foreach (var (key, value, _) in Read(path))
+        {
+            if (key is null)
+            {
+                unkeyed += value.Length + RecordOverhead;
+                continue;
+            }
+            var name = Encoding.ASCII.GetString(key);
+            byKey[name] = byKey.GetValueOrDefault(name) + key.Length + value.Length + RecordOverhead;
+        }
+        var busiest = byKey.MaxBy(k => k.Value);
+        if (busiest.Value > budget)
+        {
+            throw new InvalidOperationException(
+                $"the calls of one caller ({busiest.Key}) take {busiest.Value / 1048576.0:F1} MiB, more than a partition of the embedded broker keeps (5 MiB): generate fewer calls (--calls)");
+        }
+        var keyed = byKey.Select(k => (Partition: Crc32.HashToUInt32(Encoding.ASCII.GetBytes(k.Key)), Bytes: k.Value)).ToList();
+        for (var partitions = MinimumPartitions; ; partitions *= 2)
+        {
+            var load = new long[partitions];
+            foreach (var (hash, bytes) in keyed)
+            {
+                load[hash % (uint)partitions] += bytes;
+            }
+            if (load.Max() + (unkeyed + partitions - 1) / partitions <= budget)
+            {
+                return partitions;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The partition of a record: as librdkafka's default partitioner places a keyed message (CRC-32 of the key), and
+    /// records without a key (invalid lines) in turn.
+    /// </summary>
+    private static int PartitionOf(byte[]? key, int partitions, ref long unkeyed) =>
+        key is null ? (int)(unkeyed++ % partitions) : (int)(Crc32.HashToUInt32(key) % (uint)partitions);
+
+    /// <summary>Produces every line of the file to its partition (<see cref="PartitionOf"/>); returns how many, after checking the topic holds them all.</summary>
+    public static long Load(string bootstrap, string topic, string path, int partitions)
     {
         var config = new ProducerConfig
         {
@@ -63,13 +126,15 @@ public static class TopicLoader
                     Interlocked.Increment(ref failed);
                 }
             };
+            long unkeyed = 0;
             foreach (var (key, value, _) in Read(path))
             {
+                var partition = PartitionOf(key, partitions, ref unkeyed);
                 while (true)
                 {
                     try
                     {
-                        producer.Produce(topic, new Message<byte[]?, byte[]> { Key = key, Value = value }, onDelivery);
+                        producer.Produce(new TopicPartition(topic, new Partition(partition)), new Message<byte[]?, byte[]> { Key = key, Value = value }, onDelivery);
                         break;
                     }
                     catch (ProduceException<byte[]?, byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
