@@ -19,3 +19,8 @@ catch (ArgumentException ex)
     Console.Error.WriteLine("loadtest: " + ex.Message);
     return 2;
 }
+catch (LoadTestException ex)
+{
+    Console.Error.WriteLine("loadtest: " + ex.Message);
+    return 1;
+}

@@ -78,7 +78,7 @@ public static class TopicLoader
         var busiest = byKey.MaxBy(k => k.Value);
         if (busiest.Value > budget)
         {
-            throw new InvalidOperationException(
+            throw new LoadTestException(
                 $"the calls of one caller ({busiest.Key}) take {busiest.Value / 1048576.0:F1} MiB, more than a partition of the embedded broker keeps (5 MiB): generate fewer calls (--calls)");
         }
         var keyed = byKey.Select(k => (Partition: Crc32.HashToUInt32(Encoding.ASCII.GetBytes(k.Key)), Bytes: k.Value)).ToList();
@@ -153,13 +153,13 @@ public static class TopicLoader
         }
         if (failed > 0)
         {
-            throw new InvalidOperationException($"{failed} records could not be loaded");
+            throw new LoadTestException($"{failed} records could not be loaded");
         }
         var held = Held(bootstrap, topic);
         Console.Error.WriteLine($"loaded {produced:N0} records into {topic} in {watch.Elapsed.TotalSeconds:F1} s; the topic holds {held:N0}");
         if (held != produced)
         {
-            throw new InvalidOperationException($"the topic holds {held} of {produced} records: give it more partitions (--partitions)");
+            throw new LoadTestException($"the topic holds {held} of {produced} records: give it more partitions (--partitions)");
         }
         return produced;
     }
