@@ -115,6 +115,43 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Each_partitions_merge_buffer_is_its_share_of_one_budget_for_the_partitions_assigned_Integration()
+    {
+        // 65,536 records in all, at least 256 and at most 1,024 a partition.
+        Assert.Equal(1024, StreamProcessor.BufferLimit(1));
+        Assert.Equal(1024, StreamProcessor.BufferLimit(64));
+        Assert.Equal(512, StreamProcessor.BufferLimit(128));
+        Assert.Equal(256, StreamProcessor.BufferLimit(256));
+        Assert.Equal(256, StreamProcessor.BufferLimit(4_000));
+
+        using var kafka = new KafkaHarness(inputPartitions: 128);
+        var lines = KafkaHarness.MakeLines(2_000, seed: 23);
+        kafka.Produce(KafkaHarness.ToMessages(lines));
+        var scorer = new Pipeline.CallScorer(Features.Featurizer.CreateDefault(), Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath));
+        var processor = new StreamProcessor(kafka.Settings(stopWhenIdle: Idle).Processor, scorer, logger: KafkaHarness.Logs(output).CreateLogger("processor"));
+        Assert.Equal(1024, processor.BufferLimitNow);
+        var limits = new ConcurrentQueue<int>();
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                limits.Enqueue(processor.BufferLimitNow);
+                await Task.Delay(10);
+            }
+        });
+
+        var result = processor.Run(CancellationToken.None);
+        await sampling.CancelAsync();
+        await sampler;
+
+        Assert.Equal(StopReason.Idle, result.Reason);
+        Assert.Equal(lines.Count, result.Consumed);
+        Assert.Contains(512, limits); // while the 128 partitions were assigned
+        Assert.Equal(1024, processor.BufferLimitNow); // none assigned after the run
+    }
+
+    [Fact]
     public void Every_record_is_observed_once_as_settled_by_its_score_alert_or_dead_letter_Integration()
     {
         using var kafka = new KafkaHarness(inputPartitions: 2);
