@@ -1,4 +1,5 @@
 using System.Globalization;
+using FraudStream.Kafka;
 
 namespace FraudStream.LoadTest;
 
@@ -75,8 +76,8 @@ public sealed record LoadTestOptions
         Options:
           --calls N               calls generated into the topic (default {{d.Calls}})
           --repeat K              rounds, each mode once per round (default {{d.Repeat}})
-          --partitions P          input partitions (default: the fewest, a power of two and at least {{TopicLoader.MinimumPartitions}},
-                                  in which no partition gets more than the embedded broker keeps, about 5 MiB)
+          --partitions P          input partitions (default: the fewest, a power of two from {{TopicLoader.MinimumPartitions}} to {{EmbeddedBroker.MaxPartitions}},
+                                  in which no partition gets more than 95% of the 5 MiB the embedded broker keeps)
           --modes LIST            comma-separated, from {{string.Join(',', AllModes)}} (default: all)
           --latency-share S       offered rate of the latency runs as a share of the measured limit, then of
                                   the processor's own rate; 0 skips them (default {{d.LatencyShare.ToString(CultureInfo.InvariantCulture)}})

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.IO.Hashing;
 using System.Text;
 using Confluent.Kafka;
+using FraudStream.Kafka;
 using FraudStream.Records;
 using FraudStream.Traffic;
 
@@ -46,7 +47,8 @@ public static class TopicLoader
 
     /// <summary>
     /// What a partition of the embedded broker keeps: librdkafka's mock drops a partition's oldest batches once it holds
-    /// more than 5 MiB. <see cref="PartitionsFor"/> leaves 5% of it spare.
+    /// more than 5 MiB. <see cref="PartitionsFor"/> leaves 5% of it spare, for the batches' own headers (61 bytes a
+    /// batch) that its estimate leaves out.
     /// </summary>
     private const long PartitionBytesKept = 5L << 20;
 
@@ -58,7 +60,8 @@ public static class TopicLoader
     /// in which no partition gets more than 95% of what the embedded broker keeps, the records placed as
     /// <see cref="Load"/> places them. The calls of one caller all go to one partition, so a busy caller (the
     /// withheld caller ID, <c>anonymous</c>, most of all) decides it rather than the average: 1,000,000 generated
-    /// calls need 256 partitions, 2,000,000 need 1,024. Fails when one caller's calls alone take more than that.
+    /// calls need 256 partitions, 2,000,000 need 1,024. Fails when one caller's calls alone take more than that, or
+    /// the records need more partitions than the embedded broker creates (<see cref="EmbeddedBroker.MaxPartitions"/>).
     /// </summary>
     public static int PartitionsFor(string path)
     {
@@ -75,15 +78,19 @@ public static class TopicLoader
             var name = Encoding.ASCII.GetString(key);
             byKey[name] = byKey.GetValueOrDefault(name) + key.Length + value.Length + RecordOverhead;
         }
-        var busiest = byKey.MaxBy(k => k.Value);
-        if (busiest.Value > budget)
+        if (byKey.Count > 0 && byKey.MaxBy(k => k.Value) is var busiest && busiest.Value > budget)
         {
             throw new LoadTestException(
-                $"the calls of one caller ({busiest.Key}) take {busiest.Value / 1048576.0:F1} MiB, more than a partition of the embedded broker keeps (5 MiB): generate fewer calls (--calls)");
+                $"the calls of one caller ({busiest.Key}) take {busiest.Value / 1048576.0:F1} MiB, more than 95% of what a partition of the embedded broker keeps (5 MiB): generate fewer calls (--calls)");
         }
         var keyed = byKey.Select(k => (Partition: Crc32.HashToUInt32(Encoding.ASCII.GetBytes(k.Key)), Bytes: k.Value)).ToList();
         for (var partitions = MinimumPartitions; ; partitions *= 2)
         {
+            if (partitions > EmbeddedBroker.MaxPartitions)
+            {
+                throw new LoadTestException(
+                    $"the calls need more than {EmbeddedBroker.MaxPartitions} partitions, the most the embedded broker creates for a topic: generate fewer calls (--calls)");
+            }
             var load = new long[partitions];
             foreach (var (hash, bytes) in keyed)
             {

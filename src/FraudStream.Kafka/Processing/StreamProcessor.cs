@@ -43,9 +43,11 @@ public sealed class StreamProcessor
     private const int PollMilliseconds = 100;
     private const int MergePollMilliseconds = 10;
     /// <summary>
-    /// The merge buffers' records in all, at most, before partitions are paused: shared by the assigned partitions, each
-    /// pausing at its share (<see cref="BufferLimit"/>) and resuming at a quarter of it. A resumed partition's quarter
-    /// then lasts while the merge takes 16,384 records of all partitions (about 0.1 s), long enough for its next fetch.
+    /// The merge buffers' budget of records, shared by the assigned partitions: each pauses at its share
+    /// (<see cref="BufferLimit"/>: at least 256, at most 1,024) and resumes at a quarter of it. On 64 to 256 partitions
+    /// the buffers hold at most this many in all (256 a partition beyond). A resumed partition's quarter lasts while the
+    /// merge takes a quarter of the partitions' limits in all: 16,384 records (about 0.1 s) on 64 to 256 partitions,
+    /// more beyond, and 256 a partition below 64 (4,096 on 16), as before the budget.
     /// </summary>
     /// <remarks>
     /// Measured (docs/performance.md, "Per-partition buffer size"): on 256 partitions, 256 records each instead of 1,024
@@ -212,6 +214,8 @@ public sealed class StreamProcessor
                     // A partition has nothing buffered (caught up): now and then take in whatever the client has
                     // fetched already, so its new records join the merge before later calls of other partitions go.
                     _sinceLookAhead = 0;
+                    // At most one partition's buffer limit: were it all one partition's, the look-ahead alone would
+                    // fill its buffer no further than the limit that pauses it.
                     var taken = 0;
                     while (TryConsume(consumer, 0, out var more) && more && ++taken < _bufferLimit)
                     {
