@@ -66,7 +66,7 @@ public static class TopicLoader
     public static int PartitionsFor(string path)
     {
         var budget = PartitionBytesKept * 95 / 100;
-        var byKey = new Dictionary<string, long>(StringComparer.Ordinal);
+        var byKey = new Dictionary<string, (uint Hash, long Bytes)>(StringComparer.Ordinal);
         long unkeyed = 0;
         foreach (var (key, value, _) in Read(path))
         {
@@ -76,14 +76,14 @@ public static class TopicLoader
                 continue;
             }
             var name = Encoding.ASCII.GetString(key);
-            byKey[name] = byKey.GetValueOrDefault(name) + key.Length + value.Length + RecordOverhead;
+            var (hash, bytes) = byKey.TryGetValue(name, out var seen) ? seen : (Crc32.HashToUInt32(key), 0L);
+            byKey[name] = (hash, bytes + key.Length + value.Length + RecordOverhead);
         }
-        if (byKey.Count > 0 && byKey.MaxBy(k => k.Value) is var busiest && busiest.Value > budget)
+        if (byKey.Count > 0 && byKey.MaxBy(k => k.Value.Bytes) is var busiest && busiest.Value.Bytes > budget)
         {
             throw new LoadTestException(
-                $"the calls of one caller ({busiest.Key}) take {busiest.Value / 1048576.0:F1} MiB, more than 95% of what a partition of the embedded broker keeps (5 MiB): generate fewer calls (--calls)");
+                $"the calls of one caller ({busiest.Key}) take {busiest.Value.Bytes / 1048576.0:F1} MiB, more than 95% of what a partition of the embedded broker keeps (5 MiB): generate fewer calls (--calls)");
         }
-        var keyed = byKey.Select(k => (Partition: Crc32.HashToUInt32(Encoding.ASCII.GetBytes(k.Key)), Bytes: k.Value)).ToList();
         for (var partitions = MinimumPartitions; ; partitions *= 2)
         {
             if (partitions > EmbeddedBroker.MaxPartitions)
@@ -92,9 +92,9 @@ public static class TopicLoader
                     $"the calls need more than {EmbeddedBroker.MaxPartitions} partitions, the most the embedded broker creates for a topic: generate fewer calls (--calls)");
             }
             var load = new long[partitions];
-            foreach (var (hash, bytes) in keyed)
+            foreach (var (hash, bytes) in byKey.Values)
             {
-                load[hash % (uint)partitions] += bytes;
+                load[PartitionOf(hash, partitions)] += bytes;
             }
             if (load.Max() + (unkeyed + partitions - 1) / partitions <= budget)
             {
@@ -108,7 +108,10 @@ public static class TopicLoader
     /// records without a key (invalid lines) in turn.
     /// </summary>
     private static int PartitionOf(byte[]? key, int partitions, ref long unkeyed) =>
-        key is null ? (int)(unkeyed++ % partitions) : (int)(Crc32.HashToUInt32(key) % (uint)partitions);
+        key is null ? (int)(unkeyed++ % partitions) : PartitionOf(Crc32.HashToUInt32(key), partitions);
+
+    /// <summary>The partition of a key whose CRC-32 is <paramref name="keyHash"/>, as librdkafka's default partitioner places it.</summary>
+    private static int PartitionOf(uint keyHash, int partitions) => (int)(keyHash % (uint)partitions);
 
     /// <summary>Produces every line of the file to its partition (<see cref="PartitionOf"/>); returns how many, after checking the topic holds them all.</summary>
     public static long Load(string bootstrap, string topic, string path, int partitions)
