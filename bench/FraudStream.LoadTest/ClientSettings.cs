@@ -4,8 +4,8 @@ namespace FraudStream.LoadTest;
 
 /// <summary>
 /// The consumer and producer settings every mode drains the topic with: those <c>StreamProcessor</c> uses
-/// (64 KiB per partition fetch, earliest, auto-commit, fetch.queue.backoff.ms=10; idempotent producer, acks=all, linger 5 ms), and a short
-/// <see cref="FetchWaitMaxMs"/>.
+/// (64 KiB per partition fetch, earliest, auto-commit, fetch.queue.backoff.ms=10; idempotent producer, acks=all, linger 5 ms), a short
+/// <see cref="FetchWaitMaxMs"/> and a large <see cref="FetchMaxBytes"/>, both for the embedded broker.
 /// </summary>
 public static class ClientSettings
 {
@@ -23,6 +23,20 @@ public static class ClientSettings
     /// <summary><c>fetch.queue.backoff.ms</c>: the processor's default (10 ms instead of librdkafka's 1 s), for every mode.</summary>
     public const int FetchQueueBackoffMs = 10;
 
+    /// <summary>
+    /// <c>fetch.max.bytes</c> of every consumer here: librdkafka's largest, for the embedded broker only. Its Fetch handler
+    /// adds the response's write position after each partition's records to its running total, not the bytes written, so
+    /// the total grows with the square of the partitions served. With the default 50 MB a response carried one batch from
+    /// each of only the first 140-250 partitions in the request (about 650 KB), and librdkafka turns that order by one
+    /// partition a fetch: reading 2,000,000 calls on 1,024 partitions, a plain consumer had the first record of every
+    /// partition after 1.64-1.72 million records, against 21,000-170,000 with this value. Kafka counts the bytes, and each
+    /// partition's share stays bounded by <see cref="MaxPartitionFetchBytes"/> there (by one stored batch here).
+    /// </summary>
+    public const int FetchMaxBytes = 2_147_483_135;
+
+    /// <summary><c>receive.message.max.bytes</c>: librdkafka requires at least <see cref="FetchMaxBytes"/> plus 512.</summary>
+    public const int ReceiveMessageMaxBytes = FetchMaxBytes + 512;
+
     public static ConsumerConfig Consumer(string bootstrap, string group) => new()
     {
         BootstrapServers = bootstrap,
@@ -31,6 +45,8 @@ public static class ClientSettings
         AutoOffsetReset = AutoOffsetReset.Earliest,
         EnableAutoCommit = true,
         MaxPartitionFetchBytes = MaxPartitionFetchBytes,
+        FetchMaxBytes = FetchMaxBytes,
+        ReceiveMessageMaxBytes = ReceiveMessageMaxBytes,
         FetchWaitMaxMs = FetchWaitMaxMs,
         FetchQueueBackoffMs = FetchQueueBackoffMs,
         AllowAutoCreateTopics = false,

@@ -122,6 +122,8 @@ public static class LatencyRun
             ClientId = "loadtest-alerts",
             EnableAutoCommit = false,
             FetchWaitMaxMs = ClientSettings.FetchWaitMaxMs,
+            FetchMaxBytes = ClientSettings.FetchMaxBytes,
+            ReceiveMessageMaxBytes = ClientSettings.ReceiveMessageMaxBytes,
         };
         using var consumer = new ConsumerBuilder<Ignore, byte[]>(config).Build();
         consumer.Assign(Enumerable.Range(0, 8).Select(p => new TopicPartitionOffset(alerts, p, Offset.Beginning)));

@@ -32,6 +32,8 @@ public static class ProcessorMode
             KafkaSettings = new Dictionary<string, string>
             {
                 ["consumer.fetch.wait.max.ms"] = ClientSettings.FetchWaitMaxMs.ToString(CultureInfo.InvariantCulture),
+                ["consumer.fetch.max.bytes"] = ClientSettings.FetchMaxBytes.ToString(CultureInfo.InvariantCulture),
+                ["consumer.receive.message.max.bytes"] = ClientSettings.ReceiveMessageMaxBytes.ToString(CultureInfo.InvariantCulture),
             },
         };
         var processor = new StreamProcessor(settings with { AlertThread = options.AlertThread ?? settings.AlertThread },

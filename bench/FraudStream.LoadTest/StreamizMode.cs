@@ -74,6 +74,8 @@ public static class StreamizMode
             AutoOffsetReset = Confluent.Kafka.AutoOffsetReset.Earliest,
             AllowAutoCreateTopics = false,
             MaxPartitionFetchBytes = ClientSettings.MaxPartitionFetchBytes,
+            FetchMaxBytes = ClientSettings.FetchMaxBytes,
+            ReceiveMessageMaxBytes = ClientSettings.ReceiveMessageMaxBytes,
             FetchWaitMaxMs = ClientSettings.FetchWaitMaxMs,
             FetchQueueBackoffMs = ClientSettings.FetchQueueBackoffMs,
             EnableIdempotence = true,
