@@ -123,7 +123,6 @@ public static class LatencyRun
             EnableAutoCommit = false,
             FetchWaitMaxMs = ClientSettings.FetchWaitMaxMs,
             FetchMaxBytes = ClientSettings.FetchMaxBytes,
-            ReceiveMessageMaxBytes = ClientSettings.ReceiveMessageMaxBytes,
         };
         using var consumer = new ConsumerBuilder<Ignore, byte[]>(config).Build();
         consumer.Assign(Enumerable.Range(0, 8).Select(p => new TopicPartitionOffset(alerts, p, Offset.Beginning)));

@@ -33,7 +33,6 @@ public static class ProcessorMode
             {
                 ["consumer.fetch.wait.max.ms"] = ClientSettings.FetchWaitMaxMs.ToString(CultureInfo.InvariantCulture),
                 ["consumer.fetch.max.bytes"] = ClientSettings.FetchMaxBytes.ToString(CultureInfo.InvariantCulture),
-                ["consumer.receive.message.max.bytes"] = ClientSettings.ReceiveMessageMaxBytes.ToString(CultureInfo.InvariantCulture),
             },
         };
         var processor = new StreamProcessor(settings with { AlertThread = options.AlertThread ?? settings.AlertThread },

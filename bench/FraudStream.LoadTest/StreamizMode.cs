@@ -75,7 +75,7 @@ public static class StreamizMode
             AllowAutoCreateTopics = false,
             MaxPartitionFetchBytes = ClientSettings.MaxPartitionFetchBytes,
             FetchMaxBytes = ClientSettings.FetchMaxBytes,
-            ReceiveMessageMaxBytes = ClientSettings.ReceiveMessageMaxBytes,
+            QueuedMinMessages = ClientSettings.QueuedMinMessages,
             FetchWaitMaxMs = ClientSettings.FetchWaitMaxMs,
             FetchQueueBackoffMs = ClientSettings.FetchQueueBackoffMs,
             EnableIdempotence = true,

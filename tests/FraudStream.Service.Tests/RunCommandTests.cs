@@ -87,6 +87,18 @@ public sealed partial class RunCommandTests
     }
 
     [Fact]
+    public void The_consumer_fetches_ten_thousand_records_ahead_unless_a_pass_through_value_says_otherwise()
+    {
+        var options = new ProcessorOptions { BootstrapServers = "b:9092" };
+
+        Assert.Equal("10000", StreamProcessor.ConsumerConfigFor(options).Single(p => p.Key == "queued.min.messages").Value);
+        Assert.Equal("500", StreamProcessor.ConsumerConfigFor(options with
+        {
+            KafkaSettings = new Dictionary<string, string> { ["consumer.queued.min.messages"] = "500" },
+        }).Single(p => p.Key == "queued.min.messages").Value);
+    }
+
+    [Fact]
     public void Settings_refuse_a_missing_bootstrap_and_bad_values()
     {
         static ServiceSettings From(params (string, string)[] pairs) => ServiceSettings.From(
