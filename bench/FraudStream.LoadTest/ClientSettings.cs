@@ -3,10 +3,10 @@ using Confluent.Kafka;
 namespace FraudStream.LoadTest;
 
 /// <summary>
-/// The consumer and producer settings every mode drains the topic with: those <c>StreamProcessor</c> uses
-/// (64 KiB per partition fetch, earliest, auto-commit, fetch.queue.backoff.ms=10, queued.min.messages=10000; idempotent producer,
-/// acks=all, linger 5 ms), a short
-/// <see cref="FetchWaitMaxMs"/> and a large <see cref="FetchMaxBytes"/>, both for the embedded broker.
+/// The consumer and producer settings every mode drains the topic with: those <c>StreamProcessor</c> uses (64 KiB per
+/// partition fetch, earliest, auto-commit, fetch.queue.backoff.ms=10, queued.min.messages=10000; idempotent producer,
+/// acks=all, linger 5 ms), and for the embedded broker a short <see cref="FetchWaitMaxMs"/> and a large
+/// <see cref="FetchMaxBytes"/>.
 /// </summary>
 public static class ClientSettings
 {
