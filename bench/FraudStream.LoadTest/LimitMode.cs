@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Confluent.Kafka;
 
 namespace FraudStream.LoadTest;
@@ -18,7 +19,11 @@ public static class LimitMode
         var config = ClientSettings.Consumer(options.Bootstrap!, options.Group);
         using var consumer = new ConsumerBuilder<Ignore, int>(config).SetValueDeserializer(new SpanToucher()).Build();
         consumer.Subscribe(options.Topic);
-        long count = 0, checksum = 0, first = 0, last = 0;
+        long count = 0, checksum = 0, first = 0, last = 0, everyPartitionAfter = 0, everyPartitionAt = 0;
+        // Which partitions have delivered a record, and after how many records the last of them did: a broker that
+        // serves partitions unevenly (the embedded broker's fetch cap, docs/performance.md) shows here.
+        var seen = new bool[64];
+        var partitionsSeen = 0;
         while (count < options.Expect)
         {
             var result = consumer.Consume(100);
@@ -31,10 +36,24 @@ public static class LimitMode
                 first = Stopwatch.GetTimestamp();
             }
             checksum += result.Message.Value;
+            var partition = result.Partition.Value;
+            if (partition >= seen.Length)
+            {
+                Array.Resize(ref seen, Math.Max(seen.Length * 2, partition + 1));
+            }
+            if (!seen[partition])
+            {
+                seen[partition] = true;
+                partitionsSeen++;
+                everyPartitionAfter = count;
+                everyPartitionAt = Stopwatch.GetTimestamp();
+            }
         }
         last = Stopwatch.GetTimestamp();
         consumer.Close();
         GC.KeepAlive(checksum);
-        return new DrainResult(count, 0, 0, ChildRun.Seconds(first, last));
+        return new DrainResult(count, 0, 0, ChildRun.Seconds(first, last),
+            string.Create(CultureInfo.InvariantCulture,
+                $"partitions_read={partitionsSeen} every_partition_after={everyPartitionAfter} every_partition_seconds={ChildRun.Seconds(first, everyPartitionAt):F3}"));
     }
 }
