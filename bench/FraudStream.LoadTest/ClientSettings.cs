@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using FraudStream.Kafka.Processing;
 
 namespace FraudStream.LoadTest;
 
@@ -10,8 +11,8 @@ namespace FraudStream.LoadTest;
 /// </summary>
 public static class ClientSettings
 {
-    public const int MaxPartitionFetchBytes = 64 * 1024;
-    public const int LingerMs = 5;
+    public const int MaxPartitionFetchBytes = StreamProcessor.DefaultMaxPartitionFetchBytes;
+    public const int LingerMs = StreamProcessor.DefaultLingerMilliseconds;
 
     /// <summary>
     /// <c>fetch.wait.max.ms</c> of every consumer here. The embedded broker answers a fetch that finds no new data
@@ -22,7 +23,7 @@ public static class ClientSettings
     public const int FetchWaitMaxMs = 5;
 
     /// <summary><c>fetch.queue.backoff.ms</c>: the processor's default (10 ms instead of librdkafka's 1 s), for every mode.</summary>
-    public const int FetchQueueBackoffMs = 10;
+    public const int FetchQueueBackoffMs = StreamProcessor.DefaultFetchQueueBackoffMilliseconds;
 
     /// <summary>
     /// <c>fetch.max.bytes</c> of every consumer here: librdkafka's largest, for the embedded broker only (librdkafka raises
@@ -38,7 +39,7 @@ public static class ClientSettings
     public const int FetchMaxBytes = 2_147_483_135;
 
     /// <summary><c>queued.min.messages</c>: the processor's default (10,000 records fetched ahead instead of librdkafka's 100,000), for every mode.</summary>
-    public const int QueuedMinMessages = 10_000;
+    public const int QueuedMinMessages = StreamProcessor.DefaultQueuedMinMessages;
 
     public static ConsumerConfig Consumer(string bootstrap, string group) => new()
     {

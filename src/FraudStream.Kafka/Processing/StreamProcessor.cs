@@ -64,9 +64,19 @@ public sealed class StreamProcessor
     /// partition was reported; after that it goes on without it, so a silent or unreachable partition never stalls the others.
     /// </summary>
     public static readonly TimeSpan MergeWait = TimeSpan.FromSeconds(1);
-    private const int MaxPartitionFetchBytes = 64 * 1024;
-    private const int FetchQueueBackoffMilliseconds = 10;
-    private const int QueuedMinMessages = 10_000;
+
+    /// <summary>The consumer's <c>max.partition.fetch.bytes</c> unless a pass-through setting gives one (<see cref="ConsumerConfigFor"/> says why).</summary>
+    public const int DefaultMaxPartitionFetchBytes = 64 * 1024;
+
+    /// <summary>The consumer's <c>fetch.queue.backoff.ms</c> unless a pass-through setting gives one.</summary>
+    public const int DefaultFetchQueueBackoffMilliseconds = 10;
+
+    /// <summary>The consumer's <c>queued.min.messages</c> unless a pass-through setting gives one.</summary>
+    public const int DefaultQueuedMinMessages = 10_000;
+
+    /// <summary>The producer's <c>linger.ms</c> unless a pass-through setting gives one.</summary>
+    public const int DefaultLingerMilliseconds = 5;
+
     private const long MaintenanceRecords = 4096;
     private static readonly TimeSpan MaintenanceInterval = TimeSpan.FromMilliseconds(100);
 
@@ -362,19 +372,19 @@ public sealed class StreamProcessor
         // A short commit interval keeps the tail that a crash or a lost partition makes us process again short.
         AddDefault(settings, "auto.commit.interval.ms", "1000");
         // Small fetches keep the merge buffers small: each partition's next records arrive soon after they are needed.
-        AddDefault(settings, "max.partition.fetch.bytes", MaxPartitionFetchBytes.ToString(CultureInfo.InvariantCulture));
+        AddDefault(settings, "max.partition.fetch.bytes", DefaultMaxPartitionFetchBytes.ToString(CultureInfo.InvariantCulture));
         // The merge pauses partitions whose buffers fill while it waits for another; librdkafka then postpones
         // fetches by this much when its queue thresholds are exceeded (1 s by default), and the partition the merge
         // waits for is fetched that much later. Measured on 1,000,000 calls over 256 partitions: 79,223 and 82,744
         // calls/s with the default, 90,649 and 92,593 with 10 ms.
-        AddDefault(settings, "fetch.queue.backoff.ms", FetchQueueBackoffMilliseconds.ToString(CultureInfo.InvariantCulture));
+        AddDefault(settings, "fetch.queue.backoff.ms", DefaultFetchQueueBackoffMilliseconds.ToString(CultureInfo.InvariantCulture));
         // librdkafka fetches ahead until its queue holds 100,000 records (about a second of processing here). A paused
         // partition's records are dropped from that queue, and when it resumes, its records come back behind all the
         // others: the merge can wait for them past its 1 s and go on without it. 10,000 records keep about 0.1 s ahead.
         // Measured on the embedded broker (docs/performance.md, "The client's prefetch"): 1,000,000 calls over 256
         // partitions, median of 113,494 calls/s with the default against 127,323; 2,000,000 over 1,024, 103,393 against
         // 116,015 with no drain going on without a partition; 5,000 and 15,000 alike, 2,000 and 30,000 slower (one run each).
-        AddDefault(settings, "queued.min.messages", QueuedMinMessages.ToString(CultureInfo.InvariantCulture));
+        AddDefault(settings, "queued.min.messages", DefaultQueuedMinMessages.ToString(CultureInfo.InvariantCulture));
         return new ConsumerConfig(settings)
         {
             BootstrapServers = options.BootstrapServers,
@@ -416,7 +426,7 @@ public sealed class StreamProcessor
     {
         var settings = KafkaSettingsFor(options, "producer.");
         AddDefault(settings, "client.id", "fraudstream");
-        AddDefault(settings, "linger.ms", "5");
+        AddDefault(settings, "linger.ms", DefaultLingerMilliseconds.ToString(CultureInfo.InvariantCulture));
         return new ProducerConfig(settings)
         {
             BootstrapServers = options.BootstrapServers,
