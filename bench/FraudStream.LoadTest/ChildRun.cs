@@ -44,6 +44,12 @@ public static class ChildRun
         return 0;
     }
 
+    /// <summary>
+    /// Once records came, this long without one ends a latency run's child (fewer came than expected: the embedded
+    /// broker dropped a partition's oldest records before the child read them, <see cref="LatencyRun"/>).
+    /// </summary>
+    public static readonly TimeSpan Idle = TimeSpan.FromSeconds(10);
+
     /// <summary>The line a child prints once its consumer has partitions; the latency run offers load after it.</summary>
     public const string AssignedLine = "assigned";
 

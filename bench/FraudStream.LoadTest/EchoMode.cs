@@ -12,9 +12,6 @@ namespace FraudStream.LoadTest;
 /// </summary>
 public static class EchoMode
 {
-    /// <summary>Once records came, this long without one ends the run (fewer came than expected).</summary>
-    private static readonly TimeSpan Idle = TimeSpan.FromSeconds(10);
-
     public static DrainResult Run(LoadTestOptions options)
     {
         var config = ClientSettings.Consumer(options.Bootstrap!, options.Group);
@@ -37,9 +34,9 @@ public static class EchoMode
             var result = consumer.Consume(100);
             if (result is null)
             {
-                if (count > 0 && Stopwatch.GetElapsedTime(lastAt) >= Idle)
+                if (count > 0 && Stopwatch.GetElapsedTime(lastAt) >= ChildRun.Idle)
                 {
-                    Console.Error.WriteLine($"echo: {count} of {options.Expect} records came; none for {Idle.TotalSeconds:F0} s");
+                    Console.Error.WriteLine($"echo: {count} of {options.Expect} records came; none for {ChildRun.Idle.TotalSeconds:F0} s");
                     break;
                 }
                 continue;

@@ -62,6 +62,12 @@ public static class Orchestrator
                     failed.Add(mode);
                     continue;
                 }
+                if (long.Parse(summary["calls"], CultureInfo.InvariantCulture) < expect)
+                {
+                    Console.Error.WriteLine($"{mode}: the run read only {summary["calls"]} of the topic's {expect} records; reported as NA");
+                    failed.Add(mode);
+                    continue;
+                }
                 Console.Error.WriteLine($"  {mode}: {summary["calls"]} calls in {summary["seconds"]} s = {rate} calls/s, " +
                     $"alerts {summary["alerts"]}, invalid {summary["invalid"]}, peak {summary["peak_mb"]} MB, " +
                     $"GCs {summary["gc0"]}/{summary["gc1"]}/{summary["gc2"]} (gen 0/1/2) pausing {summary["gc_pause_ms"]} ms, allocated {summary["allocated_mb"]} MB");

@@ -29,6 +29,7 @@ public static class ProcessorMode
             AlertsTopic = options.AlertsTopic,
             DeadLetterTopic = options.DeadLetterTopic,
             RebuildRecords = 0,
+            StopWhenIdle = ChildRun.Idle, // records dropped before it read them would otherwise keep it waiting
             KafkaSettings = new Dictionary<string, string>
             {
                 ["consumer.fetch.wait.max.ms"] = ClientSettings.FetchWaitMaxMs.ToString(CultureInfo.InvariantCulture),
