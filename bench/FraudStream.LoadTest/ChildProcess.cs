@@ -9,9 +9,14 @@ public sealed class ChildProcess : IDisposable
     private readonly Process _process;
     private readonly List<string> _lines = [];
     private readonly ManualResetEventSlim _assigned = new();
+    private readonly string _mode;
+
+    /// <summary>How a child's summary line starts (<see cref="ChildRun"/>).</summary>
+    private const string SummaryPrefix = "mode=";
 
     public ChildProcess(string mode, LoadTestOptions options, string bootstrap, string topic, string alerts, string dlq, string group, long expect, bool settleTimes = false)
     {
+        _mode = mode;
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("the program's path is unknown");
         var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(self) == "dotnet")
@@ -65,7 +70,7 @@ public sealed class ChildProcess : IDisposable
     /// <summary>Waits until the child's consumer has its partitions (the processor mode says so).</summary>
     public bool WaitAssigned(TimeSpan timeout) => _assigned.Wait(timeout);
 
-    /// <summary>Waits for the child and returns its summary (the last line's key=value pairs), or null when it failed.</summary>
+    /// <summary>Waits for the child and returns its summary (the key=value pairs of its last line that starts with <c>mode=</c>), or null when it failed.</summary>
     public Dictionary<string, string>? Finish(TimeSpan timeout)
     {
         if (!_process.WaitForExit(timeout))
@@ -79,10 +84,17 @@ public sealed class ChildProcess : IDisposable
         string? last;
         lock (_lines)
         {
-            last = _lines.Count > 0 ? _lines[^1] : null;
+            // The summary is the last line that starts with "mode=": Streamiz's own log goes to standard output too,
+            // and its threads may still write after the summary.
+            last = _lines.LastOrDefault(l => l.StartsWith(SummaryPrefix, StringComparison.Ordinal));
         }
         if (_process.ExitCode != 0 || last is null)
         {
+            // Say why, so that a failed run is not a mystery: a code above 128 is the signal that ended it (a crash).
+            var code = _process.ExitCode;
+            Console.Error.WriteLine(code == 0 ? $"{_mode} child exited without a summary line"
+                : code > 128 ? $"{_mode} child ended by signal {code - 128} (exit code {code})"
+                : $"{_mode} child exited with code {code}");
             return null;
         }
         return ChildRun.Pairs(last);

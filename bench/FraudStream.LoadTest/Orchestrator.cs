@@ -44,7 +44,10 @@ public static class Orchestrator
         var rates = options.Modes.ToDictionary(m => m, _ => new List<double>());
         var peaks = options.Modes.ToDictionary(m => m, _ => new List<double>());
         var alerts = options.Modes.ToDictionary(m => m, _ => new List<long>());
+        // A mode that fails before any run of it completed cannot run here: it is not tried again. One that failed after
+        // completing runs (a crash, say) goes on in the later rounds; its median is of the runs that completed.
         var failed = new HashSet<string>();
+        var failures = options.Modes.ToDictionary(m => m, _ => 0);
         for (var round = 1; round <= options.Repeat; round++)
         {
             foreach (var mode in options.Modes)
@@ -56,18 +59,24 @@ public static class Orchestrator
                 Console.Error.WriteLine($"round {round}/{options.Repeat}: {mode}");
                 using var child = new ChildProcess(mode, options, broker.Bootstrap, Calls, Alerts, Dlq, $"loadtest-{mode}-{round}", expect);
                 var summary = child.Finish(ChildTimeout);
-                if (summary is null || !summary.TryGetValue("rate", out var rate))
+                var problem = summary is null || !summary.ContainsKey("rate") ? "the run failed"
+                    : long.Parse(summary["calls"], CultureInfo.InvariantCulture) < expect ? $"the run read only {summary["calls"]} of the topic's {expect} records"
+                    : null;
+                if (problem is not null)
                 {
-                    Console.Error.WriteLine($"{mode}: the run failed; reported as NA");
-                    failed.Add(mode);
+                    failures[mode]++;
+                    if (rates[mode].Count == 0)
+                    {
+                        Console.Error.WriteLine($"{mode}: {problem}; reported as NA");
+                        failed.Add(mode);
+                    }
+                    else
+                    {
+                        Console.Error.WriteLine($"{mode}: {problem}; left out of its median");
+                    }
                     continue;
                 }
-                if (long.Parse(summary["calls"], CultureInfo.InvariantCulture) < expect)
-                {
-                    Console.Error.WriteLine($"{mode}: the run read only {summary["calls"]} of the topic's {expect} records; reported as NA");
-                    failed.Add(mode);
-                    continue;
-                }
+                var rate = summary!["rate"];
                 Console.Error.WriteLine($"  {mode}: {summary["calls"]} calls in {summary["seconds"]} s = {rate} calls/s, " +
                     $"alerts {summary["alerts"]}, invalid {summary["invalid"]}, peak {summary["peak_mb"]} MB, " +
                     $"GCs {summary["gc0"]}/{summary["gc1"]}/{summary["gc2"]} (gen 0/1/2) pausing {summary["gc_pause_ms"]} ms, allocated {summary["allocated_mb"]} MB");
@@ -93,8 +102,9 @@ public static class Orchestrator
             var alerted = alerts[mode].Count == 0 ? "NA"
                 : alerts[mode].Min() == alerts[mode].Max() ? alerts[mode][0].ToString(CultureInfo.InvariantCulture)
                 : string.Create(CultureInfo.InvariantCulture, $"{alerts[mode].Min()}-{alerts[mode].Max()}");
-            Console.Error.WriteLine($"{mode,-12} {median,18} {runs,24} {peak,8} {alerted,8}");
-            Console.Out.WriteLine($"mode={mode} rate={median} runs={runs} peak_mb={peak} alerts={alerted}");
+            var failedRuns = failures[mode] > 0 ? $" ({failures[mode]} failed)" : "";
+            Console.Error.WriteLine($"{mode,-12} {median,18} {runs + failedRuns,24} {peak,8} {alerted,8}");
+            Console.Out.WriteLine($"mode={mode} rate={median} runs={runs} failed_runs={failures[mode]} peak_mb={peak} alerts={alerted}");
         }
 
         if (options.LatencyShare > 0 && options.Modes.Contains("fraudstream"))
