@@ -104,6 +104,30 @@ public static class TopicLoader
     }
 
     /// <summary>
+    /// How many of <paramref name="records"/>, from the first, fit a topic of <paramref name="partitions"/> partitions
+    /// without any partition getting more than 95% of what the embedded broker keeps (placed as <see cref="Load"/>
+    /// places them). Past that the broker drops the partition's oldest records, and while it does, that partition's
+    /// fetches stall: a latency run would measure the embedded broker's retention rather than the processor.
+    /// </summary>
+    public static int FittingCount(IReadOnlyList<(byte[]? Key, byte[] Value, string? CallId)> records, int partitions)
+    {
+        var budget = PartitionBytesKept * 95 / 100;
+        var load = new long[partitions];
+        long unkeyed = 0;
+        for (var i = 0; i < records.Count; i++)
+        {
+            var (key, value, _) = records[i];
+            var partition = PartitionOf(key, partitions, ref unkeyed);
+            load[partition] += (key?.Length ?? 0) + value.Length + RecordOverhead;
+            if (load[partition] > budget)
+            {
+                return i;
+            }
+        }
+        return records.Count;
+    }
+
+    /// <summary>
     /// The partition of a record: as librdkafka's default partitioner places a keyed message (CRC-32 of the key), and
     /// records without a key (invalid lines) in turn.
     /// </summary>
