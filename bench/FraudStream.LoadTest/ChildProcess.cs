@@ -14,7 +14,7 @@ public sealed class ChildProcess : IDisposable
     /// <summary>How a child's summary line starts (<see cref="ChildRun"/>).</summary>
     private const string SummaryPrefix = "mode=";
 
-    public ChildProcess(string mode, LoadTestOptions options, string bootstrap, string topic, string alerts, string dlq, string group, long expect, bool settleTimes = false)
+    public ChildProcess(string mode, LoadTestOptions options, string bootstrap, string topic, string alerts, string dlq, string group, long expect, double? settleWarmUpSeconds = null)
     {
         _mode = mode;
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("the program's path is unknown");
@@ -36,9 +36,10 @@ public sealed class ChildProcess : IDisposable
             start.ArgumentList.Add("--alert-thread");
             start.ArgumentList.Add(alertThread ? "on" : "off");
         }
-        if (settleTimes)
+        if (settleWarmUpSeconds is { } warm)
         {
             start.ArgumentList.Add("--settle-times");
+            start.ArgumentList.Add(warm.ToString("R", CultureInfo.InvariantCulture));
         }
         if (mode == "echo")
         {
@@ -75,7 +76,7 @@ public sealed class ChildProcess : IDisposable
     {
         if (!_process.WaitForExit(timeout))
         {
-            Console.Error.WriteLine($"child run took longer than {timeout.TotalSeconds:F0} s: stopped");
+            Console.Error.WriteLine($"{_mode} child run took longer than {timeout.TotalSeconds:F0} s: stopped");
             _process.Kill(entireProcessTree: true);
             _process.WaitForExit();
             return null;

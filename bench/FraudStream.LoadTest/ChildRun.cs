@@ -13,7 +13,7 @@ public sealed record DrainResult(long Calls, long Alerts, long Invalid, double S
     public double Rate => Calls / Seconds;
 }
 
-/// <summary>A child process runs one mode once, so that its peak memory is its own; the last stdout line is its summary.</summary>
+/// <summary>A child process runs one mode once, so that its peak memory is its own; its summary is the last stdout line it writes, starting with <c>mode=</c>.</summary>
 public static class ChildRun
 {
     public static int Run(string mode, LoadTestOptions options)
@@ -45,8 +45,9 @@ public static class ChildRun
     }
 
     /// <summary>
-    /// Once records came, this long without one ends a latency run's child (fewer came than expected: the embedded
-    /// broker dropped a partition's oldest records before the child read them, <see cref="LatencyRun"/>).
+    /// This long without a record ends a latency run's child (the echo's once records came, the processor's from its
+    /// assignment): fewer came than expected, because the embedded broker dropped a partition's oldest records before
+    /// the child read them (<see cref="LatencyRun"/>).
     /// </summary>
     public static readonly TimeSpan Idle = TimeSpan.FromSeconds(10);
 

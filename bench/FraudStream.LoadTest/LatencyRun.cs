@@ -49,7 +49,11 @@ public static class LatencyRun
         }
         var producedAt = new long[records.Length];
         Console.Error.WriteLine($"latency: {records.Length:N0} records at {rate:F0}/s into {calls} ({options.LatencyPartitions} partitions)");
-        using var child = new ChildProcess(mode, options, bootstrap, calls, alerts, dlq, $"loadtest-latency-{name}", records.Length, settleTimes: mode == "fraudstream");
+        // The first 2 s of load (at most the first fifth of the records) are left out, of the samples and of the
+        // processor's settle times alike.
+        var warmIndex = (int)Math.Min(rate * WarmUp.TotalSeconds, records.Length / 5);
+        using var child = new ChildProcess(mode, options, bootstrap, calls, alerts, dlq, $"loadtest-latency-{name}", records.Length,
+            settleWarmUpSeconds: mode == "fraudstream" ? warmIndex / rate : null);
         if (!child.WaitAssigned(TimeSpan.FromSeconds(60)))
         {
             Console.Error.WriteLine($"latency: the {mode} child did not join the group");
@@ -58,7 +62,6 @@ public static class LatencyRun
         }
 
         var samples = new List<double>();
-        var warmIndex = (int)Math.Min(rate * WarmUp.TotalSeconds, records.Length / 5);
         using var stopReading = new CancellationTokenSource();
         var reader = new Thread(() => ReadAlerts(bootstrap, alerts, index, producedAt, warmIndex, samples, stopReading.Token)) { Name = "alerts" };
         reader.Start();
@@ -97,6 +100,13 @@ public static class LatencyRun
             Console.Error.WriteLine($"latency: offered {offered:F0}/s");
             producer.Flush(TimeSpan.FromSeconds(30));
         }
+        // What fits was estimated (TopicLoader.FittingCount); the watermarks say whether the broker dropped any record.
+        var dropped = records.Length - TopicLoader.Held(bootstrap, calls);
+        if (dropped > 0)
+        {
+            Console.Error.WriteLine($"latency: the embedded broker dropped {dropped:N0} of the topic's records (a partition passed what it keeps): " +
+                "the figures may include the stall of that partition's fetches");
+        }
         var summary = child.Finish(timeout);
         Thread.Sleep(1000); // the last alerts reach the reader
         stopReading.Cancel();
@@ -122,6 +132,10 @@ public static class LatencyRun
             Console.Error.WriteLine($"latency: the {mode} child read {read:N0} of {records.Length:N0} records: the embedded broker dropped the rest " +
                 $"(it keeps about 5 MiB a partition) while the child was behind the offered {rateText}/s; the percentiles leave them out");
             line += string.Create(CultureInfo.InvariantCulture, $" lost={records.Length - read}");
+        }
+        if (dropped > 0)
+        {
+            line += string.Create(CultureInfo.InvariantCulture, $" dropped={dropped}");
         }
         // The processor's share: consumed to settled, for calls scored without an alert and for alerted ones.
         line += string.Concat(summary.Where(p => p.Key.StartsWith("settle_", StringComparison.Ordinal)).Select(p => $" {p.Key}={p.Value}"));

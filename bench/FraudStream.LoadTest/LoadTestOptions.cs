@@ -49,11 +49,12 @@ public sealed record LoadTestOptions
     public long Expect { get; init; }
 
     /// <summary>
-    /// Child mode (the processor's latency run): note how long each record took from being consumed to being settled
-    /// and add its percentiles to the summary, which splits the produce-to-alert latency into the processor's share
-    /// and the rest.
+    /// Child mode (the processor's latency run, <c>--settle-times SECONDS</c>): note how long each record took from
+    /// being consumed to being settled, leaving out the records consumed in the first this many seconds (the latency
+    /// run's warm-up), and add the percentiles to the summary, which splits the produce-to-alert latency into the
+    /// processor's share and the rest. Null in drains.
     /// </summary>
-    public bool SettleTimes { get; init; }
+    public double? SettleWarmUpSeconds { get; init; }
 
     /// <summary>The processor's <see cref="Kafka.Processing.ProcessorOptions.AlertThread"/> (<c>--alert-thread on|off</c>); null leaves the processor's default.</summary>
     public bool? AlertThread { get; init; }
@@ -71,7 +72,7 @@ public sealed record LoadTestOptions
         and measures latency at a fixed offered rate. Progress and the table go to standard error; the last line of
         standard output is
           limit=N fraudstream=N naive=N streamiz=N ratio_limit=R ratio_naive=R ratio_streamiz=R
-        (medians of the rounds; NA for a mode that did not run). docs/performance.md describes the method.
+        (medians of the rounds that completed; NA for a mode that did not run). docs/performance.md describes the method.
 
         Options:
           --calls N               calls generated into the topic (default {{d.Calls}})
@@ -81,7 +82,8 @@ public sealed record LoadTestOptions
           --modes LIST            comma-separated, from {{string.Join(',', AllModes)}} (default: all)
           --latency-share S       offered rate of the latency runs as a share of the measured limit, then of
                                   the processor's own rate; 0 skips them (default {{d.LatencyShare.ToString(CultureInfo.InvariantCulture)}})
-          --latency-seconds T     how long the latency run offers load (default {{d.LatencySeconds.ToString(CultureInfo.InvariantCulture)}})
+          --latency-seconds T     how long the latency run offers load, at most: it offers no more records than
+                                  its partitions keep on the embedded broker (default {{d.LatencySeconds.ToString(CultureInfo.InvariantCulture)}})
           --latency-partitions P  partitions of the latency run's input topic (default {{d.LatencyPartitions}})
           --seed N                the generator's seed (default {{d.Seed}})
           --alert-thread on|off   the processor's AlertThread setting (default: the processor's own, on where
@@ -115,7 +117,7 @@ public sealed record LoadTestOptions
                 "--dlq" => options with { DeadLetterTopic = Value() },
                 "--group" => options with { Group = Value() },
                 "--expect" => options with { Expect = long.Parse(Value(), CultureInfo.InvariantCulture) },
-                "--settle-times" => options with { SettleTimes = true },
+                "--settle-times" => options with { SettleWarmUpSeconds = Real() },
                 "--echo-every" => options with { EchoEvery = Int() },
                 "--alert-thread" => options with
                 {

@@ -44,8 +44,9 @@ public static class Orchestrator
         var rates = options.Modes.ToDictionary(m => m, _ => new List<double>());
         var peaks = options.Modes.ToDictionary(m => m, _ => new List<double>());
         var alerts = options.Modes.ToDictionary(m => m, _ => new List<long>());
-        // A mode that fails before any run of it completed cannot run here: it is not tried again. One that failed after
-        // completing runs (a crash, say) goes on in the later rounds; its median is of the runs that completed.
+        // A mode whose first run fails is taken to be unable to run here (a run may take up to ChildTimeout): it is not
+        // tried again. One that failed after completing runs (a crash, say) goes on in the later rounds; its median is of
+        // the runs that completed.
         var failed = new HashSet<string>();
         var failures = options.Modes.ToDictionary(m => m, _ => 0);
         for (var round = 1; round <= options.Repeat; round++)
@@ -60,7 +61,8 @@ public static class Orchestrator
                 using var child = new ChildProcess(mode, options, broker.Bootstrap, Calls, Alerts, Dlq, $"loadtest-{mode}-{round}", expect);
                 var summary = child.Finish(ChildTimeout);
                 var problem = summary is null || !summary.ContainsKey("rate") ? "the run failed"
-                    : long.Parse(summary["calls"], CultureInfo.InvariantCulture) < expect ? $"the run read only {summary["calls"]} of the topic's {expect} records"
+                    : !long.TryParse(summary.GetValueOrDefault("calls"), CultureInfo.InvariantCulture, out var read) ? "the run's summary has no count of calls"
+                    : read < expect ? $"the run read only {read} of the topic's {expect} records"
                     : null;
                 if (problem is not null)
                 {

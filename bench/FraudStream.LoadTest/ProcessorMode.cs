@@ -20,7 +20,7 @@ public static class ProcessorMode
     {
         var scorer = new CallScorer(Featurizer.CreateDefault(), FraudModel.Load(FraudModel.DefaultPath()));
         using var stop = new CancellationTokenSource();
-        var metrics = new SettledCounter(options.Expect, stop, options.SettleTimes);
+        var metrics = new SettledCounter(options.Expect, stop, options.SettleWarmUpSeconds);
         var settings = new ProcessorOptions
         {
             BootstrapServers = options.Bootstrap!,
@@ -29,7 +29,9 @@ public static class ProcessorMode
             AlertsTopic = options.AlertsTopic,
             DeadLetterTopic = options.DeadLetterTopic,
             RebuildRecords = 0,
-            StopWhenIdle = ChildRun.Idle, // records dropped before it read them would otherwise keep it waiting
+            // A latency run's records dropped by the broker before it read them would keep it waiting; a drain's
+            // topic is checked to hold them all, and a drain must not stop short.
+            StopWhenIdle = options.SettleWarmUpSeconds is null ? null : ChildRun.Idle,
             KafkaSettings = new Dictionary<string, string>
             {
                 ["consumer.fetch.wait.max.ms"] = ClientSettings.FetchWaitMaxMs.ToString(CultureInfo.InvariantCulture),
@@ -63,11 +65,13 @@ public static class ProcessorMode
     /// latency run does: for a call scored without an alert, the merge's wait and the scoring; for an alert or a dead
     /// letter, that plus the produce and its acknowledgement.
     /// </summary>
-    private sealed class SettledCounter(long expect, CancellationTokenSource stop, bool settleTimes) : NullProcessorMetrics
+    private sealed class SettledCounter(long expect, CancellationTokenSource stop, double? warmUpSeconds) : NullProcessorMetrics
     {
+        private readonly bool _settleTimes = warmUpSeconds is not null;
+
         // Indexed by Settlement; the summary's names, in the same order.
         private static readonly string[] Names = ["settle_scored", "settle_alerted", "settle_dead_letter"];
-        private readonly float[][] _ms = [.. Names.Select(_ => settleTimes ? new float[expect] : [])];
+        private readonly float[][] _ms = [.. Names.Select(_ => warmUpSeconds is not null ? new float[expect] : [])];
         private readonly int[] _counts = new int[Names.Length];
         private long _settled;
         private long _first;
@@ -75,19 +79,19 @@ public static class ProcessorMode
         public long FirstConsumedAt => Interlocked.Read(ref _first);
 
         /// <summary>
-        /// Whether the record was consumed in the first <see cref="LatencyRun.WarmUp"/> after the first record: its
-        /// settle time is left out, as the latency run leaves out those records' latency.
+        /// Whether the record was consumed in the first warm-up seconds after the first record: its settle time is
+        /// left out, as the latency run leaves out those records' latency.
         /// </summary>
         private bool InWarmUp(long consumedAt)
         {
             var first = Interlocked.Read(ref _first);
-            return first == 0 || consumedAt - first < (long)(LatencyRun.WarmUp.TotalSeconds * Stopwatch.Frequency);
+            return first == 0 || consumedAt - first < (long)(warmUpSeconds.GetValueOrDefault() * Stopwatch.Frequency);
         }
 
         /// <summary>The settle times' percentiles as summary pairs (null without settle times).</summary>
         public string? SettleSummary()
         {
-            if (!settleTimes)
+            if (!_settleTimes)
             {
                 return null;
             }
@@ -103,7 +107,7 @@ public static class ProcessorMode
         public override void ObserveProcessing(Settlement settlement, double seconds)
         {
             var consumedAt = Stopwatch.GetTimestamp() - (long)(seconds * Stopwatch.Frequency);
-            if (settleTimes && !InWarmUp(consumedAt))
+            if (_settleTimes && !InWarmUp(consumedAt))
             {
                 var into = _ms[(int)settlement];
                 var at = Interlocked.Increment(ref _counts[(int)settlement]) - 1;

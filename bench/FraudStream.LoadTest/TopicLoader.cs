@@ -55,6 +55,9 @@ public static class TopicLoader
     /// <summary>A record's bytes in a batch besides its key and value (length, attributes, deltas, header count), at most.</summary>
     private const int RecordOverhead = 16;
 
+    /// <summary>A record batch's header (Kafka's record batch format, version 2).</summary>
+    private const int BatchHeader = 61;
+
     /// <summary>
     /// Partitions for the file's records: the fewest, a power of two and at least <see cref="MinimumPartitions"/>,
     /// in which no partition gets more than 95% of what the embedded broker keeps, the records placed as
@@ -105,9 +108,12 @@ public static class TopicLoader
 
     /// <summary>
     /// How many of <paramref name="records"/>, from the first, fit a topic of <paramref name="partitions"/> partitions
-    /// without any partition getting more than 95% of what the embedded broker keeps (placed as <see cref="Load"/>
-    /// places them). Past that the broker drops the partition's oldest records, and while it does, that partition's
-    /// fetches stall: a latency run would measure the embedded broker's retention rather than the processor.
+    /// without any partition getting more than 95% of what the embedded broker keeps. Keyed records are placed as
+    /// <see cref="Load"/> places them; the few without a key (invalid lines) in turn, where the latency run's producer
+    /// places them at random. Each record is counted with a batch header of its own: that producer sends with
+    /// <c>linger.ms=1</c>, so its batches hold a record or two. Past that the broker drops the partition's oldest
+    /// records, and while it did, that partition's fetches stalled: a latency run would measure the embedded broker's
+    /// retention rather than the processor.
     /// </summary>
     public static int FittingCount(IReadOnlyList<(byte[]? Key, byte[] Value, string? CallId)> records, int partitions)
     {
@@ -118,7 +124,7 @@ public static class TopicLoader
         {
             var (key, value, _) = records[i];
             var partition = PartitionOf(key, partitions, ref unkeyed);
-            load[partition] += (key?.Length ?? 0) + value.Length + RecordOverhead;
+            load[partition] += (key?.Length ?? 0) + value.Length + RecordOverhead + BatchHeader;
             if (load[partition] > budget)
             {
                 return i;
