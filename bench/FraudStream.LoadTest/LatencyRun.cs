@@ -34,7 +34,7 @@ public static class LatencyRun
         if (TopicLoader.FittingCount(records, options.LatencyPartitions) is var fitting && fitting < records.Length)
         {
             // Measured: when the busiest partition of a 64-partition topic passed the 5 MiB at about 9 s of 100,000
-            // records/s, its fetches stalled for about 0.3 s, and the merge held every partition's records for it.
+            // records/s, its fetches stalled for 0.3-1.1 s, and the merge held every partition's records for it.
             Console.Error.WriteLine($"latency: {fitting:N0} of {records.Length:N0} records ({fitting / rate:F1} s of load): more would take a partition " +
                 $"past what the embedded broker keeps, and its dropping stalls that partition's fetches (more partitions: --latency-partitions)");
             records = records[..fitting];
