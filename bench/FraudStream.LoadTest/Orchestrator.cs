@@ -47,13 +47,13 @@ public static class Orchestrator
         // A mode whose first run fails is taken to be unable to run here (a run may take up to ChildTimeout): it is not
         // tried again. One that failed after completing runs (a crash, say) goes on in the later rounds; its median is of
         // the runs that completed.
-        var failed = new HashSet<string>();
         var failures = options.Modes.ToDictionary(m => m, _ => 0);
+        bool CannotRun(string mode) => failures[mode] > 0 && rates[mode].Count == 0;
         for (var round = 1; round <= options.Repeat; round++)
         {
             foreach (var mode in options.Modes)
             {
-                if (failed.Contains(mode))
+                if (CannotRun(mode))
                 {
                     continue;
                 }
@@ -67,10 +67,9 @@ public static class Orchestrator
                 if (problem is not null)
                 {
                     failures[mode]++;
-                    if (rates[mode].Count == 0)
+                    if (CannotRun(mode))
                     {
                         Console.Error.WriteLine($"{mode}: {problem}; reported as NA");
-                        failed.Add(mode);
                     }
                     else
                     {
@@ -92,7 +91,7 @@ public static class Orchestrator
             }
         }
 
-        double? Median(string mode) => rates.TryGetValue(mode, out var r) && r.Count > 0 && !failed.Contains(mode) ? Stats.Median(r) : null;
+        double? Median(string mode) => rates.TryGetValue(mode, out var r) && r.Count > 0 ? Stats.Median(r) : null;
         Console.Error.WriteLine();
         Console.Error.WriteLine($"{"mode",-12} {"calls/s (median)",18} {"runs",24} {"peak MB",8} {"alerts",8}");
         foreach (var mode in options.Modes)

@@ -67,8 +67,6 @@ public static class ProcessorMode
     /// </summary>
     private sealed class SettledCounter(long expect, CancellationTokenSource stop, double? warmUpSeconds) : NullProcessorMetrics
     {
-        private readonly bool _settleTimes = warmUpSeconds is not null;
-
         // Indexed by Settlement; the summary's names, in the same order.
         private static readonly string[] Names = ["settle_scored", "settle_alerted", "settle_dead_letter"];
         private readonly float[][] _ms = [.. Names.Select(_ => warmUpSeconds is not null ? new float[expect] : [])];
@@ -91,7 +89,7 @@ public static class ProcessorMode
         /// <summary>The settle times' percentiles as summary pairs (null without settle times).</summary>
         public string? SettleSummary()
         {
-            if (!_settleTimes)
+            if (warmUpSeconds is null)
             {
                 return null;
             }
@@ -107,7 +105,7 @@ public static class ProcessorMode
         public override void ObserveProcessing(Settlement settlement, double seconds)
         {
             var consumedAt = Stopwatch.GetTimestamp() - (long)(seconds * Stopwatch.Frequency);
-            if (_settleTimes && !InWarmUp(consumedAt))
+            if (warmUpSeconds is not null && !InWarmUp(consumedAt))
             {
                 var into = _ms[(int)settlement];
                 var at = Interlocked.Increment(ref _counts[(int)settlement]) - 1;
