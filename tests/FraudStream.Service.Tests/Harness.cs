@@ -111,7 +111,11 @@ internal sealed class KafkaHarness : IDisposable
         return messages;
     }
 
-    public void Produce(IEnumerable<InputMessage> messages, string topic = Input)
+    /// <summary>
+    /// Produces <paramref name="messages"/> to <paramref name="topic"/>: each to the partition its key gives, or with
+    /// <paramref name="partitionOf"/> to the partition it gives for the message's index.
+    /// </summary>
+    public void Produce(IEnumerable<InputMessage> messages, string topic = Input, Func<int, int>? partitionOf = null)
     {
         using var producer = new ProducerBuilder<byte[]?, byte[]?>(new ProducerConfig
         {
@@ -122,8 +126,11 @@ internal sealed class KafkaHarness : IDisposable
             MessageMaxBytes = 1 << 20,
         }).Build();
         var failed = 0;
+        var index = 0;
         foreach (var m in messages)
         {
+            var partition = new TopicPartition(topic, partitionOf is null ? Partition.Any : new Partition(partitionOf(index)));
+            index++;
             var message = new Message<byte[]?, byte[]?> { Key = m.Key, Value = m.Value };
             if (m.Headers.Count > 0)
             {
@@ -137,7 +144,7 @@ internal sealed class KafkaHarness : IDisposable
             {
                 try
                 {
-                    producer.Produce(topic, message, r => { if (r.Error.IsError) { Interlocked.Increment(ref failed); } });
+                    producer.Produce(partition, message, r => { if (r.Error.IsError) { Interlocked.Increment(ref failed); } });
                     break;
                 }
                 catch (ProduceException<byte[]?, byte[]?> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)

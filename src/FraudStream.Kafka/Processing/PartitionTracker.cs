@@ -45,8 +45,17 @@ internal sealed class PartitionTracker(int partition)
     /// <summary>True once the merge stopped waiting for this empty partition, until its next record arrives.</summary>
     public bool WaitExpired { get; set; }
 
-    /// <summary>True while fetching is paused because <see cref="Buffered"/> is full.</summary>
+    /// <summary>
+    /// True while fetching is paused because <see cref="Buffered"/> is full, or is to be: the processor tells the client
+    /// of pauses and resumes in batches, so for a while this may differ from <see cref="PauseApplied"/>.
+    /// </summary>
     public bool Paused { get; set; }
+
+    /// <summary>Whether the client has been told to pause fetching this partition (and not told to resume since).</summary>
+    public bool PauseApplied { get; set; }
+
+    /// <summary>True while a change of <see cref="Paused"/> is in the processor's batch, not yet told to the client.</summary>
+    public bool PauseChangeQueued { get; set; }
 
     /// <summary>The merge key of the first buffered record (its buffer entry holds it too; the heap compares this copy, so that it need not read the queue), its place in the merge's heap, and in its waiting list (-1: none).</summary>
     public long HeadKey { get; set; }

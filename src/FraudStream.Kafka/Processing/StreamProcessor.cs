@@ -60,6 +60,11 @@ public sealed class StreamProcessor
     private const int LookAheadEvery = 16;
 
     /// <summary>
+    /// Pause and resume requests told to the client at once, at most (<see cref="ApplyPauseChanges"/> says when fewer are).
+    /// </summary>
+    private const int PauseBatch = 32;
+
+    /// <summary>
     /// How long the merge waits for the next record of a partition whose buffer ran empty before the end of the
     /// partition was reported; after that it goes on without it, so a silent or unreachable partition never stalls the others.
     /// </summary>
@@ -118,6 +123,18 @@ public sealed class StreamProcessor
     private readonly Action<PendingDelivery> _release;
     private readonly Action<PendingDelivery> _producePending;
     private readonly Dictionary<int, PartitionTracker> _trackers = [];
+
+    /// <summary>
+    /// Partitions whose <see cref="PartitionTracker.Paused"/> changed since the client was last told. Each pause or
+    /// resume call waits until librdkafka's threads have taken it (0.08-0.15 ms a call in a drain of 1,024 partitions,
+    /// which paused and resumed partitions about 6,000 times each: docs/performance.md, "Pauses told in batches"), so
+    /// the changes are told together, one call for the pauses and one for the resumes.
+    /// </summary>
+    private readonly List<PartitionTracker> _pauseChanges = [];
+    private readonly List<TopicPartition> _pauseCall = [];
+    private readonly List<PartitionTracker> _pauseCallTrackers = [];
+    private long _pauseCalls;
+    private long _partitionsPausedOrResumed;
     private int _bufferLimit = MaxBufferedPerPartition; // BufferLimit(_trackers.Count), kept by TrackersChanged
     private readonly PartitionMerge _merge = new();
     private readonly Dictionary<int, long> _seenUpTo = [];
@@ -321,6 +338,11 @@ public sealed class StreamProcessor
 
     /// <summary>Tests: alerts produced so far (<see cref="ProcessorResult.Alerts"/> of a run).</summary>
     internal long AlertsSoFar => _alerts;
+
+    /// <summary>Tests: calls into the client that paused or resumed partitions, and how many pauses and resumes of a partition they made.</summary>
+    internal long PauseCalls => _pauseCalls;
+
+    internal long PausesAndResumes => _partitionsPausedOrResumed;
 
     /// <summary>Tests: flushes and disposes the producer of <see cref="StartWithoutConsumer"/>.</summary>
     internal void StopWithoutConsumer()
@@ -582,9 +604,16 @@ public sealed class StreamProcessor
         }
         _merge.Buffer(tracker, call);
         _lastRecordAt = call.ConsumedAt; // not a clock read of its own: each costs about 0.1 µs here, per record
-        if (tracker.Buffered.Count >= _bufferLimit && !tracker.Paused)
+        if (tracker.Buffered.Count >= _bufferLimit)
         {
-            SetPaused(tracker, paused: true);
+            if (!tracker.Paused)
+            {
+                RequestPaused(tracker, paused: true);
+            }
+            else if (!tracker.PauseApplied && tracker.Buffered.Count >= _bufferLimit + (_bufferLimit / 4))
+            {
+                ApplyPauseChanges(); // its pause still waits in the batch while it fills: a quarter over its limit at most
+            }
         }
     }
 
@@ -609,7 +638,11 @@ public sealed class StreamProcessor
         var call = _merge.TakeNext(now);
         if (tracker.Paused && tracker.Buffered.Count <= _bufferLimit / 4)
         {
-            SetPaused(tracker, paused: false);
+            RequestPaused(tracker, paused: false);
+        }
+        else if (tracker.Buffered.Count == 0 && tracker.PauseApplied)
+        {
+            ApplyPauseChanges(); // its resume is still in the batch, and the merge now waits for its next record
         }
         if (!Process(call, tracker))
         {
@@ -647,29 +680,143 @@ public sealed class StreamProcessor
         }
     }
 
-    /// <summary>Pauses or resumes fetching one partition (rare: only when its buffer fills up while the merge waits for another).</summary>
-    private void SetPaused(PartitionTracker tracker, bool paused)
+    /// <summary>
+    /// Asks for a partition's fetching to be paused (its buffer is full while the merge waits for another) or resumed
+    /// (its buffer is down to a quarter). The client is told with other such changes (<see cref="ApplyPauseChanges"/>):
+    /// meanwhile a partition to be paused may take a few more records, and one to be resumed still has a quarter of
+    /// its buffer to give.
+    /// </summary>
+    private void RequestPaused(PartitionTracker tracker, bool paused)
     {
-        if (_consumer is null)
+        tracker.Paused = paused;
+        if (tracker.PauseChangeQueued)
+        {
+            return; // already in the batch: its latest wish is what will be told
+        }
+        tracker.PauseChangeQueued = true;
+        _pauseChanges.Add(tracker);
+        if (_pauseChanges.Count >= PauseBatch)
+        {
+            ApplyPauseChanges();
+        }
+    }
+
+    /// <summary>
+    /// Tells the client the pauses and resumes asked for since it was last told: one call for each kind. Runs when the
+    /// batch is full, at each maintenance (at most every 100 ms while records are processed), when a partition whose
+    /// resume is in the batch runs empty (so that the merge never waits for a partition still paused), and when one
+    /// whose pause is in the batch has taken a quarter of its limit more (so that a buffer stays bounded while the
+    /// merge waits for another partition and processes nothing).
+    /// </summary>
+    private void ApplyPauseChanges()
+    {
+        if (_pauseChanges.Count == 0)
         {
             return;
         }
-        var partition = new[] { InputPartition(tracker) };
+        for (var i = 0; i < 2; i++)
+        {
+            var paused = i == 0;
+            foreach (var tracker in _pauseChanges)
+            {
+                if (tracker.Paused == paused && tracker.PauseApplied != paused)
+                {
+                    _pauseCallTrackers.Add(tracker);
+                }
+            }
+            if (_pauseCallTrackers.Count > 0)
+            {
+                TellClient(_pauseCallTrackers, paused);
+                _pauseCallTrackers.Clear();
+            }
+        }
+        foreach (var tracker in _pauseChanges)
+        {
+            tracker.PauseChangeQueued = false;
+        }
+        _pauseChanges.Clear();
+    }
+
+    /// <summary>Drops a partition no longer assigned from the batch of pause changes; if the client has it paused, resumes it at once (a pause would outlive the assignment).</summary>
+    private void ForgetPause(PartitionTracker tracker)
+    {
+        if (tracker.PauseChangeQueued)
+        {
+            _pauseChanges.Remove(tracker);
+            tracker.PauseChangeQueued = false;
+        }
+        tracker.Paused = false;
+        if (tracker.PauseApplied)
+        {
+            TellClient([tracker], paused: false);
+        }
+    }
+
+    /// <summary>
+    /// Pauses or resumes fetching <paramref name="trackers"/>' partitions in one call. A partition the client refuses
+    /// (not assigned any more: a rebalance under way) keeps the state the client has, so that the request is made again
+    /// if it still matters.
+    /// </summary>
+    private void TellClient(List<PartitionTracker> trackers, bool paused)
+    {
+        if (_consumer is null)
+        {
+            foreach (var tracker in trackers)
+            {
+                tracker.Paused = tracker.PauseApplied;
+            }
+            return;
+        }
+        _pauseCall.Clear();
+        foreach (var tracker in trackers)
+        {
+            _pauseCall.Add(InputPartition(tracker));
+        }
         try
         {
             if (paused)
             {
-                _consumer.Pause(partition);
+                _consumer.Pause(_pauseCall);
             }
             else
             {
-                _consumer.Resume(partition);
+                _consumer.Resume(_pauseCall);
             }
-            tracker.Paused = paused;
+            foreach (var tracker in trackers)
+            {
+                tracker.PauseApplied = paused;
+            }
+        }
+        catch (TopicPartitionException ex)
+        {
+            foreach (var tracker in trackers)
+            {
+                var refused = ex.Results.Exists(r => r.Partition.Value == tracker.Partition && r.Error.IsError);
+                if (refused)
+                {
+                    tracker.Paused = tracker.PauseApplied;
+                }
+                else
+                {
+                    tracker.PauseApplied = paused;
+                }
+            }
         }
         catch (KafkaException)
         {
-            // Not assigned any more (a rebalance under way): nothing to pause or resume.
+            // The call failed as a whole (not assigned any more: a rebalance under way): nothing paused or resumed.
+            foreach (var tracker in trackers)
+            {
+                tracker.Paused = tracker.PauseApplied;
+            }
+        }
+        _pauseCalls++;
+        foreach (var tracker in trackers)
+        {
+            if (tracker.PauseApplied == paused)
+            {
+                _partitionsPausedOrResumed++;
+            }
         }
     }
 
@@ -868,6 +1015,7 @@ public sealed class StreamProcessor
             var p = tp.Partition.Value;
             if (_trackers.Remove(p, out var previous))
             {
+                ForgetPause(previous);
                 _merge.Remove(previous, _calls.Return); // assigned again without a revoke in between
             }
             var tracker = new PartitionTracker(p);
@@ -958,10 +1106,7 @@ public sealed class StreamProcessor
             {
                 _seenUpTo[p] = tracker.LastConsumed;
             }
-            if (tracker.Paused)
-            {
-                SetPaused(tracker, paused: false); // a pause would outlive the assignment
-            }
+            ForgetPause(tracker);
             _merge.Remove(tracker, _calls.Return); // not processed, so not committed: the next owner reads them
             _metrics.RemoveConsumerLag(p);
         }
@@ -1048,6 +1193,7 @@ public sealed class StreamProcessor
             return;
         }
         next = now + (long)(MaintenanceInterval.TotalSeconds * Stopwatch.Frequency);
+        ApplyPauseChanges();
         if (force || now >= _nextOffsetStore)
         {
             _nextOffsetStore = now + (long)(OffsetStoreInterval.TotalSeconds * Stopwatch.Frequency);
