@@ -156,17 +156,20 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
     {
         // The earlier half of the calls goes to partitions 4-7 and the later half to partitions 0-3, dealt in turn. The
         // merge takes the earlier half first, so partitions 0-3 fill their buffers (1,024 records each on 8 partitions)
-        // and are paused; they are resumed as the merge comes to them, each at a quarter of its buffer.
+        // and are paused; their resumes are asked for as the merge comes to them, each at a quarter of its buffer.
         using var kafka = new KafkaHarness(inputPartitions: 8);
         var lines = KafkaHarness.MakeLines(16_000, seed: 31);
         var half = lines.Count / 2;
         kafka.Produce(KafkaHarness.ToMessages(lines), partitionOf: i => (i < half ? 4 : 0) + (i % 4));
         var scorer = new Pipeline.CallScorer(Features.Featurizer.CreateDefault(), Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath));
-        var processor = new StreamProcessor(kafka.Settings(stopWhenIdle: Idle).Processor, scorer, logger: KafkaHarness.Logs(output).CreateLogger("processor"));
+        var logs = new ConcurrentQueue<string>();
+        var processor = new StreamProcessor(kafka.Settings(stopWhenIdle: Idle).Processor, scorer, logger: KafkaHarness.Logs(output, logs).CreateLogger("processor"));
 
         var result = processor.Run(CancellationToken.None);
 
         output.WriteLine($"pause and resume calls {processor.PauseCalls}, partitions paused or resumed {processor.PausesAndResumes}");
+        // No partition was left paused while the merge waited for it: the merge never went on without one ([3016]).
+        Assert.DoesNotContain(logs, l => l.Contains("[3016]", StringComparison.Ordinal));
         Assert.Equal(StopReason.Idle, result.Reason);
         Assert.True(processor.PausesAndResumes >= 8, $"partitions 0-3 each paused and resumed at least once ({processor.PausesAndResumes})");
         Assert.True(processor.PauseCalls < processor.PausesAndResumes, "pauses and resumes told to the client in batches, not one call each");

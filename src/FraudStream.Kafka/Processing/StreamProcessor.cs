@@ -45,7 +45,8 @@ public sealed class StreamProcessor
     /// <summary>
     /// The merge buffers' budget of records, shared by the assigned partitions: each pauses at its share
     /// (<see cref="BufferLimit"/>: at least 256, at most 1,024) and resumes at a quarter of it. On 64 to 256 partitions
-    /// the buffers hold at most this many in all (256 a partition beyond). A resumed partition's quarter lasts while the
+    /// the buffers hold about this many in all (256 a partition beyond), and at most a quarter more: a pause is told to
+    /// the client in a batch (<see cref="ApplyPauseChanges"/>), by the time its partition has taken a quarter more at the latest. A resumed partition's quarter lasts while the
     /// merge takes a quarter of the partitions' limits in all: 16,384 records (about 0.1 s) on 64 to 256 partitions,
     /// more beyond, and 256 a partition below 64 (4,096 on 16), as before the budget.
     /// </summary>
@@ -243,7 +244,7 @@ public sealed class StreamProcessor
                     // fetched already, so its new records join the merge before later calls of other partitions go.
                     _sinceLookAhead = 0;
                     // At most one partition's buffer limit: were it all one partition's, the look-ahead alone would
-                    // fill its buffer no further than the limit that pauses it.
+                    // fill its buffer no further than the limit at which its pause is asked for.
                     var taken = 0;
                     while (TryConsume(consumer, 0, out var more) && more && ++taken < _bufferLimit)
                     {
@@ -683,8 +684,8 @@ public sealed class StreamProcessor
     /// <summary>
     /// Asks for a partition's fetching to be paused (its buffer is full while the merge waits for another) or resumed
     /// (its buffer is down to a quarter). The client is told with other such changes (<see cref="ApplyPauseChanges"/>):
-    /// meanwhile a partition to be paused may take a few more records, and one to be resumed still has a quarter of
-    /// its buffer to give.
+    /// meanwhile a partition to be paused may take up to a quarter of its limit more, and one to be resumed still has
+    /// a quarter of its buffer to give.
     /// </summary>
     private void RequestPaused(PartitionTracker tracker, bool paused)
     {
@@ -753,9 +754,9 @@ public sealed class StreamProcessor
     }
 
     /// <summary>
-    /// Pauses or resumes fetching <paramref name="trackers"/>' partitions in one call. A partition the client refuses
-    /// (not assigned any more: a rebalance under way) keeps the state the client has, so that the request is made again
-    /// if it still matters.
+    /// Pauses or resumes fetching <paramref name="trackers"/>' partitions in one call. librdkafka refuses only a
+    /// partition it does not know at all (a known one need not be assigned); one refused, or a call that fails as a
+    /// whole, keeps the state the client has, so that the request is made again if it still matters.
     /// </summary>
     private void TellClient(List<PartitionTracker> trackers, bool paused)
     {
@@ -804,7 +805,7 @@ public sealed class StreamProcessor
         }
         catch (KafkaException)
         {
-            // The call failed as a whole (not assigned any more: a rebalance under way): nothing paused or resumed.
+            // The call failed as a whole: nothing paused or resumed.
             foreach (var tracker in trackers)
             {
                 tracker.Paused = tracker.PauseApplied;
