@@ -46,9 +46,10 @@ public sealed class StreamProcessor
     /// The merge buffers' budget of records, shared by the assigned partitions: each pauses at its share
     /// (<see cref="BufferLimit"/>: at least 256, at most 1,024) and resumes at a quarter of it. On 64 to 256 partitions
     /// the buffers hold about this many in all (256 a partition beyond), and at most a quarter more: a pause is told to
-    /// the client in a batch (<see cref="ApplyPauseChanges"/>), by the time its partition has taken a quarter more at the latest. A resumed partition's quarter lasts while the
-    /// merge takes a quarter of the partitions' limits in all: 16,384 records (about 0.1 s) on 64 to 256 partitions,
-    /// more beyond, and 256 a partition below 64 (4,096 on 16), as before the budget.
+    /// the client in a batch (<see cref="ApplyPauseChanges"/>), by the time its partition has taken a quarter more at
+    /// the latest. A resumed partition's quarter lasts while the merge takes a quarter of the partitions' limits in
+    /// all: 16,384 records (about 0.1 s) on 64 to 256 partitions, more beyond, and 256 a partition below 64 (4,096 on
+    /// 16), as before the budget.
     /// </summary>
     /// <remarks>
     /// Measured (docs/performance.md, "Per-partition buffer size"): on 256 partitions, 256 records each instead of 1,024
