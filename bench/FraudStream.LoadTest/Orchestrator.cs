@@ -67,14 +67,7 @@ public static class Orchestrator
                 if (problem is not null)
                 {
                     failures[mode]++;
-                    if (CannotRun(mode))
-                    {
-                        Console.Error.WriteLine($"{mode}: {problem}; reported as NA");
-                    }
-                    else
-                    {
-                        Console.Error.WriteLine($"{mode}: {problem}; left out of its median");
-                    }
+                    Console.Error.WriteLine($"{mode}: {problem}; {(CannotRun(mode) ? "reported as NA" : "left out of its median")}");
                     continue;
                 }
                 var rate = summary!["rate"];
