@@ -152,6 +152,14 @@ public sealed class StreamProcessor
     private long _publishedConsumed, _publishedVictim, _consumedShared;
     private long _newestStartTicks;
     private long _lastRecordAt;
+
+    /// <summary>
+    /// The consume thread's latest clock reading (<see cref="Stopwatch.GetTimestamp"/>): a consumed record's, a
+    /// settled call's, an empty poll's or maintenance's. The loop runs on it instead of reading the clock each turn
+    /// (each read costs about 0.05 µs here, and there were four a record); it is at most one maintenance
+    /// (<see cref="MaintenanceRecords"/> records) old, and only the merge's 1 s waits are timed with it.
+    /// </summary>
+    private long _clock;
     private int _sinceLookAhead;
     private long _mergeWaitsExpired;
     private bool _everAssigned;
@@ -216,7 +224,8 @@ public sealed class StreamProcessor
         _consumer = consumer;
         consumer.Subscribe(_options.InputTopic);
         _lastRecordAt = Stopwatch.GetTimestamp();
-        var nextMaintenance = Stopwatch.GetTimestamp();
+        _clock = _lastRecordAt;
+        var nextMaintenance = _clock;
         var sinceMaintenance = 0L;
         var reason = StopReason.Cancelled;
         string? fatal = null;
@@ -235,7 +244,7 @@ public sealed class StreamProcessor
                 Maintain(ref nextMaintenance, force: true);
                 continue;
             }
-            var now = Stopwatch.GetTimestamp();
+            var now = _clock;
             var next = PickNext(now, out var waiting, out var anyEmpty);
             if (next is not null && (!waiting || next.HeadKey == long.MinValue))
             {
@@ -569,17 +578,20 @@ public sealed class StreamProcessor
         }
         catch (ConsumeException ex)
         {
+            _clock = Stopwatch.GetTimestamp();
             OnConsumeError(ex.Error);
             return false;
         }
         if (result is null)
         {
+            _clock = Stopwatch.GetTimestamp(); // the poll may have waited
             return true;
         }
         got = true;
         var partition = result.Partition.Value;
         if (result.IsPartitionEOF)
         {
+            _clock = Stopwatch.GetTimestamp();
             if (_trackers.TryGetValue(partition, out var atEnd))
             {
                 _merge.ReachedEnd(atEnd);
@@ -605,7 +617,8 @@ public sealed class StreamProcessor
             tracker = AddTracker(call.Partition); // not expected: assignment creates them
         }
         _merge.Buffer(tracker, call);
-        _lastRecordAt = call.ConsumedAt; // not a clock read of its own: each costs about 0.1 µs here, per record
+        _lastRecordAt = call.ConsumedAt; // not a clock read of its own: each costs about 0.05 µs here, per record
+        _clock = call.ConsumedAt;
         if (tracker.Buffered.Count >= _bufferLimit)
         {
             if (!tracker.Paused)
@@ -637,6 +650,10 @@ public sealed class StreamProcessor
 
     private void ProcessNext(PartitionTracker tracker, long now)
     {
+        if (tracker.Buffered.Count == 1)
+        {
+            now = _clock = Stopwatch.GetTimestamp(); // the partition runs empty: the merge's wait for it starts now
+        }
         var call = _merge.TakeNext(now);
         if (tracker.Paused && tracker.Buffered.Count <= _bufferLimit / 4)
         {
@@ -867,7 +884,8 @@ public sealed class StreamProcessor
             return true;
         }
         tracker.Done(offset);
-        _metrics.ObserveProcessing(Settlement.Scored, Stopwatch.GetElapsedTime(consumedAt).TotalSeconds);
+        var settled = _clock = Stopwatch.GetTimestamp();
+        _metrics.ObserveProcessing(Settlement.Scored, Stopwatch.GetElapsedTime(consumedAt, settled).TotalSeconds);
         return false;
     }
 
@@ -1189,7 +1207,7 @@ public sealed class StreamProcessor
 
     private void Maintain(ref long next, bool force)
     {
-        var now = Stopwatch.GetTimestamp();
+        var now = _clock = Stopwatch.GetTimestamp();
         if (!force && now < next)
         {
             return;
