@@ -97,6 +97,32 @@ internal sealed class CompiledTrees
         int Child(int child) => child < 0 ? 1 : size[child];
     }
 
+    /// <summary>
+    /// A split: branches to <paramref name="toRight"/> unless the feature (of the vector by reference in argument
+    /// <paramref name="vectorArg"/>) is at most <paramref name="threshold"/>; greater or unordered (NaN) goes right, as
+    /// in the descent.
+    /// </summary>
+    internal static void EmitBranchRight(ILGenerator il, int vectorArg, int feature, float threshold, Label toRight)
+    {
+        EmitFeatureAddress(il, vectorArg, feature);
+        il.Emit(OpCodes.Ldind_R4);
+        il.Emit(OpCodes.Ldc_R4, threshold);
+        il.Emit(OpCodes.Bgt_Un, toRight);
+    }
+
+    /// <summary>Pushes the address of element <paramref name="feature"/> of the floats by reference in argument <paramref name="arg"/>.</summary>
+    internal static void EmitFeatureAddress(ILGenerator il, int arg, int feature)
+    {
+        il.Emit(arg switch { 0 => OpCodes.Ldarg_0, 1 => OpCodes.Ldarg_1, _ => throw new ArgumentOutOfRangeException(nameof(arg)) });
+        if (feature != 0)
+        {
+            // A native-sized offset: a feature index of 2^29 or more would overflow an int's byte offset.
+            il.Emit(OpCodes.Ldc_I8, (long)feature * sizeof(float));
+            il.Emit(OpCodes.Conv_I);
+            il.Emit(OpCodes.Add);
+        }
+    }
+
     private static TreeGroup Compile(
         int first, int end, int[] nodeStart, int[] leafStart, int[] splitFeature, float[] threshold, int[] left, int[] right, double[] leafValue)
     {
@@ -116,18 +142,7 @@ internal sealed class CompiledTrees
             {
                 var node = nodeStart[t] + local;
                 var toRight = il.DefineLabel();
-                il.Emit(OpCodes.Ldarg_0);
-                if (splitFeature[node] != 0)
-                {
-                    // A native-sized offset: a feature index of 2^29 or more would overflow an int's byte offset.
-                    il.Emit(OpCodes.Ldc_I8, (long)splitFeature[node] * sizeof(float));
-                    il.Emit(OpCodes.Conv_I);
-                    il.Emit(OpCodes.Add);
-                }
-                il.Emit(OpCodes.Ldind_R4);
-                il.Emit(OpCodes.Ldc_R4, threshold[node]);
-                // Left when feature <= threshold; greater or unordered (NaN) goes right, as in the descent.
-                il.Emit(OpCodes.Bgt_Un, toRight);
+                EmitBranchRight(il, 0, splitFeature[node], threshold[node], toRight);
                 EmitChild(left[node]);
                 il.MarkLabel(toRight);
                 EmitChild(right[node]);

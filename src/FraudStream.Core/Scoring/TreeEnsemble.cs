@@ -48,6 +48,9 @@ public sealed class TreeEnsemble
     /// <summary>The trees as code (<see cref="RawScore"/>), or null where they cannot be compiled (the descent then).</summary>
     private readonly CompiledTrees? _compiled;
 
+    /// <summary>The contributions as code (<see cref="Contributions"/>), or null where they cannot be compiled (the walk then).</summary>
+    private readonly CompiledContributions? _compiledContributions;
+
     /// <summary>
     /// Builds an ensemble from copies of its flat arrays, checking that every index is in range (evaluation relies on
     /// it without bounds checks, so the caller's arrays are copied first: changing them later cannot reach here).
@@ -91,6 +94,7 @@ public sealed class TreeEnsemble
         _leafValue = leafValue;
         (_root, _leftChild, _rightChild, _maxDepth) = Flatten(nodeStart, leafStart, left, right);
         _compiled = CompiledTrees.TryCreate(nodeStart, leafStart, splitFeature, threshold, left, right, leafValue);
+        _compiledContributions = CompiledContributions.TryCreate(nodeStart, leafStart, splitFeature, threshold, left, right, leafValue);
         Bias = bias;
         CalibratorSlope = calibratorSlope;
         CalibratorOffset = calibratorOffset;
@@ -175,12 +179,35 @@ public sealed class TreeEnsemble
     /// the leaf value reached minus the leaf value that would have been reached had that one split gone the
     /// other way (following the real features below it). Positive pushes toward fraud.
     /// </summary>
-    public void Contributions(ReadOnlySpan<float> features, Span<float> perFeature)
+    /// <remarks>
+    /// Run by the contributions compiled to code when the ensemble was built (<see cref="CompiledContributions"/>), else
+    /// by the walk (<see cref="ContributionsCore"/>); the two give the same bits.
+    /// </remarks>
+    public void Contributions(ReadOnlySpan<float> features, Span<float> perFeature) =>
+        Contributions(features, perFeature, _compiledContributions);
+
+    /// <summary>Whether <see cref="Contributions(ReadOnlySpan{float}, Span{float})"/> runs compiled code (else the walk: see <see cref="CompiledContributions"/>).</summary>
+    internal bool AreContributionsCompiled => _compiledContributions is not null;
+
+    /// <summary>The contributions by the walk, compiled or not: what <see cref="Contributions(ReadOnlySpan{float}, Span{float})"/> does without compiled code.</summary>
+    internal void WalkContributions(ReadOnlySpan<float> features, Span<float> perFeature) => Contributions(features, perFeature, null);
+
+    private void Contributions(ReadOnlySpan<float> features, Span<float> perFeature, CompiledContributions? compiled)
     {
         CheckLength(features);
         if (perFeature.Length < FeatureCount)
             ThrowTooShort(nameof(perFeature));
         perFeature[..FeatureCount].Clear();
+        if (compiled is not null)
+        {
+            compiled.Add(ref MemoryMarshal.GetReference(features), ref MemoryMarshal.GetReference(perFeature));
+            return;
+        }
+        Walk(features, perFeature);
+    }
+
+    private void Walk(ReadOnlySpan<float> features, Span<float> perFeature)
+    {
         // Two ints per split of the deepest path: the split's feature and the leaf reached the other way.
         var needed = 2 * _maxDepth;
         if (needed <= 2 * MaxStackDepth)

@@ -8,8 +8,9 @@ namespace FraudStream.Kafka.Processing;
 
 /// <summary>
 /// Writes each alert (its reasons and its JSON) and hands it to the producer: on a thread of its own, so that the
-/// consume thread only decides that a call alerts, or inline on the submitting thread. An alert's reasons walk
-/// every tree once per split on its path, about seven times the cost of scoring the call (docs/performance.md).
+/// consume thread only decides that a call alerts, or inline on the submitting thread. An alert's reasons descend,
+/// in every tree, from each split on its path the way not taken: about twelve times the cost of scoring the call, even
+/// compiled (docs/performance.md).
 /// </summary>
 /// <remarks>
 /// One thread submits (the consume thread) and one writes, through a bounded ring that keeps the submission order.

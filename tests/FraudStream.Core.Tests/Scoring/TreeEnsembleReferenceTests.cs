@@ -6,18 +6,24 @@ namespace FraudStream.Core.Tests.Scoring;
 /// <summary>
 /// The ensemble's evaluation against a plain per-tree walk of its own arrays (local child indices, a fresh walk
 /// from every child not taken) on random ensembles: shallow and deep trees, single leaves, NaN and infinite features.
-/// The raw score is checked both ways it is computed: the compiled trees and the descent.
+/// The raw score is checked both ways it is computed, the compiled trees and the descent, and so are the
+/// contributions: compiled, and the walk.
 /// </summary>
 public sealed class TreeEnsembleReferenceTests
 {
     [Fact]
     public void Raw_score_and_contributions_equal_the_reference_walk_bit_for_bit()
     {
+        var compiledContributions = 0;
         Gen.Select(Gen.Int, Gen.Int[1, 12], Gen.Int[0, 40], Gen.Bool).Sample((seed, trees, maxNodes, deep) =>
         {
             var rng = new Random(seed);
             var ensemble = RandomEnsemble(rng, featureCount: 6, trees, maxNodes, deep);
             Assert.True(ensemble.IsCompiled);
+            if (ensemble.AreContributionsCompiled)
+            {
+                Interlocked.Increment(ref compiledContributions);
+            }
             var expected = new float[6];
             var actual = new float[7];
             for (var v = 0; v < 20; v++)
@@ -30,8 +36,14 @@ public sealed class TreeEnsembleReferenceTests
                 ensemble.Contributions(x, actual);
                 Assert.Equal(expected, actual[..6]);
                 Assert.Equal(42f, actual[6]); // past the feature count: untouched
+                actual.AsSpan().Fill(42f);
+                ensemble.WalkContributions(x, actual);
+                Assert.Equal(expected, actual[..6]);
+                Assert.Equal(42f, actual[6]);
             }
         }, iter: 2_000);
+        // Most random ensembles compile; deep trees of many splits (emitted once per split above them) take the walk.
+        Assert.InRange(compiledContributions, 1_000, 1_999);
     }
 
     [Fact]
@@ -42,6 +54,7 @@ public sealed class TreeEnsembleReferenceTests
         var ensemble = RandomEnsemble(rng, featureCount: 3, trees: 2, maxNodes: 300, deep: true, exactNodes: true);
         Assert.True(Depth(ensemble, 0, 0) > 64);
         Assert.True(ensemble.IsCompiled); // 601 splits and leaves a tree: within one compiled method
+        Assert.False(ensemble.AreContributionsCompiled); // each split emitted again under all those above it: the walk
         var expected = new float[3];
         var actual = new float[3];
         for (var v = 0; v < 500; v++)
@@ -61,10 +74,16 @@ public sealed class TreeEnsembleReferenceTests
         var rng = new Random(5);
         var ensemble = RandomEnsemble(rng, featureCount: 4, trees: 3, maxNodes: 600, deep: false, exactNodes: true);
         Assert.False(ensemble.IsCompiled); // 1,201 splits and leaves in each tree
+        Assert.False(ensemble.AreContributionsCompiled);
+        var expected = new float[4];
+        var actual = new float[4];
         for (var v = 0; v < 500; v++)
         {
             var x = RandomVector(rng, 4);
             AssertSameBits(ReferenceRawScore(ensemble, x), ensemble.RawScore(x));
+            ReferenceContributions(ensemble, x, expected);
+            ensemble.Contributions(x, actual);
+            Assert.Equal(expected, actual);
         }
     }
 
@@ -88,15 +107,25 @@ public sealed class TreeEnsembleReferenceTests
         var ensemble = new TreeEnsemble(1, [0, nodes], [0, nodes + 1], new int[nodes], new float[nodes], left, right,
             leafValue, bias: 1, calibratorSlope: -1, calibratorOffset: 0);
         Assert.False(ensemble.IsCompiled);
+        Assert.False(ensemble.AreContributionsCompiled);
         Assert.Equal(1.25, ensemble.RawScore([-1f]));
         Assert.Equal(0.5, ensemble.RawScore([1f]));
+        // Only the last split's children differ: it alone moves the score, by the difference of its two leaves.
+        var contributions = new float[1];
+        ensemble.Contributions([-1f], contributions);
+        Assert.Equal([0.75f], contributions);
+        ensemble.Contributions([1f], contributions);
+        Assert.Equal([-0.75f], contributions);
     }
 
     [Fact]
-    public void The_default_models_compiled_trees_give_the_descents_bits_on_and_around_every_threshold()
+    public void The_default_models_compiled_trees_and_contributions_give_the_walks_bits_on_and_around_every_threshold()
     {
         var ensemble = FraudModel.Load(Path.Combine(AppContext.BaseDirectory, "models", "default.zip")).Ensemble;
         Assert.True(ensemble.IsCompiled);
+        Assert.True(ensemble.AreContributionsCompiled);
+        var compiled = new float[ensemble.FeatureCount];
+        var walked = new float[ensemble.FeatureCount];
         var thresholds = ensemble.Threshold.ToArray();
         var rng = new Random(17);
         var x = new float[ensemble.FeatureCount];
@@ -117,6 +146,9 @@ public sealed class TreeEnsembleReferenceTests
                 };
             }
             AssertSameBits(ensemble.DescentRawScore(x), ensemble.RawScore(x));
+            ensemble.Contributions(x, compiled);
+            ensemble.WalkContributions(x, walked);
+            Assert.Equal(walked, compiled);
         }
     }
 
