@@ -155,9 +155,11 @@ public sealed class StreamProcessor
 
     /// <summary>
     /// The consume thread's latest clock reading (<see cref="Stopwatch.GetTimestamp"/>): a consumed record's, a
-    /// settled call's, an empty poll's or maintenance's. The loop runs on it instead of reading the clock each turn
-    /// (each read costs about 0.05 µs here, and there were four a record); it is at most one maintenance
-    /// (<see cref="MaintenanceRecords"/> records) old, and only the merge's 1 s waits are timed with it.
+    /// settled call's, an empty poll's, a consume error's, an end of partition's, maintenance's, an assignment's, or
+    /// the one taken when a partition runs empty. The loop runs on it instead of reading the clock each turn (each
+    /// read costs about 0.05 µs here, and there were four a record). It is at most <see cref="MaintenanceRecords"/>
+    /// processed records behind the time, never ahead, and only the merge's 1 s waits are timed with it: a wait can
+    /// only expire late.
     /// </summary>
     private long _clock;
     private int _sinceLookAhead;
@@ -1030,6 +1032,7 @@ public sealed class StreamProcessor
         // otherwise hold the consume thread (and a stop) for 256 x the query timeout.
         var queriesEnd = Stopwatch.GetTimestamp() + (long)(BrokerQueryTimeout.TotalSeconds * Stopwatch.Frequency);
         var late = new List<int>();
+        var added = new List<PartitionTracker>(partitions.Count);
         foreach (var tp in partitions)
         {
             var p = tp.Partition.Value;
@@ -1041,6 +1044,7 @@ public sealed class StreamProcessor
             var tracker = new PartitionTracker(p);
             _trackers[p] = tracker;
             _merge.Add(tracker, Stopwatch.GetTimestamp());
+            added.Add(tracker);
             if (!committed.TryGetValue(p, out var at) || at < 0)
             {
                 tracker.RebuildReported = true; // a new partition for the group: nothing was processed before
@@ -1093,7 +1097,13 @@ public sealed class StreamProcessor
             ProcessorLog.RebuildSkippedLate(_logger, Describe(late), BrokerQueryTimeout.TotalSeconds);
         }
         _everAssigned = true;
-        _lastRecordAt = Stopwatch.GetTimestamp();
+        _lastRecordAt = _clock = Stopwatch.GetTimestamp();
+        // The merge's wait for each new partition starts now that its fetch can: the watermark queries above may have
+        // taken seconds, and a wait started before them could run out before the partition's first fetch.
+        foreach (var tracker in added)
+        {
+            tracker.EmptySince = _clock;
+        }
         TrackersChanged();
         ClearFailure(consumerSide: true);
         return start;
