@@ -78,11 +78,10 @@ internal sealed class CompiledContributions
         }
         var compiled = new CompiledContributions([.. groups]);
         // Compiled by the JIT now, on the thread that loads the model, rather than on the first alert (as the raw
-        // score's trees are): any vector reaching the last feature split on, credits to a scratch of that length.
-        var length = splitFeature.Length == 0 ? 1 : splitFeature.Max() + 1;
-        var any = GC.AllocateUninitializedArray<float>(length);
-        var credits = new float[length];
-        compiled.Add(ref any[0], ref credits[0]);
+        // score's trees are): any vector reaching the last feature split on, its credits written over it (the values
+        // do not matter, and one array not cleared touches no more memory than the code reads and writes).
+        var any = GC.AllocateUninitializedArray<float>(splitFeature.Length == 0 ? 1 : splitFeature.Max() + 1);
+        compiled.Add(ref any[0], ref any[0]);
         return compiled;
     }
 
@@ -96,8 +95,8 @@ internal sealed class CompiledContributions
     }
 
     /// <summary>
-    /// A tree's emitted blocks and IL bytes (saturating just above the limits; shared nodes counted at every parent)
-    /// and its deepest path. Children come after their parents, so one backward pass sees both children first.
+    /// A tree's emitted blocks and IL bytes, at most (saturating at 2^40, far above the limits; shared nodes counted
+    /// at every parent), and its deepest path. Children come after their parents, so one backward pass sees both children first.
     /// </summary>
     private static (long Blocks, long IlBytes, int Depth) Size(int nodeBase, int nodeEnd, int[] left, int[] right)
     {

@@ -16,11 +16,11 @@ namespace FraudStream.Scoring;
 /// a negative value <c>c</c> is the leaf <c>~c</c>. A tree without nodes has one leaf and always gives it.
 /// The raw score is <see cref="Bias"/> plus the reached leaf of every tree; the probability is
 /// <c>1 / (1 + exp(CalibratorSlope * raw + CalibratorOffset))</c> (ML.NET's <c>PlattCalibrator</c>).
-/// The constructor compiles the trees to code (<see cref="CompiledTrees"/>), which <see cref="RawScore"/> runs.
-/// Contributions, and the raw score where code cannot be compiled, walk copies of the child arrays with
-/// ensemble-wide indices (a node's index in the node arrays, or the complement of a leaf's index in
-/// <see cref="LeafValue"/>), without bounds checks: the constructor has checked every index, so only the lengths
-/// of the caller's spans need checking per call.
+/// The constructor compiles the trees to code (<see cref="CompiledTrees"/>), which <see cref="RawScore"/> runs, and
+/// the contributions too (<see cref="CompiledContributions"/>). Where either cannot be compiled, the raw score and
+/// the contributions walk copies of the child arrays with ensemble-wide indices (a node's index in the node arrays,
+/// or the complement of a leaf's index in <see cref="LeafValue"/>), without bounds checks: the constructor has
+/// checked every index, so only the lengths of the caller's spans need checking per call.
 /// </remarks>
 public sealed class TreeEnsemble
 {
