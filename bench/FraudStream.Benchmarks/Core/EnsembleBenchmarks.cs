@@ -39,7 +39,7 @@ public class EnsembleBenchmarks
         _packed = new PackedTrees(_ensemble);
         _before = new LocalIndexWalk(_ensemble);
         var expectedContributions = new float[FeatureSchema.Current.Count];
-        if (!_ensemble.IsCompiled || !_ensemble.AreContributionsCompiled)
+        if (!_ensemble.IsCompiled || _ensemble.TreesWalkedForContributions > 0)
         {
             throw new InvalidOperationException("the default model's trees or contributions were not compiled");
         }

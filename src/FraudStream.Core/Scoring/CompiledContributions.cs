@@ -16,7 +16,8 @@ namespace FraudStream.Scoring;
 /// has branches of its own, as in the compiled raw score. The price is code: every split is emitted once on the path
 /// and once in the descent of each split above it, about splits times depth a tree. Trees are grouped into dynamic
 /// methods small enough for the JIT to optimise (<see cref="MaxBlocksPerMethod"/>, <see cref="MaxIlBytesPerMethod"/>);
-/// a tree too large on its own, or one whose shared nodes would multiply, leaves the ensemble to the walk.
+/// a tree too large for a method on its own, or one whose shared nodes would multiply, is left to the walk
+/// (<see cref="Segments"/>), and the trees around it stay compiled.
 /// Measured in <c>EnsembleBenchmarks</c> (<c>Contributions</c> against <c>ContributionsWalk</c>).
 /// </remarks>
 internal sealed class CompiledContributions
@@ -36,13 +37,24 @@ internal sealed class CompiledContributions
     /// <summary>IL bytes of one split's compare and branch, or of one leaf's store and branch, at most.</summary>
     private const int BlockIlBytes = 24;
 
-    private delegate void TreeGroup(ref float features, ref float credit);
+    internal delegate void TreeGroup(ref float features, ref float credit);
 
-    private readonly TreeGroup[] _groups;
+    /// <summary>Consecutive trees, <see cref="FirstTree"/> to before <see cref="EndTree"/>: one compiled method, or walked where <see cref="Code"/> is null.</summary>
+    internal readonly record struct Segment(TreeGroup? Code, int FirstTree, int EndTree);
 
-    private CompiledContributions(TreeGroup[] groups) => _groups = groups;
+    private CompiledContributions(Segment[] segments)
+    {
+        Segments = segments;
+        WalkedTrees = segments.Where(s => s.Code is null).Sum(s => s.EndTree - s.FirstTree);
+    }
 
-    /// <summary>The contributions as code, or null where the runtime cannot compile code or a tree is too large.</summary>
+    /// <summary>Every tree, in order, in compiled methods or walked.</summary>
+    public Segment[] Segments { get; }
+
+    /// <summary>Trees too large to compile, whose contributions are walked; 0 when <see cref="Add"/> covers the ensemble.</summary>
+    public int WalkedTrees { get; }
+
+    /// <summary>The contributions as code, or null where the runtime cannot compile code or no tree fits a method.</summary>
     public static CompiledContributions? TryCreate(
         int[] nodeStart, int[] leafStart, int[] splitFeature, float[] threshold, int[] left, int[] right, double[] leafValue)
     {
@@ -52,31 +64,41 @@ internal sealed class CompiledContributions
         var blocks = new long[trees];
         var ilBytes = new long[trees];
         var depth = new int[trees];
+        var fits = new bool[trees];
         for (var t = 0; t < trees; t++)
         {
             (blocks[t], ilBytes[t], depth[t]) = Size(nodeStart[t], nodeStart[t + 1], left, right);
-            if (blocks[t] > MaxBlocksPerMethod || ilBytes[t] > MaxIlBytesPerMethod)
-                return null;
+            fits[t] = blocks[t] <= MaxBlocksPerMethod && ilBytes[t] <= MaxIlBytesPerMethod;
         }
-        var groups = new List<TreeGroup>();
+        if (!fits.Contains(true))
+            return null;
+        var segments = new List<Segment>();
         var first = 0;
         while (first < trees)
         {
             var end = first;
+            if (!fits[first])
+            {
+                while (end < trees && !fits[end])
+                    end++;
+                segments.Add(new Segment(null, first, end));
+                first = end;
+                continue;
+            }
             var groupBlocks = 0L;
             var groupBytes = 0L;
             var groupDepth = 0;
-            while (end < trees && groupBlocks + blocks[end] <= MaxBlocksPerMethod && groupBytes + ilBytes[end] <= MaxIlBytesPerMethod)
+            while (end < trees && fits[end] && groupBlocks + blocks[end] <= MaxBlocksPerMethod && groupBytes + ilBytes[end] <= MaxIlBytesPerMethod)
             {
                 groupBlocks += blocks[end];
                 groupBytes += ilBytes[end];
                 groupDepth = Math.Max(groupDepth, depth[end]);
                 end++;
             }
-            groups.Add(Compile(first, end, groupDepth, nodeStart, leafStart, splitFeature, threshold, left, right, leafValue));
+            segments.Add(new Segment(Compile(first, end, groupDepth, nodeStart, leafStart, splitFeature, threshold, left, right, leafValue), first, end));
             first = end;
         }
-        var compiled = new CompiledContributions([.. groups]);
+        var compiled = new CompiledContributions([.. segments]);
         // Compiled by the JIT now, on the thread that loads the model, rather than on the first alert (as the raw
         // score's trees are): any vector reaching the last feature split on, its credits written over it (the values
         // do not matter, and one array not cleared touches no more memory than the code reads and writes).
@@ -85,12 +107,15 @@ internal sealed class CompiledContributions
         return compiled;
     }
 
-    /// <summary>Adds every tree's credits for <paramref name="features"/> to <paramref name="credit"/> (one per feature).</summary>
+    /// <summary>
+    /// Adds the compiled trees' credits for <paramref name="features"/> to <paramref name="credit"/> (one per feature):
+    /// every tree's where <see cref="WalkedTrees"/> is 0.
+    /// </summary>
     public void Add(ref float features, ref float credit)
     {
-        foreach (var group in _groups)
+        foreach (var segment in Segments)
         {
-            group(ref features, ref credit);
+            segment.Code?.Invoke(ref features, ref credit);
         }
     }
 

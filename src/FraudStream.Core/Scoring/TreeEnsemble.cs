@@ -180,14 +180,17 @@ public sealed class TreeEnsemble
     /// other way (following the real features below it). Positive pushes toward fraud.
     /// </summary>
     /// <remarks>
-    /// Run by the contributions compiled to code when the ensemble was built (<see cref="CompiledContributions"/>), else
-    /// by the walk (<see cref="ContributionsCore"/>); the two give the same bits.
+    /// Run by the contributions compiled to code when the ensemble was built (<see cref="CompiledContributions"/>), and
+    /// for trees that could not be compiled by the walk (<see cref="ContributionsCore"/>); the two give the same bits.
     /// </remarks>
     public void Contributions(ReadOnlySpan<float> features, Span<float> perFeature) =>
         Contributions(features, perFeature, _compiledContributions);
 
-    /// <summary>Whether <see cref="Contributions(ReadOnlySpan{float}, Span{float})"/> runs compiled code (else the walk: see <see cref="CompiledContributions"/>).</summary>
+    /// <summary>Whether <see cref="Contributions(ReadOnlySpan{float}, Span{float})"/> runs compiled code, for some trees at least (see <see cref="CompiledContributions"/>).</summary>
     internal bool AreContributionsCompiled => _compiledContributions is not null;
+
+    /// <summary>Trees whose contributions are walked: all of them where none is compiled.</summary>
+    internal int TreesWalkedForContributions => _compiledContributions?.WalkedTrees ?? TreeCount;
 
     /// <summary>The contributions by the walk, compiled or not: what <see cref="Contributions(ReadOnlySpan{float}, Span{float})"/> does without compiled code.</summary>
     internal void WalkContributions(ReadOnlySpan<float> features, Span<float> perFeature) => Contributions(features, perFeature, null);
@@ -198,28 +201,29 @@ public sealed class TreeEnsemble
         if (perFeature.Length < FeatureCount)
             ThrowTooShort(nameof(perFeature));
         perFeature[..FeatureCount].Clear();
-        if (compiled is not null)
+        if (compiled is { WalkedTrees: 0 })
         {
             compiled.Add(ref MemoryMarshal.GetReference(features), ref MemoryMarshal.GetReference(perFeature));
             return;
         }
-        Walk(features, perFeature);
+        Walk(features, perFeature, compiled);
     }
 
-    private void Walk(ReadOnlySpan<float> features, Span<float> perFeature)
+    /// <summary>The walk, over every tree, or over those of <paramref name="compiled"/> it could not compile (running the others' code in their turn).</summary>
+    private void Walk(ReadOnlySpan<float> features, Span<float> perFeature, CompiledContributions? compiled)
     {
         // Two ints per split of the deepest path: the split's feature and the leaf reached the other way.
         var needed = 2 * _maxDepth;
         if (needed <= 2 * MaxStackDepth)
         {
-            ContributionsCore(features, perFeature, stackalloc int[needed]);
+            Walk(features, perFeature, compiled, stackalloc int[needed]);
             return;
         }
         // Rare path: a model deeper than any FastTree default; rent once per call rather than per tree.
         var rented = ArrayPool<int>.Shared.Rent(needed);
         try
         {
-            ContributionsCore(features, perFeature, rented);
+            Walk(features, perFeature, compiled, rented);
         }
         finally
         {
@@ -227,11 +231,28 @@ public sealed class TreeEnsemble
         }
     }
 
+    private void Walk(ReadOnlySpan<float> features, Span<float> perFeature, CompiledContributions? compiled, Span<int> path)
+    {
+        if (compiled is null)
+        {
+            ContributionsCore(features, perFeature, path, 0, TreeCount);
+            return;
+        }
+        // In the trees' order, so that every feature's credits are added as the walk of every tree adds them.
+        foreach (var segment in compiled.Segments)
+        {
+            if (segment.Code is { } code)
+                code(ref MemoryMarshal.GetReference(features), ref MemoryMarshal.GetReference(perFeature));
+            else
+                ContributionsCore(features, perFeature, path, segment.FirstTree, segment.EndTree);
+        }
+    }
+
     /// <summary>
     /// One walk down each tree's path, recording every split's feature and the leaf a walk from its other child
     /// reaches; once the path's own leaf is known, the credits in path order (root first, as ML.NET adds them).
     /// </summary>
-    private void ContributionsCore(ReadOnlySpan<float> features, Span<float> perFeature, Span<int> path)
+    private void ContributionsCore(ReadOnlySpan<float> features, Span<float> perFeature, Span<int> path, int firstTree, int endTree)
     {
         ref var x = ref MemoryMarshal.GetReference(features);
         ref var credit = ref MemoryMarshal.GetReference(perFeature);
@@ -243,7 +264,7 @@ public sealed class TreeEnsemble
         ref var pathFeature = ref MemoryMarshal.GetReference(path);
         ref var pathGhost = ref Unsafe.Add(ref pathFeature, _maxDepth);
         var roots = _root;
-        for (var t = 0; t < roots.Length; t++)
+        for (var t = firstTree; t < endTree; t++)
         {
             var node = roots[t];
             var depth = 0;

@@ -16,6 +16,7 @@ public sealed class TreeEnsembleReferenceTests
     {
         var ensembles = 0;
         var compiledContributions = 0;
+        var partlyWalked = 0;
         Gen.Select(Gen.Int, Gen.Int[1, 12], Gen.Int[0, 40], Gen.Bool).Sample((seed, trees, maxNodes, deep) =>
         {
             var rng = new Random(seed);
@@ -25,6 +26,10 @@ public sealed class TreeEnsembleReferenceTests
             if (ensemble.AreContributionsCompiled)
             {
                 Interlocked.Increment(ref compiledContributions);
+                if (ensemble.TreesWalkedForContributions > 0)
+                {
+                    Interlocked.Increment(ref partlyWalked); // compiled methods and walked trees, in the trees' order
+                }
             }
             var expected = new float[6];
             var actual = new float[7];
@@ -46,6 +51,7 @@ public sealed class TreeEnsembleReferenceTests
         }, iter: 2_000);
         // Most random ensembles compile; deep trees of many splits (emitted once per split above them) take the walk.
         Assert.InRange(compiledContributions, (ensembles / 2) + 1, ensembles - 1);
+        Assert.InRange(partlyWalked, 1, compiledContributions - 1);
     }
 
     [Fact]
@@ -121,6 +127,28 @@ public sealed class TreeEnsembleReferenceTests
     }
 
     [Fact]
+    public void A_tree_too_large_to_compile_is_walked_between_compiled_ones_and_the_contributions_are_the_walks()
+    {
+        // Three trees: a small one, a caterpillar of 300 splits (too large for a compiled method), another small one;
+        // all split on the same features, so each feature's credits must be added in the trees' order.
+        var rng = new Random(23);
+        var small = RandomEnsemble(rng, featureCount: 3, trees: 1, maxNodes: 12, deep: false, exactNodes: true);
+        var deep = RandomEnsemble(rng, featureCount: 3, trees: 1, maxNodes: 300, deep: true, exactNodes: true);
+        var ensemble = Concatenate(small, deep, small);
+        Assert.True(ensemble.AreContributionsCompiled);
+        Assert.Equal(1, ensemble.TreesWalkedForContributions);
+        var expected = new float[3];
+        var actual = new float[3];
+        for (var v = 0; v < 500; v++)
+        {
+            var x = RandomVector(rng, 3);
+            ReferenceContributions(ensemble, x, expected);
+            ensemble.Contributions(x, actual);
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    [Fact]
     public void A_small_tree_whose_nodes_are_shared_compiles_once_per_path_and_gives_the_walks_contributions()
     {
         // Splits 0 and 1 both lead to split 2 (on feature 1), whose leaves differ; each path through it is emitted.
@@ -150,6 +178,7 @@ public sealed class TreeEnsembleReferenceTests
         var ensemble = FraudModel.Load(Path.Combine(AppContext.BaseDirectory, "models", "default.zip")).Ensemble;
         Assert.True(ensemble.IsCompiled);
         Assert.True(ensemble.AreContributionsCompiled);
+        Assert.Equal(0, ensemble.TreesWalkedForContributions);
         var compiled = new float[ensemble.FeatureCount];
         var walked = new float[ensemble.FeatureCount];
         var thresholds = ensemble.Threshold.ToArray();
@@ -269,6 +298,39 @@ public sealed class TreeEnsembleReferenceTests
         }
         return new TreeEnsemble(featureCount, [.. nodeStart], [.. leafStart], [.. split], [.. threshold], [.. left], [.. right],
             [.. leafValue], bias: rng.NextDouble() - 0.5, calibratorSlope: -1, calibratorOffset: 0);
+    }
+
+    /// <summary>The trees of the given ensembles, in order, as one ensemble (the first one's bias and calibrator).</summary>
+    private static TreeEnsemble Concatenate(params TreeEnsemble[] parts)
+    {
+        var nodeStart = new List<int> { 0 };
+        var leafStart = new List<int> { 0 };
+        var split = new List<int>();
+        var threshold = new List<float>();
+        var left = new List<int>();
+        var right = new List<int>();
+        var leafValue = new List<double>();
+        foreach (var e in parts)
+        {
+            for (var t = 0; t < e.TreeCount; t++)
+            {
+                for (var i = e.NodeStart[t]; i < e.NodeStart[t + 1]; i++)
+                {
+                    split.Add(e.SplitFeature[i]);
+                    threshold.Add(e.Threshold[i]);
+                    left.Add(e.Left[i]);
+                    right.Add(e.Right[i]);
+                }
+                for (var i = e.LeafStart[t]; i < e.LeafStart[t + 1]; i++)
+                {
+                    leafValue.Add(e.LeafValue[i]);
+                }
+                nodeStart.Add(nodeStart[^1] + (e.NodeStart[t + 1] - e.NodeStart[t]));
+                leafStart.Add(leafStart[^1] + (e.LeafStart[t + 1] - e.LeafStart[t]));
+            }
+        }
+        return new TreeEnsemble(parts[0].FeatureCount, [.. nodeStart], [.. leafStart], [.. split], [.. threshold], [.. left], [.. right],
+            [.. leafValue], parts[0].Bias, parts[0].CalibratorSlope, parts[0].CalibratorOffset);
     }
 
     private static double ReferenceRawScore(TreeEnsemble e, float[] x)
