@@ -303,34 +303,19 @@ public sealed class TreeEnsembleReferenceTests
     /// <summary>The trees of the given ensembles, in order, as one ensemble (the first one's bias and calibrator).</summary>
     private static TreeEnsemble Concatenate(params TreeEnsemble[] parts)
     {
+        // The parts' arrays end to end; each part's node and leaf starts moved on by the nodes and leaves before it.
         var nodeStart = new List<int> { 0 };
         var leafStart = new List<int> { 0 };
-        var split = new List<int>();
-        var threshold = new List<float>();
-        var left = new List<int>();
-        var right = new List<int>();
-        var leafValue = new List<double>();
         foreach (var e in parts)
         {
-            for (var t = 0; t < e.TreeCount; t++)
-            {
-                for (var i = e.NodeStart[t]; i < e.NodeStart[t + 1]; i++)
-                {
-                    split.Add(e.SplitFeature[i]);
-                    threshold.Add(e.Threshold[i]);
-                    left.Add(e.Left[i]);
-                    right.Add(e.Right[i]);
-                }
-                for (var i = e.LeafStart[t]; i < e.LeafStart[t + 1]; i++)
-                {
-                    leafValue.Add(e.LeafValue[i]);
-                }
-                nodeStart.Add(nodeStart[^1] + (e.NodeStart[t + 1] - e.NodeStart[t]));
-                leafStart.Add(leafStart[^1] + (e.LeafStart[t + 1] - e.LeafStart[t]));
-            }
+            var (nodesBefore, leavesBefore) = (nodeStart[^1], leafStart[^1]);
+            nodeStart.AddRange(e.NodeStart[1..].ToArray().Select(start => start + nodesBefore));
+            leafStart.AddRange(e.LeafStart[1..].ToArray().Select(start => start + leavesBefore));
         }
-        return new TreeEnsemble(parts[0].FeatureCount, [.. nodeStart], [.. leafStart], [.. split], [.. threshold], [.. left], [.. right],
-            [.. leafValue], parts[0].Bias, parts[0].CalibratorSlope, parts[0].CalibratorOffset);
+        return new TreeEnsemble(parts[0].FeatureCount, [.. nodeStart], [.. leafStart],
+            [.. parts.SelectMany(e => e.SplitFeature.ToArray())], [.. parts.SelectMany(e => e.Threshold.ToArray())],
+            [.. parts.SelectMany(e => e.Left.ToArray())], [.. parts.SelectMany(e => e.Right.ToArray())],
+            [.. parts.SelectMany(e => e.LeafValue.ToArray())], parts[0].Bias, parts[0].CalibratorSlope, parts[0].CalibratorOffset);
     }
 
     private static double ReferenceRawScore(TreeEnsemble e, float[] x)
