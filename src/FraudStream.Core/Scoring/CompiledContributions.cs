@@ -12,8 +12,8 @@ namespace FraudStream.Scoring;
 /// so the contributions are bit for bit the walk's.
 /// </summary>
 /// <remarks>
-/// The walk takes one branch instruction for every split of every tree, which the CPU cannot predict; here each split
-/// has branches of its own, as in the compiled raw score. The price is code: every split is emitted once on the path
+/// The walk takes the same branch instruction at every split of every tree, which the CPU predicts poorly; here each
+/// split has branches of its own, as in the compiled raw score. The price is code: every split is emitted once on the path
 /// and once in the descent of each split above it, about splits times depth a tree. Trees are grouped into dynamic
 /// methods small enough for the JIT to optimise (<see cref="MaxBlocksPerMethod"/>, <see cref="MaxIlBytesPerMethod"/>);
 /// a tree too large for a method on its own, or one whose shared nodes would multiply, is left to the walk

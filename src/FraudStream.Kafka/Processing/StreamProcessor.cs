@@ -1043,7 +1043,6 @@ public sealed class StreamProcessor
             }
             var tracker = new PartitionTracker(p);
             _trackers[p] = tracker;
-            _merge.Add(tracker, Stopwatch.GetTimestamp());
             added.Add(tracker);
             if (!committed.TryGetValue(p, out var at) || at < 0)
             {
@@ -1098,11 +1097,12 @@ public sealed class StreamProcessor
         }
         _everAssigned = true;
         _lastRecordAt = _clock = Stopwatch.GetTimestamp();
-        // The merge's wait for each new partition starts now that its fetch can: the watermark queries above may have
-        // taken seconds, and a wait started before them could run out before the partition's first fetch.
+        // The merge takes the new partitions in now that their fetches can start, and its wait for each starts now:
+        // the watermark queries above may have taken seconds, and a wait started before them could run out before the
+        // partition's first fetch.
         foreach (var tracker in added)
         {
-            tracker.EmptySince = _clock;
+            _merge.Add(tracker, _clock);
         }
         TrackersChanged();
         ClearFailure(consumerSide: true);
