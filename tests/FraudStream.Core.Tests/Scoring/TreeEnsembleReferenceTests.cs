@@ -16,7 +16,6 @@ public sealed class TreeEnsembleReferenceTests
     {
         var ensembles = 0;
         var compiledContributions = 0;
-        var partlyWalked = 0;
         Gen.Select(Gen.Int, Gen.Int[1, 12], Gen.Int[0, 40], Gen.Bool).Sample((seed, trees, maxNodes, deep) =>
         {
             var rng = new Random(seed);
@@ -25,11 +24,7 @@ public sealed class TreeEnsembleReferenceTests
             Interlocked.Increment(ref ensembles);
             if (ensemble.AreContributionsCompiled)
             {
-                Interlocked.Increment(ref compiledContributions);
-                if (ensemble.TreesWalkedForContributions > 0)
-                {
-                    Interlocked.Increment(ref partlyWalked); // compiled methods and walked trees, in the trees' order
-                }
+                Interlocked.Increment(ref compiledContributions); // some of them only in part: their large trees walked
             }
             var expected = new float[6];
             var actual = new float[7];
@@ -49,9 +44,9 @@ public sealed class TreeEnsembleReferenceTests
                 Assert.Equal(42f, actual[6]);
             }
         }, iter: 2_000);
-        // Most random ensembles compile; deep trees of many splits (emitted once per split above them) take the walk.
-        Assert.InRange(compiledContributions, (ensembles / 2) + 1, ensembles - 1);
-        Assert.InRange(partlyWalked, 1, compiledContributions - 1);
+        // Most random ensembles compile, all their trees or some; deep trees of many splits (emitted once per split above
+        // them) are walked. Ensembles walked in part and in whole have tests of their own (below), not left to chance.
+        Assert.True(compiledContributions > ensembles / 2, $"{compiledContributions} of {ensembles} ensembles compiled");
     }
 
     [Fact]
