@@ -161,7 +161,7 @@ internal sealed class CompiledContributions
         double[] leafValue)
     {
         var method = new DynamicMethod(
-            $"Contributions{first}To{end - 1}", typeof(void), [typeof(float).MakeByRefType(), typeof(float).MakeByRefType()],
+            $"Contributions{first}To{end - 1}", typeof(void), [typeof(object), typeof(float).MakeByRefType(), typeof(float).MakeByRefType()],
             typeof(CompiledContributions).Module, skipVisibility: true);
         var il = method.GetILGenerator();
         // The value of the leaf that the child not taken leads to, per split on the path (by its depth).
@@ -183,7 +183,7 @@ internal sealed class CompiledContributions
                 var node = nodeStart[t] + local;
                 pathFeature[d] = splitFeature[node];
                 var toRight = il.DefineLabel();
-                CompiledTrees.EmitBranchRight(il, 0, splitFeature[node], threshold[node], toRight);
+                CompiledTrees.EmitBranchRight(il, 1, splitFeature[node], threshold[node], toRight);
                 EmitDescent(right[node], ghost[d]);
                 EmitPathChild(left[node], d + 1);
                 il.MarkLabel(toRight);
@@ -224,19 +224,19 @@ internal sealed class CompiledContributions
                 }
                 var node = nodeStart[t] + child;
                 var toRight = il.DefineLabel();
-                CompiledTrees.EmitBranchRight(il, 0, splitFeature[node], threshold[node], toRight);
+                CompiledTrees.EmitBranchRight(il, 1, splitFeature[node], threshold[node], toRight);
                 EmitDescentFrom(left[node], target, after);
                 il.MarkLabel(toRight);
                 EmitDescentFrom(right[node], target, after);
             }
         }
         il.Emit(OpCodes.Ret);
-        return method.CreateDelegate<TreeGroup>();
+        return (TreeGroup)method.CreateDelegate(typeof(TreeGroup), CompiledTrees.Closure);
 
         // credit[feature] += (float)(reached - ghost), as the walk computes it.
         void EmitCredit(int feature, double reached, LocalBuilder ghostValue)
         {
-            CompiledTrees.EmitFeatureAddress(il, 1, feature);
+            CompiledTrees.EmitFeatureAddress(il, 2, feature);
             il.Emit(OpCodes.Dup);
             il.Emit(OpCodes.Ldind_R4);
             il.Emit(OpCodes.Ldc_R8, reached);

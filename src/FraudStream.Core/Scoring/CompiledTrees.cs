@@ -27,6 +27,13 @@ internal sealed class CompiledTrees
 
     private delegate double TreeGroup(ref float features, double sum);
 
+    /// <summary>
+    /// What the delegates of the dynamic methods are closed over, as their first argument (unused): a delegate to a
+    /// static method taking all its arguments from the call goes through a stub that moves them one place on each call
+    /// (0.33% of the processor's samples), one closed over an argument calls the method directly.
+    /// </summary>
+    internal static readonly object Closure = new();
+
     private readonly TreeGroup[] _groups;
 
     private CompiledTrees(TreeGroup[] groups) => _groups = groups;
@@ -113,7 +120,7 @@ internal sealed class CompiledTrees
     /// <summary>Pushes the address of element <paramref name="feature"/> of the floats by reference in argument <paramref name="arg"/>.</summary>
     internal static void EmitFeatureAddress(ILGenerator il, int arg, int feature)
     {
-        il.Emit(arg switch { 0 => OpCodes.Ldarg_0, 1 => OpCodes.Ldarg_1, _ => throw new ArgumentOutOfRangeException(nameof(arg)) });
+        il.Emit(arg switch { 1 => OpCodes.Ldarg_1, 2 => OpCodes.Ldarg_2, _ => throw new ArgumentOutOfRangeException(nameof(arg)) });
         if (feature != 0)
         {
             // A native-sized offset: a feature index of 2^29 or more would overflow an int's byte offset.
@@ -127,7 +134,8 @@ internal sealed class CompiledTrees
         int first, int end, int[] nodeStart, int[] leafStart, int[] splitFeature, float[] threshold, int[] left, int[] right, double[] leafValue)
     {
         var method = new DynamicMethod(
-            $"Trees{first}To{end - 1}", typeof(double), [typeof(float).MakeByRefType(), typeof(double)], typeof(CompiledTrees).Module, skipVisibility: true);
+            $"Trees{first}To{end - 1}", typeof(double), [typeof(object), typeof(float).MakeByRefType(), typeof(double)], typeof(CompiledTrees).Module,
+            skipVisibility: true);
         var il = method.GetILGenerator();
         for (var t = first; t < end; t++)
         {
@@ -142,7 +150,7 @@ internal sealed class CompiledTrees
             {
                 var node = nodeStart[t] + local;
                 var toRight = il.DefineLabel();
-                EmitBranchRight(il, 0, splitFeature[node], threshold[node], toRight);
+                EmitBranchRight(il, 1, splitFeature[node], threshold[node], toRight);
                 EmitChild(left[node]);
                 il.MarkLabel(toRight);
                 EmitChild(right[node]);
@@ -158,15 +166,15 @@ internal sealed class CompiledTrees
 
             void EmitLeaf(int leaf)
             {
-                il.Emit(OpCodes.Ldarg_1);
+                il.Emit(OpCodes.Ldarg_2);
                 il.Emit(OpCodes.Ldc_R8, leafValue[leaf]);
                 il.Emit(OpCodes.Add);
-                il.Emit(OpCodes.Starg_S, (byte)1);
+                il.Emit(OpCodes.Starg_S, (byte)2);
                 il.Emit(OpCodes.Br, done);
             }
         }
-        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldarg_2);
         il.Emit(OpCodes.Ret);
-        return method.CreateDelegate<TreeGroup>();
+        return (TreeGroup)method.CreateDelegate(typeof(TreeGroup), Closure);
     }
 }
