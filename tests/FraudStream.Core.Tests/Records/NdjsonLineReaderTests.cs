@@ -180,11 +180,13 @@ public sealed class NdjsonLineReaderTests
             return allocated;
         }
 
-        // Lines split across segments (100-byte segments) and lines within one (64 KiB segments).
+        // Lines split across segments (100-byte segments) and lines within one (64 KiB segments). Each count is read
+        // three times and the least taken: an allocation per line shows in every read, while the runtime's own one-off
+        // work on this thread (once 4,080 bytes in a CI run, its cause not found) does not.
         foreach (var segmentSize in new[] { 100, 64 * 1024 })
         {
-            var few = AllocatedFor(10, segmentSize);
-            var many = AllocatedFor(10_000, segmentSize);
+            var few = Enumerable.Range(0, 3).Min(_ => AllocatedFor(10, segmentSize));
+            var many = Enumerable.Range(0, 3).Min(_ => AllocatedFor(10_000, segmentSize));
             Assert.True(many - few < 1024, $"segments of {segmentSize}: {few} bytes for 10 lines, {many} for 10,000");
         }
     }
