@@ -100,9 +100,9 @@ internal sealed class CompiledContributions
         }
         var compiled = new CompiledContributions([.. segments]);
         // Compiled by the JIT now, on the thread that loads the model, rather than on the first alert (as the raw
-        // score's trees are): any vector reaching the last feature split on, its credits written over it (the values
-        // do not matter, and one array not cleared touches no more memory than the code reads and writes).
-        var any = GC.AllocateUninitializedArray<float>(splitFeature.Length == 0 ? 1 : splitFeature.Max() + 1);
+        // score's trees are); the credits are written over the vector itself, so one array touches no more memory than
+        // the code reads and writes.
+        var any = CompiledTrees.WarmUpVector(splitFeature);
         compiled.Add(ref any[0], ref any[0]);
         return compiled;
     }

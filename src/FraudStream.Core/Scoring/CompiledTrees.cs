@@ -68,12 +68,18 @@ internal sealed class CompiledTrees
         }
         var compiled = new CompiledTrees([.. groups]);
         // The JIT compiles a dynamic method when it is first called: do it here, on the thread that loads the model,
-        // rather than on the first call scored with it. The vector need only reach the last feature split on, and
-        // its values do not matter (the sum is dropped), so it is not even cleared.
-        var any = GC.AllocateUninitializedArray<float>(splitFeature.Length == 0 ? 1 : splitFeature.Max() + 1);
+        // rather than on the first call scored with it (the sum is dropped).
+        var any = WarmUpVector(splitFeature);
         _ = compiled.Add(ref any[0], 0);
         return compiled;
     }
+
+    /// <summary>
+    /// A vector for calling compiled code once when it is built: it reaches the last feature split on, and as its values
+    /// do not matter it is not even cleared.
+    /// </summary>
+    internal static float[] WarmUpVector(int[] splitFeature) =>
+        GC.AllocateUninitializedArray<float>(splitFeature.Length == 0 ? 1 : splitFeature.Max() + 1);
 
     /// <summary><paramref name="sum"/> plus the leaf every tree sends <paramref name="features"/> to.</summary>
     public double Add(ref float features, double sum)
