@@ -236,18 +236,24 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
         Assert.True(expected.Count(a => a.Contains("\"reasons\":[{", StringComparison.Ordinal)) >= expected.Count * 9 / 10, "most alerts have reasons");
 
         var runs = 0;
-        foreach (var threaded in new[] { true, false })
+        // The alert thread on and off; and, with it on, consuming through Confluent.Kafka's Consume (the fallback
+        // when the consumer's handle cannot be polled directly) instead of the direct poll.
+        foreach (var (threaded, throughClient) in new[] { (true, false), (false, false), (true, true) })
         {
             var scorer = new Pipeline.CallScorer(Features.Featurizer.CreateDefault(), Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath));
-            var options = kafka.Settings(stopWhenIdle: Idle, group: threaded ? "alert-thread" : "inline").Processor with { AlertThread = threaded };
-            var result = new StreamProcessor(options, scorer, logger: KafkaHarness.Logs(output).CreateLogger("processor")).Run(CancellationToken.None);
+            var group = throughClient ? "consume" : threaded ? "alert-thread" : "inline";
+            var options = kafka.Settings(stopWhenIdle: Idle, group: group).Processor with { AlertThread = threaded };
+            var result = new StreamProcessor(options, scorer, logger: KafkaHarness.Logs(output).CreateLogger("processor"))
+            {
+                ConsumeThroughClient = throughClient,
+            }.Run(CancellationToken.None);
 
             Assert.Equal(StopReason.Idle, result.Reason);
             Assert.Equal(lines.Count, kafka.Committed(options.GroupId).Sum());
             // Both runs write to the same topic: after the second, every alert is there twice.
             runs++;
             var written = kafka.ReadAll(KafkaHarness.Alerts).Select(a => KafkaHarness.AlertContent(a.Value!)).Order(StringComparer.Ordinal).ToList();
-            output.WriteLine($"alert thread {(threaded ? "on" : "off")}: {result.Alerts} alerts, file scoring {expected.Count}");
+            output.WriteLine($"alert thread {(threaded ? "on" : "off")}, {(throughClient ? "Consume" : "direct poll")}: {result.Alerts} alerts, file scoring {expected.Count}");
             Assert.Equal(expected.Count, result.Alerts);
             Assert.Equal(expected.SelectMany(a => Enumerable.Repeat(a, runs)).Order(StringComparer.Ordinal), written);
         }

@@ -1,6 +1,4 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
-using Confluent.Kafka;
 
 namespace FraudStream.Kafka.Internal;
 
@@ -8,12 +6,7 @@ namespace FraudStream.Kafka.Internal;
 /// The few librdkafka C functions the embedded broker needs (rdkafka.h and rdkafka_mock.h), bound to the
 /// very native library Confluent.Kafka loaded, so that one copy of librdkafka serves both.
 /// </summary>
-/// <remarks>
-/// A plain <c>[DllImport("librdkafka")]</c> is not enough: the package ships several builds of the library
-/// (<c>librdkafka.so</c>, <c>centos8-librdkafka.so</c>, ...) and Confluent.Kafka falls back from one to the
-/// next when one cannot load (on Debian 12 the default one needs a missing <c>libsasl2.so.3</c>). So the
-/// library is found where Confluent.Kafka loaded it and each function is bound by address.
-/// </remarks>
+/// <remarks>The library is the one <see cref="RdKafkaLibrary"/> finds; each function is bound by address.</remarks>
 internal static unsafe class RdKafkaMock
 {
     private static readonly Lock Gate = new();
@@ -31,96 +24,22 @@ internal static unsafe class RdKafkaMock
             }
             lock (Gate)
             {
-                return _functions ??= Functions.Bind(LoadLibrary());
+                return _functions ??= Functions.Bind(Load());
             }
         }
     }
 
-    /// <summary>The path of the librdkafka build Confluent.Kafka loaded, or null when it cannot be told.</summary>
-    public static string? LoadedLibraryPath { get; private set; }
-
-    private static nint LoadLibrary()
+    private static nint Load()
     {
         try
         {
-            _ = Library.Version; // makes Confluent.Kafka load its native library (its own fallback order)
+            return RdKafkaLibrary.Handle;
         }
-        catch (Exception ex) when (ex is DllNotFoundException or InvalidOperationException or BadImageFormatException)
+        catch (InvalidOperationException ex)
         {
-            ThrowLoadFailure("Confluent.Kafka could not load librdkafka: " + ex.Message, ex);
-        }
-        foreach (var candidate in Candidates())
-        {
-            if (NativeLibrary.TryLoad(candidate, out var handle))
-            {
-                if (NativeLibrary.TryGetExport(handle, "rd_kafka_mock_cluster_new", out _))
-                {
-                    LoadedLibraryPath = candidate;
-                    return handle;
-                }
-                NativeLibrary.Free(handle);
-            }
-        }
-        if (NativeLibrary.TryLoad("librdkafka", typeof(Library).Assembly, null, out var fallback))
-        {
-            return fallback;
-        }
-        ThrowLoadFailure("the librdkafka native library that Confluent.Kafka loaded was not found", null);
-        return 0;
-    }
-
-    /// <summary>The loaded module first (Linux), then the package's native folders in Confluent.Kafka's order.</summary>
-    private static IEnumerable<string> Candidates()
-    {
-        if (OperatingSystem.IsLinux())
-        {
-            string[] maps;
-            try
-            {
-                maps = File.ReadAllLines("/proc/self/maps");
-            }
-            catch (IOException)
-            {
-                maps = [];
-            }
-            catch (UnauthorizedAccessException)
-            {
-                maps = [];
-            }
-            foreach (var line in maps)
-            {
-                var slash = line.IndexOf('/', StringComparison.Ordinal);
-                if (slash < 0)
-                {
-                    continue;
-                }
-                var path = line[slash..];
-                var name = Path.GetFileName(path);
-                if (name.Contains("librdkafka", StringComparison.Ordinal) && name.Contains(".so", StringComparison.Ordinal))
-                {
-                    yield return path;
-                }
-            }
-        }
-        string[] names = OperatingSystem.IsWindows() ? ["librdkafka.dll"]
-            : OperatingSystem.IsMacOS() ? ["librdkafka.dylib"]
-            : ["centos8-librdkafka.so", "librdkafka.so", "alpine-librdkafka.so"];
-        var rid = OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : "linux";
-        var arch = RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant();
-        var roots = new[] { AppContext.BaseDirectory, Path.GetDirectoryName(typeof(Library).Assembly.Location) ?? "" };
-        foreach (var root in roots.Where(r => r.Length > 0).Distinct(StringComparer.Ordinal))
-        {
-            foreach (var name in names)
-            {
-                yield return Path.Combine(root, "runtimes", $"{rid}-{arch}", "native", name);
-                yield return Path.Combine(root, name);
-            }
+            throw new InvalidOperationException("Cannot start the embedded broker: " + ex.Message, ex.InnerException);
         }
     }
-
-    [DoesNotReturn]
-    private static void ThrowLoadFailure(string message, Exception? inner) =>
-        throw new InvalidOperationException("Cannot start the embedded broker: " + message, inner);
 
     /// <summary>Function pointers into one loaded librdkafka.</summary>
     internal sealed class Functions

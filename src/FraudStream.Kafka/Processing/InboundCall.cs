@@ -5,8 +5,8 @@ using FraudStream.Records;
 namespace FraudStream.Kafka.Processing;
 
 /// <summary>
-/// The consumed message as the processor needs it, filled in place by the deserializers straight from
-/// librdkafka's buffer: the parsed record (which owns fixed-size copies of its ids), or for an invalid record its
+/// The consumed message as the processor needs it, filled in place straight from librdkafka's buffer (by the
+/// processor's direct poll, or by the deserializers below when it consumes through Confluent.Kafka's <c>Consume</c>): the parsed record (which owns fixed-size copies of its ids), or for an invalid record its
 /// error and a copy of its bytes for the dead letter; then where it came from. Pooled: an instance waits in its
 /// partition's merge buffer until processed, then is reused for a later message.
 /// </summary>
@@ -114,7 +114,7 @@ public sealed class InboundCall
     }
 
     /// <summary>
-    /// The instances of one consumer: the deserializers fill <see cref="Staging"/>; the consume loop then takes it
+    /// The instances of one consumer: the poll (or the deserializers) fill <see cref="Staging"/>; the consume loop then takes it
     /// (<see cref="TakeStaging"/>) into a merge buffer and returns it when processed (<see cref="Return"/>).
     /// Allocates only while the buffers grow to their working size.
     /// </summary>

@@ -73,4 +73,7 @@ internal static partial class ProcessorLog
 
     [LoggerMessage(3021, LogLevel.Warning, "Partitions {Partitions}: no history rebuilt (their log starts were not asked: the assignment's queries took their {Seconds:F0} s)")]
     public static partial void RebuildSkippedLate(ILogger logger, string partitions, double seconds);
+
+    [LoggerMessage(3022, LogLevel.Warning, "Consuming through Confluent.Kafka's Consume, which allocates a result for every message: the direct poll of the consumer's handle is not available ({Reason})")]
+    public static partial void NoDirectPoll(ILogger logger, string reason);
 }

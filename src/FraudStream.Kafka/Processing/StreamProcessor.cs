@@ -19,16 +19,17 @@ public readonly record struct ProcessorHealth(bool Assigned, bool Producing, str
 }
 
 /// <summary>
-/// The streaming processor: a consumer-group member on the input topic that parses each value in the
-/// deserializer, scores valid calls through one <see cref="CallScorer"/> for the whole process, produces an
+/// The streaming processor: a consumer-group member on the input topic that parses each value straight from the
+/// client's buffer as it is polled, scores valid calls through one <see cref="CallScorer"/> for the whole process, produces an
 /// alert per alerted call and a dead letter per invalid record, and stores an input offset only once every
 /// record before it is settled (at-least-once: nothing is lost, a restart repeats only the unsettled tail).
 /// </summary>
 /// <remarks>
 /// <para>
 /// One consume thread (<see cref="Run"/>) does all the per-record work; the producer's delivery thread only
-/// marks deliveries done. Nothing on the per-record path allocates except what the Kafka client itself does,
-/// and the alerts and dead letters (rare) that must become byte arrays to be produced.
+/// marks deliveries done. Nothing on the per-record path allocates, the consuming included (<see cref="DirectPoll"/>),
+/// except the alerts and dead letters (rare) that must become byte arrays to be produced, and a consumed message's
+/// headers when it has any.
 /// </para>
 /// <para>
 /// The assigned partitions are merged in event-time order: consumed records wait in a small buffer per partition,
@@ -146,6 +147,7 @@ public sealed class StreamProcessor
     private readonly long[] _publishedAlerts = new long[FraudPatterns.AllNames.Length];
 
     private IConsumer<InboundCall, InboundCall>? _consumer;
+    private DirectPoll? _poll;
     private IProducer<byte[]?, byte[]?>? _producer;
     private AlertStage? _alertStage;
     private long _consumed, _valid, _invalid, _alerts, _victimEngaged, _rebuilt;
@@ -224,6 +226,13 @@ public sealed class StreamProcessor
         using var lease = new ConsumerLease(consumer); // disposes it, unless Finish left it to a close that did not end in time
         _consumerLease = lease;
         _consumer = consumer;
+        string? noDirectPoll = null;
+        using var poll = ConsumeThroughClient ? null : DirectPoll.TryCreate(consumer, out noDirectPoll); // disposed before the lease's consumer
+        _poll = poll;
+        if (noDirectPoll is not null)
+        {
+            ProcessorLog.NoDirectPoll(_logger, noDirectPoll);
+        }
         consumer.Subscribe(_options.InputTopic);
         _lastRecordAt = Stopwatch.GetTimestamp();
         _clock = _lastRecordAt;
@@ -369,6 +378,9 @@ public sealed class StreamProcessor
 
     private AlertStage BuildAlertStage() =>
         new(_scorer.Model.FeatureNames, _options.InputTopic, AlertProducer ?? _producePending, _options.AlertThread);
+
+    /// <summary>Tests: consume through Confluent.Kafka's <c>Consume</c>, the path taken when <see cref="DirectPoll"/> is not available.</summary>
+    internal bool ConsumeThroughClient { get; init; }
 
     /// <summary>Tests: what the alert stage hands written alerts to, instead of the producer (so that a failing one can be tried).</summary>
     internal Action<PendingDelivery>? AlertProducer { get; init; }
@@ -572,6 +584,10 @@ public sealed class StreamProcessor
     /// </summary>
     private bool TryConsume(IConsumer<InboundCall, InboundCall> consumer, int milliseconds, out bool got)
     {
+        if (_poll is { } poll)
+        {
+            return TryPoll(poll, milliseconds, out got);
+        }
         got = false;
         ConsumeResult<InboundCall, InboundCall>? result;
         try
@@ -610,6 +626,48 @@ public sealed class StreamProcessor
         call.SetSource(result.Topic, partition, result.Offset.Value, result.Message.Headers is { Count: > 0 } headers ? headers : null);
         Buffer(call);
         return true;
+    }
+
+    /// <summary><see cref="TryConsume"/> through <see cref="DirectPoll"/>: the same, without a result object a message.</summary>
+    private unsafe bool TryPoll(DirectPoll poll, int milliseconds, out bool got)
+    {
+        var message = poll.Poll(milliseconds);
+        if (message is null)
+        {
+            got = false;
+            _clock = Stopwatch.GetTimestamp(); // the poll may have waited
+            return true;
+        }
+        got = true;
+        try
+        {
+            if (message->Error != 0)
+            {
+                _clock = Stopwatch.GetTimestamp();
+                if (message->Error == DirectPoll.PartitionEof)
+                {
+                    if (_trackers.TryGetValue(message->Partition, out var atEnd))
+                    {
+                        _merge.ReachedEnd(atEnd);
+                    }
+                    return true;
+                }
+                got = false;
+                OnConsumeError(poll.ErrorOf(message));
+                return false;
+            }
+            var call = _calls.Staging;
+            call.SetKey(message->KeySpan, message->Key is null);
+            call.SetValue(message->Value, message->Payload is null);
+            _calls.TakeStaging();
+            call.SetSource(null, message->Partition, message->Offset, poll.HeadersOf(message));
+            Buffer(call);
+            return true;
+        }
+        finally
+        {
+            poll.Destroy(message);
+        }
     }
 
     private void Buffer(InboundCall call)
@@ -1560,6 +1618,7 @@ public sealed class StreamProcessor
         }
         // From here the closing thread alone uses the consumer and the trackers (its revoke handler runs there).
         _consumer = null;
+        _poll = null;
         var left = Task.Factory.StartNew(() => CommitAndLeave(consumer), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         if (Task.WaitAny([left], LeaveTimeout) < 0)
         {

@@ -1,0 +1,271 @@
+using System.Text;
+using Confluent.Kafka;
+using FraudStream.Kafka;
+using FraudStream.Kafka.Internal;
+using Xunit.Abstractions;
+
+namespace FraudStream.Service.Tests;
+
+/// <summary>
+/// The processor's poll of the consumer's librdkafka handle (<see cref="DirectPoll"/>) against Confluent.Kafka's own
+/// <c>Consume</c> on the same topic: the same messages, ends and errors, and no allocation for a message.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed unsafe class DirectPollTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public void The_served_Confluent_Kafka_consumer_can_be_polled_directly_Integration()
+    {
+        // The processor falls back to Consume (with a warning) when it cannot: this fails instead when a package
+        // update takes the handle away, so that the fallback is a decision, not an accident.
+        using var broker = new EmbeddedBroker();
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(Config(broker, "probe")).Build();
+        using var poll = DirectPoll.TryCreate(consumer, out var whyNot);
+        Assert.True(poll is not null, whyNot);
+    }
+
+    [Fact]
+    public void Direct_poll_reads_what_Consume_reads_keys_values_headers_offsets_and_partition_ends_Integration()
+    {
+        using var broker = new EmbeddedBroker();
+        broker.SetInitialRebalanceDelay(0);
+        broker.CreateTopic("calls", 2);
+        var sent = Produce(broker, "calls", 300, withHeaders: true);
+
+        var byConsume = new List<string>();
+        using (var consumer = new ConsumerBuilder<byte[]?, byte[]?>(Config(broker, "consume")).Build())
+        {
+            consumer.Subscribe("calls");
+            var ends = 0;
+            var deadline = DateTime.UtcNow + Timeout;
+            while ((byConsume.Count < sent + 2 || ends < 2) && DateTime.UtcNow < deadline)
+            {
+                var result = consumer.Consume(100);
+                if (result is null)
+                {
+                    continue;
+                }
+                if (result.IsPartitionEOF)
+                {
+                    ends++;
+                }
+                byConsume.Add(Describe(result.Partition.Value, result.Offset.Value, result.IsPartitionEOF,
+                    result.Message?.Key, result.Message?.Value, result.Message?.Headers));
+            }
+            consumer.Close();
+        }
+
+        var byPoll = new List<string>();
+        using (var consumer = new ConsumerBuilder<Ignore, Ignore>(Config(broker, "direct")).Build())
+        {
+            using var poll = DirectPoll.TryCreate(consumer, out var whyNot) ?? throw new InvalidOperationException(whyNot);
+            consumer.Subscribe("calls");
+            var ends = 0;
+            var deadline = DateTime.UtcNow + Timeout;
+            while ((byPoll.Count < sent + 2 || ends < 2) && DateTime.UtcNow < deadline)
+            {
+                var message = poll.Poll(100);
+                if (message is null)
+                {
+                    continue;
+                }
+                try
+                {
+                    var end = message->Error == DirectPoll.PartitionEof;
+                    Assert.True(end || message->Error == 0, $"error {message->Error}");
+                    ends += end ? 1 : 0;
+                    byPoll.Add(Describe(message->Partition, message->Offset, end,
+                        end || message->Key is null ? null : message->KeySpan.ToArray(),
+                        end || message->Payload is null ? null : message->Value.ToArray(),
+                        end ? null : poll.HeadersOf(message)));
+                }
+                finally
+                {
+                    poll.Destroy(message);
+                }
+            }
+            consumer.Close();
+        }
+
+        output.WriteLine($"{sent} messages; Consume saw {byConsume.Count} messages and ends, the direct poll {byPoll.Count}");
+        Assert.Equal(sent + 2, byConsume.Count);
+        Assert.Equal(byConsume.Order(StringComparer.Ordinal), byPoll.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Direct_poll_reports_a_consumer_error_as_Consume_does_Integration()
+    {
+        // A subscribed topic that does not exist (and is not created): librdkafka reports it as a consumer error.
+        using var broker = new EmbeddedBroker();
+        broker.SetInitialRebalanceDelay(0);
+
+        Error? viaConsume = null;
+        using (var consumer = new ConsumerBuilder<Ignore, Ignore>(Config(broker, "consume")).Build())
+        {
+            consumer.Subscribe("no-such-topic");
+            var deadline = DateTime.UtcNow + Timeout;
+            while (viaConsume is null && DateTime.UtcNow < deadline)
+            {
+                try
+                {
+                    consumer.Consume(100);
+                }
+                catch (ConsumeException ex)
+                {
+                    viaConsume = ex.Error;
+                }
+            }
+            consumer.Close();
+        }
+
+        Error? viaPoll = null;
+        using (var consumer = new ConsumerBuilder<Ignore, Ignore>(Config(broker, "direct")).Build())
+        {
+            using var poll = DirectPoll.TryCreate(consumer, out var whyNot) ?? throw new InvalidOperationException(whyNot);
+            consumer.Subscribe("no-such-topic");
+            var deadline = DateTime.UtcNow + Timeout;
+            while (viaPoll is null && DateTime.UtcNow < deadline)
+            {
+                var message = poll.Poll(100);
+                if (message is not null)
+                {
+                    viaPoll = message->Error != 0 ? poll.ErrorOf(message) : null;
+                    poll.Destroy(message);
+                }
+            }
+            consumer.Close();
+        }
+
+        Assert.NotNull(viaConsume);
+        Assert.NotNull(viaPoll);
+        output.WriteLine($"Consume: {viaConsume.Code}: {viaConsume.Reason}; direct poll: {viaPoll.Code}: {viaPoll.Reason}");
+        Assert.Equal(ErrorCode.UnknownTopicOrPart, viaConsume.Code);
+        Assert.Equal(viaConsume.Code, viaPoll.Code);
+        Assert.Equal(viaConsume.IsFatal, viaPoll.IsFatal);
+        Assert.Contains("no-such-topic", viaPoll.Reason, StringComparison.Ordinal); // librdkafka's own text, which names it
+    }
+
+    [Fact]
+    public void Polling_a_message_without_headers_allocates_nothing_Integration()
+    {
+        using var broker = new EmbeddedBroker();
+        broker.SetInitialRebalanceDelay(0);
+        broker.CreateTopic("calls", 1);
+        const int PerPass = 2_000;
+        var sent = Produce(broker, "calls", 4 * PerPass, withHeaders: false);
+
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(Config(broker, "direct")).Build();
+        using var poll = DirectPoll.TryCreate(consumer, out var whyNot) ?? throw new InvalidOperationException(whyNot);
+        consumer.Subscribe("calls");
+        long checksum = 0;
+        var read = 0;
+        // The first pass warms up (the assignment, the runtime's first calls); then three measured passes. An
+        // allocation per message shows in every pass, a one-off of the runtime on this thread in one at most.
+        var passes = new List<long>();
+        for (var pass = 0; pass < 4; pass++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var deadline = DateTime.UtcNow + Timeout;
+            var target = (pass + 1) * PerPass;
+            while (read < target && DateTime.UtcNow < deadline)
+            {
+                var message = poll.Poll(100);
+                if (message is null)
+                {
+                    continue;
+                }
+                if (message->Error == 0)
+                {
+                    read++;
+                    checksum += message->Value.Length + message->KeySpan.Length + (poll.HeadersOf(message) is null ? 0 : 1);
+                }
+                poll.Destroy(message);
+            }
+            passes.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        consumer.Close();
+
+        output.WriteLine($"{read} of {sent} messages read ({checksum} bytes); allocated per pass of {PerPass}: {string.Join(", ", passes)} bytes");
+        output.WriteLine($"Confluent.Kafka's Consume, for comparison: {ConsumeAllocations(broker, sent, PerPass) / (double)(sent - PerPass):F0} bytes a message");
+        Assert.Equal(sent, read);
+        Assert.Equal(0, passes.Skip(1).Min());
+    }
+
+    /// <summary>Bytes <c>Consume</c> allocated on this thread for the messages after the first <paramref name="warmUp"/> (reported, not asserted: it is the package's).</summary>
+    private static long ConsumeAllocations(EmbeddedBroker broker, int count, int warmUp)
+    {
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(Config(broker, "consume")).Build();
+        consumer.Subscribe("calls");
+        var read = 0;
+        long before = 0;
+        var deadline = DateTime.UtcNow + Timeout;
+        while (read < count && DateTime.UtcNow < deadline)
+        {
+            if (consumer.Consume(100) is { IsPartitionEOF: false })
+            {
+                if (++read == warmUp)
+                {
+                    before = GC.GetAllocatedBytesForCurrentThread();
+                }
+            }
+        }
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        consumer.Close();
+        Assert.Equal(count, read);
+        return allocated;
+    }
+
+    private static ConsumerConfig Config(EmbeddedBroker broker, string group) => new()
+    {
+        BootstrapServers = broker.Bootstrap,
+        GroupId = group,
+        AutoOffsetReset = AutoOffsetReset.Earliest,
+        EnablePartitionEof = true,
+        AllowAutoCreateTopics = false,
+        SessionTimeoutMs = 6000,
+    };
+
+    /// <summary>
+    /// Messages of every shape to <paramref name="topic"/>: keyed and not, empty and null values, long keys, and with
+    /// <paramref name="withHeaders"/> headers (a null value among them) on some. Returns how many.
+    /// </summary>
+    private static int Produce(EmbeddedBroker broker, string topic, int count, bool withHeaders)
+    {
+        using var producer = new ProducerBuilder<byte[]?, byte[]?>(new ProducerConfig
+        {
+            BootstrapServers = broker.Bootstrap, EnableIdempotence = true, Acks = Acks.All,
+        }).Build();
+        for (var i = 0; i < count; i++)
+        {
+            var key = (i % 5) switch
+            {
+                0 => null,
+                1 => Encoding.UTF8.GetBytes(new string('k', 40) + i), // longer than an inline key
+                _ => Encoding.UTF8.GetBytes("+1415555" + (i % 97).ToString("D4", System.Globalization.CultureInfo.InvariantCulture)),
+            };
+            var value = (i % 11) switch
+            {
+                0 => null,
+                1 => [],
+                _ => Encoding.UTF8.GetBytes($"{{\"call_id\":\"c-{i}\"}}"),
+            };
+            Headers? headers = null;
+            if (withHeaders && i % 3 == 0)
+            {
+                headers = [new Header("trace-id", Encoding.UTF8.GetBytes("t" + i)), new Header("empty", null), new Header("trace-id", [1, 2])];
+            }
+            producer.Produce(topic, new Message<byte[]?, byte[]?> { Key = key, Value = value, Headers = headers });
+        }
+        Assert.Equal(0, producer.Flush(Timeout));
+        return count;
+    }
+
+    private static string Describe(int partition, long offset, bool end, byte[]? key, byte[]? value, Headers? headers) =>
+        end
+            ? $"{partition}:{offset:D6} end"
+            : $"{partition}:{offset:D6} key={Show(key)} value={Show(value)} headers=[{string.Join(",", (headers ?? []).Select(h => h.Key + "=" + Show(h.GetValueBytes())))}]";
+
+    private static string Show(byte[]? bytes) => bytes is null ? "null" : Convert.ToBase64String(bytes);
+}
