@@ -33,16 +33,14 @@ internal static class ModelFiles
     }
 
     /// <summary>
-    /// A warning on standard error when <paramref name="model"/>'s trees are walked node by node instead of running as
-    /// compiled code: scoring then takes about twice as long, here and in the service (which logs event 4005).
+    /// A warning on standard error when not all of <paramref name="model"/>'s trees run as compiled code: those walked
+    /// node by node are scored about half as fast, here and in the service (which logs event 4005).
     /// </summary>
     public static void WarnIfTreesNotCompiled(FraudModel model)
     {
-        if (!model.Ensemble.IsCompiled)
+        if (model.Ensemble.UncompiledTreesWarning() is { } detail)
         {
-            Console.Error.WriteLine(
-                $"warning: model {model.Id}'s trees are walked node by node, about half as fast as compiled: a tree has more than "
-                + $"{TreeEnsemble.MaxCompiledTreeSize} splits and leaves, or this runtime cannot compile code");
+            Console.Error.WriteLine($"warning: model {model.Id}: {detail}");
         }
     }
 }

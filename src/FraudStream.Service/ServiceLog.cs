@@ -21,14 +21,13 @@ internal static partial class ServiceLog
     [LoggerMessage(4004, LogLevel.Warning, "Model file {Path} cannot be watched ({Reason}); checking it every {Seconds:F0} s")]
     public static partial void WatchFailed(ILogger logger, string path, string reason, double seconds);
 
-    [LoggerMessage(4005, LogLevel.Warning,
-        "Model {Model}'s trees are walked node by node, about half as fast as compiled: a tree has more than {Limit} splits and leaves, or this runtime cannot compile code")]
-    public static partial void TreesNotCompiled(ILogger logger, string model, int limit);
+    [LoggerMessage(4005, LogLevel.Warning, "Model {Model}: {Detail}")]
+    public static partial void TreesNotCompiled(ILogger logger, string model, string detail);
 
-    /// <summary>Says so (event 4005) when a model just loaded will be scored without its trees compiled to code.</summary>
+    /// <summary>Says so (event 4005) when a model just loaded will be scored without all its trees compiled to code.</summary>
     public static void IfTreesNotCompiled(ILogger logger, FraudModel model)
     {
-        if (!model.Ensemble.IsCompiled)
-            TreesNotCompiled(logger, model.Id, TreeEnsemble.MaxCompiledTreeSize);
+        if (model.Ensemble.UncompiledTreesWarning() is { } detail)
+            TreesNotCompiled(logger, model.Id, detail);
     }
 }

@@ -137,10 +137,12 @@ public sealed partial class EndpointTests(ITestOutputHelper output)
         // The same trees and one more of 600 splits whose leaves are all 0: the same scores, too large to compile.
         var walked = TestModels.WithLargeTree(service.Scorer.Model, "walked-model-1");
         Assert.False(walked.Ensemble.IsCompiled);
+        Assert.Equal(1, walked.Ensemble.TreesWalked); // the large tree only: the others stay compiled
         TestModels.Write(path + ".new", walked);
         File.Move(path + ".new", path, overwrite: true);
         await WaitUntil(() => service.Scorer.Model.Id == "walked-model-1", stop.Token);
-        Assert.Contains(logs, line => line.StartsWith("Warning [4005] Model walked-model-1's trees are walked node by node", StringComparison.Ordinal));
+        Assert.Contains(logs, line => line.StartsWith(
+            $"Warning [4005] Model walked-model-1: 1 of {walked.Ensemble.TreeCount} trees are walked node by node for the score", StringComparison.Ordinal));
 
         kafka.Produce(KafkaHarness.ToMessages(KafkaHarness.MakeLines(3_000, seed: 8)));
         await WaitUntil(() => service.Processor.Consumed >= 3_000, stop.Token);
@@ -154,7 +156,7 @@ public sealed partial class EndpointTests(ITestOutputHelper output)
         // Starting on such a model says so too.
         logs.Clear();
         _ = new ProcessorService(kafka.Settings(modelPath: path), KafkaHarness.Logs(output, logs));
-        Assert.Contains(logs, line => line.StartsWith("Warning [4005] Model walked-model-1's", StringComparison.Ordinal));
+        Assert.Contains(logs, line => line.StartsWith("Warning [4005] Model walked-model-1: 1 of ", StringComparison.Ordinal));
     }
 
     /// <summary>A copy of the default model in a folder of its own, removed with it.</summary>

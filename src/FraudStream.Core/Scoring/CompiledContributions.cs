@@ -39,17 +39,14 @@ internal sealed class CompiledContributions
 
     internal delegate void TreeGroup(ref float features, ref float credit);
 
-    /// <summary>Consecutive trees, <see cref="FirstTree"/> to before <see cref="EndTree"/>: one compiled method, or walked where <see cref="Code"/> is null.</summary>
-    internal readonly record struct Segment(TreeGroup? Code, int FirstTree, int EndTree);
-
-    private CompiledContributions(Segment[] segments)
+    private CompiledContributions(TreeSegment<TreeGroup>[] segments)
     {
         Segments = segments;
         WalkedTrees = segments.Where(s => s.Code is null).Sum(s => s.EndTree - s.FirstTree);
     }
 
     /// <summary>Every tree, in order, in compiled methods or walked.</summary>
-    public Segment[] Segments { get; }
+    public TreeSegment<TreeGroup>[] Segments { get; }
 
     /// <summary>Trees too large to compile, whose contributions are walked; 0 when <see cref="Add"/> covers the ensemble.</summary>
     public int WalkedTrees { get; }
@@ -64,40 +61,16 @@ internal sealed class CompiledContributions
         var blocks = new long[trees];
         var ilBytes = new long[trees];
         var depth = new int[trees];
-        var fits = new bool[trees];
         for (var t = 0; t < trees; t++)
         {
             (blocks[t], ilBytes[t], depth[t]) = Size(nodeStart[t], nodeStart[t + 1], left, right);
-            fits[t] = blocks[t] <= MaxBlocksPerMethod && ilBytes[t] <= MaxIlBytesPerMethod;
         }
-        if (!fits.Contains(true))
+        var parts = CompiledTrees.Partition(blocks, MaxBlocksPerMethod, ilBytes, MaxIlBytesPerMethod);
+        if (!parts.Any(p => p.Compiled))
             return null;
-        var segments = new List<Segment>();
-        var first = 0;
-        while (first < trees)
-        {
-            var end = first;
-            if (!fits[first])
-            {
-                while (end < trees && !fits[end])
-                    end++;
-                segments.Add(new Segment(null, first, end));
-                first = end;
-                continue;
-            }
-            var groupBlocks = 0L;
-            var groupBytes = 0L;
-            var groupDepth = 0;
-            while (end < trees && fits[end] && groupBlocks + blocks[end] <= MaxBlocksPerMethod && groupBytes + ilBytes[end] <= MaxIlBytesPerMethod)
-            {
-                groupBlocks += blocks[end];
-                groupBytes += ilBytes[end];
-                groupDepth = Math.Max(groupDepth, depth[end]);
-                end++;
-            }
-            segments.Add(new Segment(Compile(first, end, groupDepth, nodeStart, leafStart, splitFeature, threshold, left, right, leafValue), first, end));
-            first = end;
-        }
+        var segments = parts.Select(p => new TreeSegment<TreeGroup>(
+            p.Compiled ? Compile(p.First, p.End, depth[p.First..p.End].Max(), nodeStart, leafStart, splitFeature, threshold, left, right, leafValue) : null,
+            p.First, p.End));
         var compiled = new CompiledContributions([.. segments]);
         // Compiled by the JIT now, on the thread that loads the model, rather than on the first alert (as the raw
         // score's trees are); the credits are written over the vector itself, so one array touches no more memory than

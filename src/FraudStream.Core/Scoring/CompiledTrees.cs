@@ -8,7 +8,8 @@ namespace FraudStream.Scoring;
 /// the feature's offset and the threshold as constants, and every leaf adds its value to the sum. Consecutive trees
 /// share a dynamic method of at most <see cref="MaxBlocksPerMethod"/> splits and leaves, small enough for the JIT to
 /// optimise fully. The sum is added tree by tree in the ensemble's order, so the raw score is bit for bit the
-/// descent's.
+/// descent's. A tree too large for a method on its own is left to the descent (<see cref="Segments"/>), and the trees
+/// around it stay compiled.
 /// </summary>
 /// <remarks>
 /// Against the node-by-node descent the gain is in the branches: each split has its own branch instruction, which
@@ -21,11 +22,11 @@ internal sealed class CompiledTrees
     /// Splits plus leaves per dynamic method. The JIT compiles a method of more than about 2,000 basic blocks
     /// without optimisations; a split ends one block and its right child starts another, so a method of 1,000 splits
     /// and leaves stays well inside. A tree larger than this on its own (or a malformed one whose shared nodes
-    /// would be emitted again at every parent) leaves the ensemble to the descent.
+    /// would be emitted again at every parent) is left to the descent.
     /// </summary>
     internal const int MaxBlocksPerMethod = 1_000;
 
-    private delegate double TreeGroup(ref float features, double sum);
+    internal delegate double TreeGroup(ref float features, double sum);
 
     /// <summary>
     /// What the delegates of the dynamic methods are closed over, as their first argument (unused): a delegate to a
@@ -36,42 +37,79 @@ internal sealed class CompiledTrees
 
     private readonly TreeGroup[] _groups;
 
-    private CompiledTrees(TreeGroup[] groups) => _groups = groups;
+    private CompiledTrees(TreeSegment<TreeGroup>[] segments)
+    {
+        Segments = segments;
+        _groups = [.. segments.Where(s => s.Code is not null).Select(s => s.Code!)];
+        WalkedTrees = segments.Where(s => s.Code is null).Sum(s => s.EndTree - s.FirstTree);
+    }
 
-    /// <summary>The trees in methods of their own, or null where the runtime cannot compile code or a tree is too large.</summary>
+    /// <summary>Every tree, in order, in compiled methods or left to the descent.</summary>
+    public TreeSegment<TreeGroup>[] Segments { get; }
+
+    /// <summary>Trees too large to compile, left to the descent; 0 when <see cref="Add"/> covers the ensemble.</summary>
+    public int WalkedTrees { get; }
+
+    /// <summary>The trees in methods of their own, or null where the runtime cannot compile code or no tree fits a method.</summary>
     public static CompiledTrees? TryCreate(
         int[] nodeStart, int[] leafStart, int[] splitFeature, float[] threshold, int[] left, int[] right, double[] leafValue)
     {
         if (!RuntimeFeature.IsDynamicCodeCompiled)
             return null;
         var trees = nodeStart.Length - 1;
-        var blocks = new int[trees];
+        var blocks = new long[trees];
         for (var t = 0; t < trees; t++)
         {
             blocks[t] = ExpandedBlocks(nodeStart[t], nodeStart[t + 1], left, right);
-            if (blocks[t] > MaxBlocksPerMethod)
-                return null;
         }
-        var groups = new List<TreeGroup>();
-        var first = 0;
-        while (first < trees)
-        {
-            var end = first;
-            var size = 0;
-            while (end < trees && size + blocks[end] <= MaxBlocksPerMethod)
-            {
-                size += blocks[end];
-                end++;
-            }
-            groups.Add(Compile(first, end, nodeStart, leafStart, splitFeature, threshold, left, right, leafValue));
-            first = end;
-        }
-        var compiled = new CompiledTrees([.. groups]);
+        var parts = Partition(blocks, MaxBlocksPerMethod, null, 0);
+        if (!parts.Any(p => p.Compiled))
+            return null;
+        var compiled = new CompiledTrees([.. parts.Select(p => new TreeSegment<TreeGroup>(
+            p.Compiled ? Compile(p.First, p.End, nodeStart, leafStart, splitFeature, threshold, left, right, leafValue) : null, p.First, p.End))]);
         // The JIT compiles a dynamic method when it is first called: do it here, on the thread that loads the model,
         // rather than on the first call scored with it (the sum is dropped).
         var any = WarmUpVector(splitFeature);
         _ = compiled.Add(ref any[0], 0);
         return compiled;
+    }
+
+    /// <summary>
+    /// The trees, in order, cut into what is compiled and what is not: each run of trees too large for a method on
+    /// their own is one part left uncompiled; the others are grouped, as many consecutive trees to a method as
+    /// <paramref name="maxBlocks"/> (and, where given, <paramref name="maxIlBytes"/>) allow.
+    /// </summary>
+    internal static List<(int First, int End, bool Compiled)> Partition(long[] blocks, long maxBlocks, long[]? ilBytes, long maxIlBytes)
+    {
+        var trees = blocks.Length;
+        var parts = new List<(int, int, bool)>();
+        var first = 0;
+        while (first < trees)
+        {
+            var end = first;
+            if (!Fits(first))
+            {
+                while (end < trees && !Fits(end))
+                    end++;
+                parts.Add((first, end, false));
+                first = end;
+                continue;
+            }
+            var groupBlocks = 0L;
+            var groupBytes = 0L;
+            while (end < trees && Fits(end) && groupBlocks + blocks[end] <= maxBlocks
+                && (ilBytes is null || groupBytes + ilBytes[end] <= maxIlBytes))
+            {
+                groupBlocks += blocks[end];
+                groupBytes += ilBytes?[end] ?? 0;
+                end++;
+            }
+            parts.Add((first, end, true));
+            first = end;
+        }
+        return parts;
+
+        bool Fits(int tree) => blocks[tree] <= maxBlocks && (ilBytes is null || ilBytes[tree] <= maxIlBytes);
     }
 
     /// <summary>
@@ -81,7 +119,10 @@ internal sealed class CompiledTrees
     internal static float[] WarmUpVector(int[] splitFeature) =>
         GC.AllocateUninitializedArray<float>(splitFeature.Length == 0 ? 1 : splitFeature.Max() + 1);
 
-    /// <summary><paramref name="sum"/> plus the leaf every tree sends <paramref name="features"/> to.</summary>
+    /// <summary>
+    /// <paramref name="sum"/> plus the leaf every compiled tree sends <paramref name="features"/> to: every tree's where
+    /// <see cref="WalkedTrees"/> is 0.
+    /// </summary>
     public double Add(ref float features, double sum)
     {
         foreach (var group in _groups)
@@ -95,7 +136,7 @@ internal sealed class CompiledTrees
     /// Splits and leaves of one tree as emitted, shared nodes counted at every parent (children come after their
     /// parents, so one backward pass sees both children first); saturates just above the limit.
     /// </summary>
-    private static int ExpandedBlocks(int nodeBase, int nodeEnd, int[] left, int[] right)
+    private static long ExpandedBlocks(int nodeBase, int nodeEnd, int[] left, int[] right)
     {
         if (nodeEnd == nodeBase)
             return 1;
@@ -184,3 +225,7 @@ internal sealed class CompiledTrees
         return (TreeGroup)method.CreateDelegate(typeof(TreeGroup), Closure);
     }
 }
+
+/// <summary>Consecutive trees, <see cref="FirstTree"/> to before <see cref="EndTree"/>: one compiled method, or walked where <see cref="Code"/> is null.</summary>
+internal readonly record struct TreeSegment<TCode>(TCode? Code, int FirstTree, int EndTree)
+    where TCode : Delegate;

@@ -17,8 +17,8 @@ namespace FraudStream.Scoring;
 /// The raw score is <see cref="Bias"/> plus the reached leaf of every tree; the probability is
 /// <c>1 / (1 + exp(CalibratorSlope * raw + CalibratorOffset))</c> (ML.NET's <c>PlattCalibrator</c>).
 /// The constructor compiles the trees to code (<see cref="CompiledTrees"/>), which <see cref="RawScore"/> runs, and
-/// the contributions too (<see cref="CompiledContributions"/>). Where either cannot be compiled, the raw score and
-/// the contributions walk copies of the child arrays with ensemble-wide indices (a node's index in the node arrays,
+/// the contributions too (<see cref="CompiledContributions"/>). Trees that cannot be compiled (too large, or a runtime
+/// that cannot compile code) are walked, between the compiled ones, over copies of the child arrays with ensemble-wide indices (a node's index in the node arrays,
 /// or the complement of a leaf's index in <see cref="LeafValue"/>), without bounds checks: the constructor has
 /// checked every index, so only the lengths of the caller's spans need checking per call.
 /// </remarks>
@@ -124,34 +124,63 @@ public sealed class TreeEnsemble
 
     /// <summary>The uncalibrated score: <see cref="Bias"/> plus the leaf each tree sends the vector to.</summary>
     /// <remarks>
-    /// Evaluated by the trees compiled to code when the ensemble was built (<see cref="CompiledTrees"/>), else by
-    /// <see cref="DescentRawScore"/>; the two give the same bits.
+    /// Evaluated by the trees compiled to code when the ensemble was built (<see cref="CompiledTrees"/>), and for trees
+    /// that could not be compiled by the descent (<see cref="DescentRawScore"/>); the two give the same bits.
     /// </remarks>
     public double RawScore(ReadOnlySpan<float> features)
     {
         CheckLength(features);
-        return _compiled is { } compiled
-            ? compiled.Add(ref MemoryMarshal.GetReference(features), Bias)
-            : Descent(ref MemoryMarshal.GetReference(features));
+        ref var x = ref MemoryMarshal.GetReference(features);
+        return _compiled is { WalkedTrees: 0 } compiled ? compiled.Add(ref x, Bias) : Descent(ref x, _compiled);
     }
 
-    /// <summary>The most splits plus leaves a tree may have for the ensemble's trees to be compiled to code.</summary>
+    /// <summary>The most splits plus leaves a tree may have to be compiled to code.</summary>
     public const int MaxCompiledTreeSize = CompiledTrees.MaxBlocksPerMethod;
 
     /// <summary>
-    /// Whether <see cref="RawScore"/> runs compiled code: false where the runtime cannot compile code, or a tree has
-    /// more than <see cref="MaxCompiledTreeSize"/> splits and leaves.
+    /// Whether <see cref="RawScore"/> runs compiled code for every tree: false where the runtime cannot compile code,
+    /// or a tree has more than <see cref="MaxCompiledTreeSize"/> splits and leaves (<see cref="TreesWalked"/>).
     /// </summary>
-    public bool IsCompiled => _compiled is not null;
+    public bool IsCompiled => _compiled is { WalkedTrees: 0 };
+
+    /// <summary>Trees that <see cref="RawScore"/> walks node by node, about half as fast as compiled: all of them where the runtime cannot compile code.</summary>
+    public int TreesWalked => _compiled?.WalkedTrees ?? TreeCount;
+
+    /// <summary>
+    /// What a warning says when not every tree runs as compiled code (null when they all do): how many trees the score
+    /// and the alerts' reasons walk node by node, and why. The service logs it when it loads a model (event 4005);
+    /// <c>score</c>, <c>evaluate</c> and <c>train</c> print it.
+    /// </summary>
+    public string? UncompiledTreesWarning() =>
+        TreesWalked == 0 && TreesWalkedForContributions == 0
+            ? null
+            : $"{TreesWalked} of {TreeCount} trees are walked node by node for the score, and {TreesWalkedForContributions} for the "
+              + "alerts' reasons, at about half the speed of compiled code: a tree is compiled only up to "
+              + $"{MaxCompiledTreeSize} splits and leaves (smaller for its reasons, whose code is larger), and only where the "
+              + "runtime can compile code";
 
     /// <summary>The raw score by walking the node arrays, node by node: what <see cref="RawScore"/> does without compiled trees.</summary>
     internal double DescentRawScore(ReadOnlySpan<float> features)
     {
         CheckLength(features);
-        return Descent(ref MemoryMarshal.GetReference(features));
+        return Descent(ref MemoryMarshal.GetReference(features), null);
     }
 
-    private double Descent(ref float x)
+    /// <summary>The descent, over every tree, or over those of <paramref name="compiled"/> it could not compile (running the others' code in their turn).</summary>
+    private double Descent(ref float x, CompiledTrees? compiled)
+    {
+        if (compiled is null)
+            return Descent(ref x, 0, TreeCount, Bias);
+        // In the trees' order, so that the sum is added as the descent of every tree adds it.
+        var sum = Bias;
+        foreach (var segment in compiled.Segments)
+        {
+            sum = segment.Code is { } code ? code(ref x, sum) : Descent(ref x, segment.FirstTree, segment.EndTree, sum);
+        }
+        return sum;
+    }
+
+    private double Descent(ref float x, int firstTree, int endTree, double sum)
     {
         ref var splitFeature = ref MemoryMarshal.GetArrayDataReference(_splitFeature);
         ref var threshold = ref MemoryMarshal.GetArrayDataReference(_threshold);
@@ -159,8 +188,7 @@ public sealed class TreeEnsemble
         ref var right = ref MemoryMarshal.GetArrayDataReference(_rightChild);
         ref var leafValue = ref MemoryMarshal.GetArrayDataReference(_leafValue);
         var roots = _root;
-        var sum = Bias;
-        for (var t = 0; t < roots.Length; t++)
+        for (var t = firstTree; t < endTree; t++)
         {
             sum += Unsafe.Add(ref leafValue, ~Descend(roots[t], ref x, ref splitFeature, ref threshold, ref left, ref right));
         }
@@ -189,8 +217,11 @@ public sealed class TreeEnsemble
     /// <summary>Whether <see cref="Contributions(ReadOnlySpan{float}, Span{float})"/> runs compiled code, for some trees at least (see <see cref="CompiledContributions"/>).</summary>
     internal bool AreContributionsCompiled => _compiledContributions is not null;
 
-    /// <summary>Trees whose contributions are walked: all of them where none is compiled.</summary>
-    internal int TreesWalkedForContributions => _compiledContributions?.WalkedTrees ?? TreeCount;
+    /// <summary>
+    /// Trees whose contributions (an alert's reasons) are walked node by node: all of them where the runtime cannot
+    /// compile code. Their code is larger than the score's, so a tree may be walked here and compiled there.
+    /// </summary>
+    public int TreesWalkedForContributions => _compiledContributions?.WalkedTrees ?? TreeCount;
 
     /// <summary>The contributions by the walk, compiled or not: what <see cref="Contributions(ReadOnlySpan{float}, Span{float})"/> does without compiled code.</summary>
     internal void WalkContributions(ReadOnlySpan<float> features, Span<float> perFeature) => Contributions(features, perFeature, null);

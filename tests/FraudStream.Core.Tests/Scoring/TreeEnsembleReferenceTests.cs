@@ -72,11 +72,12 @@ public sealed class TreeEnsembleReferenceTests
     }
 
     [Fact]
-    public void A_tree_too_large_for_one_compiled_method_leaves_the_ensemble_to_the_descent()
+    public void Trees_each_too_large_for_one_compiled_method_leave_the_ensemble_to_the_descent()
     {
         var rng = new Random(5);
         var ensemble = RandomEnsemble(rng, featureCount: 4, trees: 3, maxNodes: 600, deep: false, exactNodes: true);
         Assert.False(ensemble.IsCompiled); // 1,201 splits and leaves in each tree
+        Assert.Equal(3, ensemble.TreesWalked);
         Assert.False(ensemble.AreContributionsCompiled);
         var expected = new float[4];
         var actual = new float[4];
@@ -141,6 +142,29 @@ public sealed class TreeEnsembleReferenceTests
             ensemble.Contributions(x, actual);
             Assert.Equal(expected, actual);
         }
+    }
+
+    [Fact]
+    public void A_tree_too_large_to_compile_is_descended_between_compiled_ones_and_the_score_is_the_descents()
+    {
+        // A caterpillar of 600 splits (1,201 splits and leaves: too large for a compiled method) between small trees:
+        // the others stay compiled, and the sum is added in the trees' order, so the bits are the descent's.
+        var rng = new Random(29);
+        var small = RandomEnsemble(rng, featureCount: 3, trees: 2, maxNodes: 12, deep: false, exactNodes: true);
+        var deep = RandomEnsemble(rng, featureCount: 3, trees: 1, maxNodes: 600, deep: true, exactNodes: true);
+        var ensemble = Concatenate(small, deep, small);
+        Assert.False(ensemble.IsCompiled);
+        Assert.Equal(1, ensemble.TreesWalked);
+        Assert.Equal(1, ensemble.TreesWalkedForContributions);
+        Assert.StartsWith("1 of 5 trees are walked node by node for the score, and 1 for the alerts' reasons", ensemble.UncompiledTreesWarning(), StringComparison.Ordinal);
+        for (var v = 0; v < 500; v++)
+        {
+            var x = RandomVector(rng, 3);
+            AssertSameBits(ReferenceRawScore(ensemble, x), ensemble.RawScore(x));
+            AssertSameBits(ensemble.DescentRawScore(x), ensemble.RawScore(x));
+        }
+        Assert.Null(small.UncompiledTreesWarning());
+        Assert.Equal(0, small.TreesWalked);
     }
 
     [Fact]
