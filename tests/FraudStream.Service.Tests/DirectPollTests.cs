@@ -148,6 +148,59 @@ public sealed unsafe class DirectPollTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Direct_poll_throws_what_a_handler_of_the_consumer_threw_as_Consume_does_Integration()
+    {
+        // A handler's exception cannot cross librdkafka's frames: Confluent.Kafka keeps it for Consume to throw, and
+        // the processor, which polls directly, must not lose it (it would go on with its partitions unassigned).
+        using var broker = new EmbeddedBroker();
+        broker.SetInitialRebalanceDelay(0);
+        broker.CreateTopic("calls", 2);
+        Produce(broker, "calls", 10, withHeaders: false);
+
+        var viaConsume = ThrownWhileConsuming(broker, "consume", (consumer, ms) => consumer.Consume(ms));
+        var viaPoll = ThrownWhileConsuming(broker, "direct", (consumer, ms) =>
+        {
+            using var poll = DirectPoll.TryCreate(consumer, out var whyNot) ?? throw new InvalidOperationException(whyNot);
+            var message = poll.Poll(ms);
+            if (message is not null)
+            {
+                poll.Destroy(message);
+            }
+        });
+
+        output.WriteLine($"Consume threw {viaConsume.GetType().Name}: {viaConsume.Message}; the direct poll {viaPoll.GetType().Name}: {viaPoll.Message}");
+        Assert.IsType<ApplicationException>(viaConsume);
+        Assert.IsType<ApplicationException>(viaPoll);
+        Assert.Equal(viaConsume.Message.Replace("consume", "direct", StringComparison.Ordinal), viaPoll.Message);
+    }
+
+    /// <summary>What consuming with <paramref name="consume"/> throws when the partitions-assigned handler throws.</summary>
+    private static Exception ThrownWhileConsuming(EmbeddedBroker broker, string group, Action<IConsumer<Ignore, Ignore>, int> consume)
+    {
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(Config(broker, group))
+            .SetPartitionsAssignedHandler((_, partitions) => throw new ApplicationException($"{group}: refused {partitions.Count} partitions"))
+            .Build();
+        consumer.Subscribe("calls");
+        var deadline = DateTime.UtcNow + Timeout;
+        try
+        {
+            while (DateTime.UtcNow < deadline)
+            {
+                consume(consumer, 100);
+            }
+        }
+        catch (Exception ex) when (ex is not Xunit.Sdk.XunitException)
+        {
+            return ex;
+        }
+        finally
+        {
+            consumer.Dispose(); // not Close: it would run the throwing handler again
+        }
+        throw new Xunit.Sdk.XunitException($"{group}: nothing thrown in {Timeout.TotalSeconds:F0} s");
+    }
+
+    [Fact]
     public void Polling_a_message_without_headers_allocates_nothing_Integration()
     {
         using var broker = new EmbeddedBroker();

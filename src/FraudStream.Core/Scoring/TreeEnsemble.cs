@@ -141,7 +141,7 @@ public sealed class TreeEnsemble
     /// Whether <see cref="RawScore"/> runs compiled code for every tree: false where the runtime cannot compile code,
     /// or a tree has more than <see cref="MaxCompiledTreeSize"/> splits and leaves (<see cref="TreesWalked"/>).
     /// </summary>
-    public bool IsCompiled => _compiled is { WalkedTrees: 0 };
+    public bool IsCompiled => TreesWalked == 0;
 
     /// <summary>Trees that <see cref="RawScore"/> walks node by node, about half as fast as compiled: all of them where the runtime cannot compile code.</summary>
     public int TreesWalked => _compiled?.WalkedTrees ?? TreeCount;

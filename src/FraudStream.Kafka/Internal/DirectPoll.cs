@@ -1,6 +1,7 @@
+using System.Linq.Expressions;
 using System.Reflection;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
-using System.Text;
 using Confluent.Kafka;
 
 namespace FraudStream.Kafka.Internal;
@@ -20,9 +21,11 @@ namespace FraudStream.Kafka.Internal;
 /// <para>
 /// It is the same call on the same handle, so everything else is as with <c>Consume</c>: the rebalance, error and
 /// log callbacks Confluent.Kafka registered run inside <see cref="Poll"/> on the calling thread, and the consumer
-/// stays Confluent.Kafka's (subscribe, pause, offsets, close). The handle is an internal member of
-/// Confluent.Kafka's <see cref="Handle"/>: <see cref="TryCreate"/> says why when it cannot be had (another version
-/// of the package), and the caller then uses <c>Consume</c>.
+/// stays Confluent.Kafka's (subscribe, pause, offsets, close). An exception thrown by one of the consumer's handlers
+/// cannot cross librdkafka's frames: Confluent.Kafka keeps it and <c>Consume</c> throws it after the poll, and so
+/// does <see cref="Poll"/>. The handle and that kept exception are internal members of Confluent.Kafka's consumer:
+/// <see cref="TryCreate"/> says why when they cannot be had (another version of the package), and the caller then
+/// uses <c>Consume</c>.
 /// </para>
 /// </remarks>
 internal sealed unsafe class DirectPoll : IDisposable
@@ -35,11 +38,15 @@ internal sealed unsafe class DirectPoll : IDisposable
     private readonly SafeHandle _handle;
     private readonly nint _client;
     private readonly Functions _api;
+    private readonly IClient _consumer;
+    private readonly Func<IClient, Exception?> _takeHandlerException;
     private bool _disposed;
 
-    private DirectPoll(SafeHandle handle, Functions api)
+    private DirectPoll(IClient consumer, SafeHandle handle, Func<IClient, Exception?> takeHandlerException, Functions api)
     {
+        _consumer = consumer;
         _handle = handle;
+        _takeHandlerException = takeHandlerException;
         _api = api;
         var added = false;
         handle.DangerousAddRef(ref added); // librdkafka's handle outlives this, whenever the consumer is disposed
@@ -64,10 +71,21 @@ internal sealed unsafe class DirectPoll : IDisposable
             whyNot = "the consumer's handle is closed";
             return null;
         }
+        if (TakeHandlerException(consumer.GetType()) is not { } takeHandlerException)
+        {
+            whyNot = $"Confluent.Kafka {typeof(Handle).Assembly.GetName().Version}'s consumer keeps no handlerException";
+            return null;
+        }
         Functions api;
         try
         {
-            api = Functions.Bind(RdKafkaLibrary.Handle);
+            var library = RdKafkaLibrary.Handle;
+            if (RdKafkaLibrary.LoadedPath is null)
+            {
+                whyNot = "the librdkafka that Confluent.Kafka loaded is not found among the process's modules";
+                return null;
+            }
+            api = Functions.Bind(library);
         }
         catch (InvalidOperationException ex)
         {
@@ -75,17 +93,51 @@ internal sealed unsafe class DirectPoll : IDisposable
             return null;
         }
         whyNot = null;
-        return new DirectPoll(handle, api);
+        return new DirectPoll(consumer, handle, takeHandlerException, api);
+    }
+
+    /// <summary>
+    /// Reads and clears the exception the consumer's callbacks kept for <c>Consume</c> to throw (its private field
+    /// <c>handlerException</c>), compiled once; null when the type has no such field.
+    /// </summary>
+    private static Func<IClient, Exception?>? TakeHandlerException(Type consumerType)
+    {
+        var field = consumerType.GetField("handlerException", BindingFlags.Instance | BindingFlags.NonPublic);
+        if (field is null || field.FieldType != typeof(Exception))
+        {
+            return null;
+        }
+        var client = Expression.Parameter(typeof(IClient), "consumer");
+        var kept = Expression.Field(Expression.Convert(client, consumerType), field);
+        var taken = Expression.Variable(typeof(Exception), "taken");
+        var none = Expression.Constant(null, typeof(Exception));
+        var body = Expression.Block(
+            typeof(Exception),
+            [taken],
+            Expression.Assign(taken, kept),
+            Expression.IfThen(Expression.NotEqual(taken, none), Expression.Assign(kept, none)),
+            taken);
+        return Expression.Lambda<Func<IClient, Exception?>>(body, client).Compile();
     }
 
     /// <summary>
     /// The next message or event, waiting up to <paramref name="milliseconds"/>; null when none came. The message
-    /// must be given back to <see cref="Destroy"/> once read (its bytes live until then).
+    /// must be given back to <see cref="Destroy"/> once read (its bytes live until then). Throws what a handler of
+    /// the consumer threw during the poll, as <c>Consume</c> does.
     /// </summary>
     public Message* Poll(int milliseconds)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _api.ConsumerPoll(_client, milliseconds);
+        var message = _api.ConsumerPoll(_client, milliseconds);
+        if (_takeHandlerException(_consumer) is { } handlerException)
+        {
+            if (message is not null)
+            {
+                _api.MessageDestroy(message);
+            }
+            ExceptionDispatchInfo.Throw(handlerException);
+        }
+        return message;
     }
 
     /// <summary>Frees a message from <see cref="Poll"/>.</summary>
@@ -128,10 +180,9 @@ internal sealed unsafe class DirectPoll : IDisposable
             var fatal = (ErrorCode)_api.FatalError(_client, text, ErrorTextSize);
             return new Error(fatal == ErrorCode.NoError ? code : fatal, Marshal.PtrToStringUTF8((nint)text) ?? "", isFatal: true);
         }
-        var reason = message->Payload is not null && message->Length > 0
-            ? Encoding.UTF8.GetString(message->Payload, checked((int)message->Length))
-            : code.GetReason();
-        return new Error(code, reason, isFatal: false);
+        // librdkafka's text for the message's error: its payload, or the error's name (rd_kafka_message_errstr).
+        var reason = Marshal.PtrToStringUTF8((nint)_api.MessageErrstr(message));
+        return new Error(code, string.IsNullOrEmpty(reason) ? code.GetReason() : reason, isFatal: false);
     }
 
     public void Dispose()
@@ -173,6 +224,7 @@ internal sealed unsafe class DirectPoll : IDisposable
         public required delegate* unmanaged[Cdecl]<Message*, nint*, int> MessageHeaders { get; init; }
         public required delegate* unmanaged[Cdecl]<nint, nuint, byte**, byte**, nuint*, int> HeaderGetAll { get; init; }
         public required delegate* unmanaged[Cdecl]<nint, byte*, nuint, int> FatalError { get; init; }
+        public required delegate* unmanaged[Cdecl]<Message*, byte*> MessageErrstr { get; init; }
 
         public static Functions Bind(nint library) => _bound ??= new()
         {
@@ -181,6 +233,7 @@ internal sealed unsafe class DirectPoll : IDisposable
             MessageHeaders = (delegate* unmanaged[Cdecl]<Message*, nint*, int>)Export(library, "rd_kafka_message_headers"),
             HeaderGetAll = (delegate* unmanaged[Cdecl]<nint, nuint, byte**, byte**, nuint*, int>)Export(library, "rd_kafka_header_get_all"),
             FatalError = (delegate* unmanaged[Cdecl]<nint, byte*, nuint, int>)Export(library, "rd_kafka_fatal_error"),
+            MessageErrstr = (delegate* unmanaged[Cdecl]<Message*, byte*>)Export(library, "rd_kafka_message_errstr"),
         };
 
         private static nint Export(nint library, string name) =>

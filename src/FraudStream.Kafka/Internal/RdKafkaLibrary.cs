@@ -42,7 +42,11 @@ internal static class RdKafkaLibrary
         }
     }
 
-    /// <summary>The path of the librdkafka build Confluent.Kafka loaded, or null when it cannot be told.</summary>
+    /// <summary>
+    /// The path of the librdkafka build Confluent.Kafka loaded, found among the process's modules (Linux); null when
+    /// it could not be told, and <see cref="Handle"/> is then the package's build found by name, which may be another
+    /// copy of the library than Confluent.Kafka's.
+    /// </summary>
     public static string? LoadedPath { get; private set; }
 
     private static nint Load()
@@ -55,13 +59,13 @@ internal static class RdKafkaLibrary
         {
             ThrowLoadFailure("Confluent.Kafka could not load librdkafka: " + ex.Message, ex);
         }
-        foreach (var candidate in Candidates())
+        foreach (var (candidate, loaded) in Candidates())
         {
             if (NativeLibrary.TryLoad(candidate, out var handle))
             {
                 if (NativeLibrary.TryGetExport(handle, "rd_kafka_version", out _))
                 {
-                    LoadedPath = candidate;
+                    LoadedPath = loaded ? candidate : null;
                     return handle;
                 }
                 NativeLibrary.Free(handle);
@@ -75,8 +79,8 @@ internal static class RdKafkaLibrary
         return 0;
     }
 
-    /// <summary>The loaded module first (Linux), then the package's native folders in Confluent.Kafka's order.</summary>
-    private static IEnumerable<string> Candidates()
+    /// <summary>The loaded module first (Linux; <c>Loaded</c>), then the package's native folders in Confluent.Kafka's order.</summary>
+    private static IEnumerable<(string Path, bool Loaded)> Candidates()
     {
         if (OperatingSystem.IsLinux())
         {
@@ -104,7 +108,7 @@ internal static class RdKafkaLibrary
                 var name = Path.GetFileName(path);
                 if (name.Contains("librdkafka", StringComparison.Ordinal) && name.Contains(".so", StringComparison.Ordinal))
                 {
-                    yield return path;
+                    yield return (path, true);
                 }
             }
         }
@@ -118,8 +122,8 @@ internal static class RdKafkaLibrary
         {
             foreach (var name in names)
             {
-                yield return Path.Combine(root, "runtimes", $"{rid}-{arch}", "native", name);
-                yield return Path.Combine(root, name);
+                yield return (Path.Combine(root, "runtimes", $"{rid}-{arch}", "native", name), false);
+                yield return (Path.Combine(root, name), false);
             }
         }
     }
