@@ -157,16 +157,21 @@ public sealed unsafe class DirectPollTests(ITestOutputHelper output)
         broker.CreateTopic("calls", 2);
         Produce(broker, "calls", 10, withHeaders: false);
 
-        var viaConsume = ThrownWhileConsuming(broker, "consume", (consumer, ms) => consumer.Consume(ms));
-        var viaPoll = ThrownWhileConsuming(broker, "direct", (consumer, ms) =>
+        var viaConsume = ThrownWhileConsuming(broker, "consume", consumer => ms => consumer.Consume(ms));
+        DirectPoll? poll = null;
+        var viaPoll = ThrownWhileConsuming(broker, "direct", consumer =>
         {
-            using var poll = DirectPoll.TryCreate(consumer, out var whyNot) ?? throw new InvalidOperationException(whyNot);
-            var message = poll.Poll(ms);
-            if (message is not null)
+            poll = DirectPoll.TryCreate(consumer, out var whyNot) ?? throw new InvalidOperationException(whyNot);
+            return ms =>
             {
-                poll.Destroy(message);
-            }
+                var message = poll.Poll(ms);
+                if (message is not null)
+                {
+                    poll.Destroy(message);
+                }
+            };
         });
+        poll?.Dispose();
 
         output.WriteLine($"Consume threw {viaConsume.GetType().Name}: {viaConsume.Message}; the direct poll {viaPoll.GetType().Name}: {viaPoll.Message}");
         Assert.IsType<ApplicationException>(viaConsume);
@@ -174,19 +179,20 @@ public sealed unsafe class DirectPollTests(ITestOutputHelper output)
         Assert.Equal(viaConsume.Message.Replace("consume", "direct", StringComparison.Ordinal), viaPoll.Message);
     }
 
-    /// <summary>What consuming with <paramref name="consume"/> throws when the partitions-assigned handler throws.</summary>
-    private static Exception ThrownWhileConsuming(EmbeddedBroker broker, string group, Action<IConsumer<Ignore, Ignore>, int> consume)
+    /// <summary>What consuming (a poll for up to the milliseconds given) throws when the partitions-assigned handler throws.</summary>
+    private static Exception ThrownWhileConsuming(EmbeddedBroker broker, string group, Func<IConsumer<Ignore, Ignore>, Action<int>> consumeWith)
     {
         using var consumer = new ConsumerBuilder<Ignore, Ignore>(Config(broker, group))
             .SetPartitionsAssignedHandler((_, partitions) => throw new ApplicationException($"{group}: refused {partitions.Count} partitions"))
             .Build();
+        var consume = consumeWith(consumer);
         consumer.Subscribe("calls");
         var deadline = DateTime.UtcNow + Timeout;
         try
         {
             while (DateTime.UtcNow < deadline)
             {
-                consume(consumer, 100);
+                consume(100);
             }
         }
         catch (Exception ex) when (ex is not Xunit.Sdk.XunitException)
