@@ -20,7 +20,7 @@ namespace FraudStream.Scoring;
 /// (<see cref="Segments"/>), and the trees around it stay compiled.
 /// Measured in <c>EnsembleBenchmarks</c> (<c>Contributions</c> against <c>ContributionsWalk</c>).
 /// </remarks>
-internal sealed class CompiledContributions
+internal sealed class CompiledContributions : CompiledSegments<CompiledContributions.TreeGroup>
 {
     /// <summary>Basic blocks per method, as for <see cref="CompiledTrees.MaxBlocksPerMethod"/>.</summary>
     internal const int MaxBlocksPerMethod = CompiledTrees.MaxBlocksPerMethod;
@@ -40,16 +40,9 @@ internal sealed class CompiledContributions
     internal delegate void TreeGroup(ref float features, ref float credit);
 
     private CompiledContributions(TreeSegment<TreeGroup>[] segments)
+        : base(segments)
     {
-        Segments = segments;
-        WalkedTrees = segments.Where(s => s.Code is null).Sum(s => s.EndTree - s.FirstTree);
     }
-
-    /// <summary>Every tree, in order, in compiled methods or walked.</summary>
-    public TreeSegment<TreeGroup>[] Segments { get; }
-
-    /// <summary>Trees too large to compile, whose contributions are walked; 0 when <see cref="Add"/> covers the ensemble.</summary>
-    public int WalkedTrees { get; }
 
     /// <summary>The contributions as code, or null where the runtime cannot compile code or no tree fits a method.</summary>
     public static CompiledContributions? TryCreate(

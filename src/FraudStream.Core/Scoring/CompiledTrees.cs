@@ -16,7 +16,7 @@ namespace FraudStream.Scoring;
 /// the CPU predicts separately, and nothing is loaded but the feature. Measured in <c>EnsembleBenchmarks</c>
 /// (<c>Compiled</c> against <c>Descent</c>).
 /// </remarks>
-internal sealed class CompiledTrees
+internal sealed class CompiledTrees : CompiledSegments<CompiledTrees.TreeGroup>
 {
     /// <summary>
     /// Splits plus leaves per dynamic method. The JIT compiles a method of more than about 2,000 basic blocks
@@ -38,17 +38,8 @@ internal sealed class CompiledTrees
     private readonly TreeGroup[] _groups;
 
     private CompiledTrees(TreeSegment<TreeGroup>[] segments)
-    {
-        Segments = segments;
+        : base(segments) =>
         _groups = [.. segments.Where(s => s.Code is not null).Select(s => s.Code!)];
-        WalkedTrees = segments.Where(s => s.Code is null).Sum(s => s.EndTree - s.FirstTree);
-    }
-
-    /// <summary>Every tree, in order, in compiled methods or left to the descent.</summary>
-    public TreeSegment<TreeGroup>[] Segments { get; }
-
-    /// <summary>Trees too large to compile, left to the descent; 0 when <see cref="Add"/> covers the ensemble.</summary>
-    public int WalkedTrees { get; }
 
     /// <summary>The trees in methods of their own, or null where the runtime cannot compile code or no tree fits a method.</summary>
     public static CompiledTrees? TryCreate(
@@ -229,3 +220,20 @@ internal sealed class CompiledTrees
 /// <summary>Consecutive trees, <see cref="FirstTree"/> to before <see cref="EndTree"/>: one compiled method, or walked where <see cref="Code"/> is null.</summary>
 internal readonly record struct TreeSegment<TCode>(TCode? Code, int FirstTree, int EndTree)
     where TCode : Delegate;
+
+/// <summary>An ensemble's trees, in order, in compiled methods of <typeparamref name="TCode"/> or left to be walked (<see cref="CompiledTrees.Partition"/>).</summary>
+internal abstract class CompiledSegments<TCode>
+    where TCode : Delegate
+{
+    protected CompiledSegments(TreeSegment<TCode>[] segments)
+    {
+        Segments = segments;
+        WalkedTrees = segments.Where(s => s.Code is null).Sum(s => s.EndTree - s.FirstTree);
+    }
+
+    /// <summary>Every tree, in order, in compiled methods or walked.</summary>
+    public TreeSegment<TCode>[] Segments { get; }
+
+    /// <summary>Trees too large to compile, walked node by node; 0 when the compiled code covers the ensemble.</summary>
+    public int WalkedTrees { get; }
+}
