@@ -25,6 +25,7 @@ public class EnsembleBenchmarks
     private float[][] _alerted = [];
     private readonly double[] _out = new double[8];
     private readonly float[] _contributions = new float[FeatureSchema.Current.Count];
+    private FraudModel _model = null!;
     private TreeEnsemble _ensemble = null!;
     private PackedTrees _packed = null!;
     private QuickScorerTrees _quick = null!;
@@ -35,6 +36,7 @@ public class EnsembleBenchmarks
     public void Setup()
     {
         var model = BenchData.LoadDefaultModel();
+        _model = model;
         _ensemble = model.Ensemble;
         _packed = new PackedTrees(_ensemble);
         _before = new LocalIndexWalk(_ensemble);
@@ -201,6 +203,24 @@ public class EnsembleBenchmarks
             sum += _contributions[0];
         }
         return sum;
+    }
+
+    /// <summary>
+    /// An alerted call's reasons as the alert thread works them out (<see cref="Pipeline.CallScorer.FillReasons"/>): the
+    /// contributions, then the strongest five that the alert writes above 0.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = Batch)]
+    [BenchmarkCategory("contributions")]
+    public int Reasons()
+    {
+        var count = 0;
+        for (var i = 0; i < Batch; i++)
+        {
+            var scored = default(Alerts.ScoredCall);
+            Pipeline.CallScorer.FillReasons(_model, _alerted[i % _alerted.Length], _contributions, ref scored);
+            count += scored.ReasonCount;
+        }
+        return count;
     }
 
     /// <summary>

@@ -111,6 +111,17 @@ public sealed class CallScorer
     /// trees, strongest toward fraud first. Writes only <paramref name="scratch"/> (one float per schema feature) and
     /// <paramref name="result"/>, so threads with scratch of their own can run it at once.
     /// </summary>
+    /// <summary>
+    /// <c>Math.Round(contribution, AlertWriter.ContributionDecimals) &lt;= 0</c>, as the alert writes the value, without
+    /// the rounding and the division: <c>Math.Round</c> scales the value by the same power of ten and rounds half to
+    /// even, so the result is at most 0 exactly when the scaled value is at most 0.5 (false for NaN, as there;
+    /// infinities keep their sign). Once per feature of every alert: <c>EnsembleBenchmarks.Reasons</c> (the medium job)
+    /// went from 1.24 to 1.19 times the contributions alone with it.
+    /// </summary>
+    internal static bool WrittenAtMostZero(float contribution) => contribution * ContributionScale <= 0.5;
+
+    private static readonly double ContributionScale = Math.Pow(10, AlertWriter.ContributionDecimals);
+
     public static void FillReasons(FraudModel model, ReadOnlySpan<float> features, Span<float> scratch, ref ScoredCall result)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -125,7 +136,7 @@ public sealed class CallScorer
             var c = contributions[f];
             // Not a reason unless the alert writes it above 0 (at AlertWriter.ContributionDecimals): a smaller one reads as
             // not pushing toward fraud at all.
-            if (Math.Round(c, AlertWriter.ContributionDecimals) <= 0 || (count == ScoredCall.MaxReasons && c <= top[count - 1].Contribution))
+            if (WrittenAtMostZero(c) || (count == ScoredCall.MaxReasons && c <= top[count - 1].Contribution))
             {
                 continue;
             }

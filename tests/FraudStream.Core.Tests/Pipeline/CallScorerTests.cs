@@ -212,4 +212,36 @@ public sealed class CallScorerTests
 
         Assert.Equal(0, allocated);
     }
+
+    [Fact]
+    public void A_contribution_is_a_reason_exactly_when_the_alert_writes_it_above_zero()
+    {
+        // The cheap test FillReasons makes against the rounding the alert writes with, on the values around the
+        // rounding's edge (0.00005 and its neighbouring floats), both signs, specials, and random values of every scale.
+        var values = new List<float> { 0f, -0f, float.NaN, float.PositiveInfinity, float.NegativeInfinity, float.Epsilon, -float.Epsilon, float.MaxValue, float.MinValue, 1e17f, 0.5f, 1f };
+        foreach (var edge in new[] { 0.00005f, 0.00015f, 0.00025f, 0.0001f })
+        {
+            var below = edge;
+            var above = edge;
+            for (var step = 0; step < 64; step++)
+            {
+                values.Add(below);
+                values.Add(above);
+                values.Add(-above);
+                below = MathF.BitDecrement(below);
+                above = MathF.BitIncrement(above);
+            }
+        }
+        var rng = new Random(41);
+        for (var i = 0; i < 200_000; i++)
+        {
+            values.Add((float)((rng.NextDouble() - 0.3) * Math.Pow(10, rng.Next(-9, 3))));
+        }
+        foreach (var c in values)
+        {
+            var expected = Math.Round(c, AlertWriter.ContributionDecimals) <= 0;
+            Assert.True(expected == CallScorer.WrittenAtMostZero(c), $"{c:R}: Math.Round gives {Math.Round(c, AlertWriter.ContributionDecimals):R}");
+        }
+        Assert.Contains(values, c => !CallScorer.WrittenAtMostZero(c) && c < 0.0001f); // the edge is among them
+    }
 }
