@@ -57,7 +57,7 @@ internal sealed unsafe class DirectPoll : IDisposable
     /// A direct poll of <paramref name="consumer"/>'s handle, or null with <paramref name="whyNot"/> when its
     /// librdkafka handle cannot be reached (then use its <c>Consume</c>).
     /// </summary>
-    public static DirectPoll? TryCreate(IClient consumer, out string? whyNot)
+    public static DirectPoll? TryCreate<TKey, TValue>(IConsumer<TKey, TValue> consumer, out string? whyNot)
     {
         ArgumentNullException.ThrowIfNull(consumer);
         var property = typeof(Handle).GetProperty("LibrdkafkaHandle", BindingFlags.Instance | BindingFlags.NonPublic);
