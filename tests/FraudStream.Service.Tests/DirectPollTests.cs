@@ -57,41 +57,75 @@ public sealed unsafe class DirectPollTests(ITestOutputHelper output)
             consumer.Close();
         }
 
-        var byPoll = new List<string>();
-        using (var consumer = new ConsumerBuilder<Ignore, Ignore>(Config(broker, "direct")).Build())
-        {
-            using var poll = DirectPoll.TryCreate(consumer, out var whyNot) ?? throw new InvalidOperationException(whyNot);
-            consumer.Subscribe("calls");
-            var ends = 0;
-            var deadline = DateTime.UtcNow + Timeout;
-            while ((byPoll.Count < sent + 2 || ends < 2) && DateTime.UtcNow < deadline)
-            {
-                var message = poll.Poll(100);
-                if (message is null)
-                {
-                    continue;
-                }
-                try
-                {
-                    var end = message->Error == DirectPoll.PartitionEof;
-                    Assert.True(end || message->Error == 0, $"error {message->Error}");
-                    ends += end ? 1 : 0;
-                    byPoll.Add(Describe(message->Partition, message->Offset, end,
-                        end || message->Key is null ? null : message->KeySpan.ToArray(),
-                        end || message->Payload is null ? null : message->Value.ToArray(),
-                        end ? null : poll.HeadersOf(message)));
-                }
-                finally
-                {
-                    poll.Destroy(message);
-                }
-            }
-            consumer.Close();
-        }
+        // One message a poll, and (as the processor reads) what is ready taken together, a poll only when nothing is.
+        var byPoll = ReadDirectly(broker, "direct", sent + 2, takeReady: false, out _);
+        var byBatches = ReadDirectly(broker, "direct-batches", sent + 2, takeReady: true, out var largestTaken);
 
-        output.WriteLine($"{sent} messages; Consume saw {byConsume.Count} messages and ends, the direct poll {byPoll.Count}");
+        output.WriteLine($"{sent} messages; Consume saw {byConsume.Count} messages and ends, the direct poll {byPoll.Count}, taken together {byBatches.Count} (at most {largestTaken} at once)");
+        Assert.True(largestTaken > 1, "messages were taken together");
         Assert.Equal(sent + 2, byConsume.Count);
         Assert.Equal(byConsume.Order(StringComparer.Ordinal), byPoll.Order(StringComparer.Ordinal));
+        Assert.Equal(byConsume.Order(StringComparer.Ordinal), byBatches.Order(StringComparer.Ordinal));
+        foreach (var read in new[] { byPoll, byBatches })
+        {
+            // Each partition in its order, its end last.
+            foreach (var partition in read.GroupBy(d => d[..d.IndexOf(':', StringComparison.Ordinal)]))
+            {
+                Assert.Equal(partition.Order(StringComparer.Ordinal), partition);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="expected"/> messages and partition ends read through the direct poll, described in the order read:
+    /// with <paramref name="takeReady"/>, what is ready is taken together and a poll waits only when nothing is.
+    /// </summary>
+    private static List<string> ReadDirectly(EmbeddedBroker broker, string group, int expected, bool takeReady, out int largestTaken)
+    {
+        var read = new List<string>();
+        largestTaken = 0;
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(Config(broker, group)).Build();
+        using (var poll = DirectPoll.TryCreate(consumer, out var whyNot) ?? throw new InvalidOperationException(whyNot))
+        {
+            consumer.Subscribe("calls");
+            var deadline = DateTime.UtcNow + Timeout;
+            while (read.Count < expected && DateTime.UtcNow < deadline)
+            {
+                var ready = takeReady ? poll.TakeReady() : 0;
+                if (ready > 0)
+                {
+                    largestTaken = Math.Max(largestTaken, ready);
+                    for (var i = 0; i < ready; i++)
+                    {
+                        Take(poll, poll.Taken(i), read);
+                    }
+                    continue;
+                }
+                if (poll.Poll(100) is var message && message is not null)
+                {
+                    Take(poll, message, read);
+                }
+            }
+        }
+        consumer.Close();
+        return read;
+
+        static void Take(DirectPoll poll, DirectPoll.Message* message, List<string> read)
+        {
+            try
+            {
+                var end = message->Error == DirectPoll.PartitionEof;
+                Assert.True(end || message->Error == 0, $"error {message->Error}");
+                read.Add(Describe(message->Partition, message->Offset, end,
+                    end || message->Key is null ? null : message->KeySpan.ToArray(),
+                    end || message->Payload is null ? null : message->Value.ToArray(),
+                    end ? null : poll.HeadersOf(message)));
+            }
+            finally
+            {
+                poll.Destroy(message);
+            }
+        }
     }
 
     [Fact]

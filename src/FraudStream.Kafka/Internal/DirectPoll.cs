@@ -33,6 +33,9 @@ internal sealed unsafe class DirectPoll : IDisposable
     /// <summary>librdkafka's <c>RD_KAFKA_RESP_ERR__PARTITION_EOF</c>: a partition's end was reached.</summary>
     public const int PartitionEof = (int)ErrorCode.Local_PartitionEOF;
 
+    /// <summary>The most messages <see cref="TakeReady"/> takes at once.</summary>
+    public const int BatchSize = 64;
+
     private const int ErrorTextSize = 512;
 
     private readonly SafeHandle _handle;
@@ -40,6 +43,8 @@ internal sealed unsafe class DirectPoll : IDisposable
     private readonly Functions _api;
     private readonly IClient _consumer;
     private readonly Func<IClient, Exception?> _takeHandlerException;
+    private readonly nint _queue;
+    private readonly Message** _taken;
     private bool _disposed;
 
     private DirectPoll(IClient consumer, SafeHandle handle, Func<IClient, Exception?> takeHandlerException, Functions api)
@@ -51,6 +56,8 @@ internal sealed unsafe class DirectPoll : IDisposable
         var added = false;
         handle.DangerousAddRef(ref added); // librdkafka's handle outlives this, whenever the consumer is disposed
         _client = handle.DangerousGetHandle();
+        _queue = api.QueueGetConsumer(_client);
+        _taken = (Message**)NativeMemory.AllocZeroed(BatchSize, (nuint)sizeof(Message*));
     }
 
     /// <summary>
@@ -140,6 +147,40 @@ internal sealed unsafe class DirectPoll : IDisposable
         return message;
     }
 
+    /// <summary>
+    /// Takes the messages and events the client has ready, up to <see cref="BatchSize"/>, without waiting
+    /// (<c>rd_kafka_consume_batch_queue</c> on the consumer's queue, the one <see cref="Poll"/> reads); 0 when none is
+    /// ready. They are <see cref="Taken"/>(0) to <see cref="Taken"/>(count - 1), in the order <see cref="Poll"/> would have
+    /// returned them, each to be given back to <see cref="Destroy"/>. One call for many messages: librdkafka's
+    /// bookkeeping (its clock reads) and the native call are paid once for all of them.
+    /// </summary>
+    /// <remarks>
+    /// The callbacks run inside, as in <see cref="Poll"/>, but a rebalance's callback may run after some messages were
+    /// taken: librdkafka then drops those of the partitions it stops fetching (outdated, a barrier in the queue), and
+    /// a caller should still skip any of a partition it no longer owns.
+    /// </remarks>
+    public int TakeReady()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_queue == 0)
+        {
+            return 0; // a consumer without a group has no consumer queue: Poll alone
+        }
+        var count = (int)Math.Max(0, _api.ConsumeBatchQueue(_queue, 0, _taken, BatchSize));
+        if (_takeHandlerException(_consumer) is { } handlerException)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _api.MessageDestroy(_taken[i]);
+            }
+            ExceptionDispatchInfo.Throw(handlerException);
+        }
+        return count;
+    }
+
+    /// <summary>A message of the last <see cref="TakeReady"/>.</summary>
+    public Message* Taken(int index) => _taken[index];
+
     /// <summary>Frees a message from <see cref="Poll"/>.</summary>
     public void Destroy(Message* message) => _api.MessageDestroy(message);
 
@@ -190,6 +231,11 @@ internal sealed unsafe class DirectPoll : IDisposable
         if (!_disposed)
         {
             _disposed = true;
+            if (_queue != 0)
+            {
+                _api.QueueDestroy(_queue);
+            }
+            NativeMemory.Free(_taken);
             _handle.DangerousRelease();
         }
     }
@@ -225,6 +271,9 @@ internal sealed unsafe class DirectPoll : IDisposable
         public required delegate* unmanaged[Cdecl]<nint, nuint, byte**, byte**, nuint*, int> HeaderGetAll { get; init; }
         public required delegate* unmanaged[Cdecl]<nint, byte*, nuint, int> FatalError { get; init; }
         public required delegate* unmanaged[Cdecl]<Message*, byte*> MessageErrstr { get; init; }
+        public required delegate* unmanaged[Cdecl]<nint, nint> QueueGetConsumer { get; init; }
+        public required delegate* unmanaged[Cdecl]<nint, void> QueueDestroy { get; init; }
+        public required delegate* unmanaged[Cdecl]<nint, int, Message**, nuint, nint> ConsumeBatchQueue { get; init; }
 
         public static Functions Bind(nint library) => _bound ??= new()
         {
@@ -234,6 +283,9 @@ internal sealed unsafe class DirectPoll : IDisposable
             HeaderGetAll = (delegate* unmanaged[Cdecl]<nint, nuint, byte**, byte**, nuint*, int>)Export(library, "rd_kafka_header_get_all"),
             FatalError = (delegate* unmanaged[Cdecl]<nint, byte*, nuint, int>)Export(library, "rd_kafka_fatal_error"),
             MessageErrstr = (delegate* unmanaged[Cdecl]<Message*, byte*>)Export(library, "rd_kafka_message_errstr"),
+            QueueGetConsumer = (delegate* unmanaged[Cdecl]<nint, nint>)Export(library, "rd_kafka_queue_get_consumer"),
+            QueueDestroy = (delegate* unmanaged[Cdecl]<nint, void>)Export(library, "rd_kafka_queue_destroy"),
+            ConsumeBatchQueue = (delegate* unmanaged[Cdecl]<nint, int, Message**, nuint, nint>)Export(library, "rd_kafka_consume_batch_queue"),
         };
 
         private static nint Export(nint library, string name) =>

@@ -56,13 +56,17 @@ public sealed class InboundCall
     /// <summary>The event-time order of the merge: the call's start, or <see cref="long.MinValue"/> for an invalid record (no history to disturb).</summary>
     public long MergeKey => IsValid ? _record.StartTicks : long.MinValue;
 
-    internal void SetSource(string? topic, int partition, long offset, Headers? headers)
+    internal void SetSource(string? topic, int partition, long offset, Headers? headers) =>
+        SetSource(topic, partition, offset, headers, System.Diagnostics.Stopwatch.GetTimestamp());
+
+    /// <summary>Where it came from, consumed at <paramref name="consumedAt"/> (one reading for the messages taken together).</summary>
+    internal void SetSource(string? topic, int partition, long offset, Headers? headers, long consumedAt)
     {
         Topic = topic;
         Partition = partition;
         Offset = offset;
         Headers = headers;
-        ConsumedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        ConsumedAt = consumedAt;
     }
 
     /// <summary>Drops the references a buffered message held (headers, invalid bytes) before the instance is reused.</summary>

@@ -148,6 +148,7 @@ public sealed class StreamProcessor
 
     private IConsumer<InboundCall, InboundCall>? _consumer;
     private DirectPoll? _poll;
+    private long _buffered; // records taken into the merge buffers so far (the look-ahead's measure)
     private IProducer<byte[]?, byte[]?>? _producer;
     private AlertStage? _alertStage;
     private long _consumed, _valid, _invalid, _alerts, _victimEngaged, _rebuilt;
@@ -266,8 +267,8 @@ public sealed class StreamProcessor
                     _sinceLookAhead = 0;
                     // At most one partition's buffer limit: were it all one partition's, the look-ahead alone would
                     // fill its buffer no further than the limit at which its pause is asked for.
-                    var taken = 0;
-                    while (TryConsume(consumer, 0, out var more) && more && ++taken < _bufferLimit)
+                    var before = _buffered;
+                    while (TryConsume(consumer, 0, out var more) && more && _buffered - before < _bufferLimit)
                     {
                     }
                     continue;
@@ -628,11 +629,51 @@ public sealed class StreamProcessor
         return true;
     }
 
-    /// <summary><see cref="TryConsume"/> through <see cref="DirectPoll"/>: the same, without a result object a message.</summary>
+    /// <summary>
+    /// <see cref="TryConsume"/> through <see cref="DirectPoll"/>: the same, without a result object a message. What the
+    /// client has ready is taken at once (up to <see cref="DirectPoll.BatchSize"/>, one clock reading for all); only when
+    /// nothing is ready does it wait, for one message.
+    /// </summary>
     private unsafe bool TryPoll(DirectPoll poll, int milliseconds, out bool got)
     {
-        var message = poll.Poll(milliseconds);
-        if (message is null)
+        var ready = poll.TakeReady();
+        if (ready > 0)
+        {
+            got = true;
+            var consumedAt = _clock = Stopwatch.GetTimestamp();
+            var ok = true;
+            var i = 0;
+            try
+            {
+                for (; i < ready; i++)
+                {
+                    var message = poll.Taken(i);
+                    try
+                    {
+                        // A rebalance's callback may have run after the first messages were taken: skip those of a
+                        // partition no longer assigned (librdkafka drops most of them itself; the new owner reads them).
+                        if (message->Error != 0 || _trackers.ContainsKey(message->Partition))
+                        {
+                            ok &= Accept(poll, message, consumedAt);
+                        }
+                    }
+                    finally
+                    {
+                        poll.Destroy(message);
+                    }
+                }
+            }
+            finally
+            {
+                for (i++; i < ready; i++)
+                {
+                    poll.Destroy(poll.Taken(i)); // only after an exception: the rest are freed unread
+                }
+            }
+            return ok;
+        }
+        var single = poll.Poll(milliseconds);
+        if (single is null)
         {
             got = false;
             _clock = Stopwatch.GetTimestamp(); // the poll may have waited
@@ -641,37 +682,43 @@ public sealed class StreamProcessor
         got = true;
         try
         {
-            if (message->Error != 0)
-            {
-                _clock = Stopwatch.GetTimestamp();
-                if (message->Error == DirectPoll.PartitionEof)
-                {
-                    if (_trackers.TryGetValue(message->Partition, out var atEnd))
-                    {
-                        _merge.ReachedEnd(atEnd);
-                    }
-                    return true;
-                }
-                got = false;
-                OnConsumeError(poll.ErrorOf(message));
-                return false;
-            }
-            var call = _calls.Staging;
-            call.SetKey(message->KeySpan, message->Key is null);
-            call.SetValue(message->Value, message->Payload is null);
-            _calls.TakeStaging();
-            call.SetSource(null, message->Partition, message->Offset, poll.HeadersOf(message));
-            Buffer(call);
-            return true;
+            return Accept(poll, single, Stopwatch.GetTimestamp());
         }
         finally
         {
-            poll.Destroy(message);
+            poll.Destroy(single);
         }
+    }
+
+    /// <summary>One polled message or event into the merge buffers (or handled); false for a consume error.</summary>
+    private unsafe bool Accept(DirectPoll poll, DirectPoll.Message* message, long consumedAt)
+    {
+        if (message->Error != 0)
+        {
+            _clock = Stopwatch.GetTimestamp();
+            if (message->Error == DirectPoll.PartitionEof)
+            {
+                if (_trackers.TryGetValue(message->Partition, out var atEnd))
+                {
+                    _merge.ReachedEnd(atEnd);
+                }
+                return true;
+            }
+            OnConsumeError(poll.ErrorOf(message));
+            return false;
+        }
+        var call = _calls.Staging;
+        call.SetKey(message->KeySpan, message->Key is null);
+        call.SetValue(message->Value, message->Payload is null);
+        _calls.TakeStaging();
+        call.SetSource(null, message->Partition, message->Offset, poll.HeadersOf(message), consumedAt);
+        Buffer(call);
+        return true;
     }
 
     private void Buffer(InboundCall call)
     {
+        _buffered++;
         if (!_trackers.TryGetValue(call.Partition, out var tracker))
         {
             tracker = AddTracker(call.Partition); // not expected: assignment creates them
