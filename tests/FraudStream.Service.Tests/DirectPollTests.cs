@@ -206,11 +206,28 @@ public sealed unsafe class DirectPollTests(ITestOutputHelper output)
             };
         });
         poll?.Dispose();
+        DirectPoll? batches = null;
+        var viaBatches = ThrownWhileConsuming(broker, "batches", consumer =>
+        {
+            batches = DirectPoll.TryCreate(consumer, out var whyNot) ?? throw new InvalidOperationException(whyNot);
+            return ms =>
+            {
+                var ready = batches.TakeReady(); // the rebalance is served here first, with nothing ready yet
+                for (var i = 0; i < ready; i++)
+                {
+                    batches.Destroy(batches.Taken(i));
+                }
+                Thread.Sleep(ready == 0 ? ms : 0);
+            };
+        });
+        batches?.Dispose();
 
         output.WriteLine($"Consume threw {viaConsume.GetType().Name}: {viaConsume.Message}; the direct poll {viaPoll.GetType().Name}: {viaPoll.Message}");
         Assert.IsType<ApplicationException>(viaConsume);
         Assert.IsType<ApplicationException>(viaPoll);
         Assert.Equal(viaConsume.Message.Replace("consume", "direct", StringComparison.Ordinal), viaPoll.Message);
+        Assert.IsType<ApplicationException>(viaBatches);
+        Assert.Equal(viaConsume.Message.Replace("consume", "batches", StringComparison.Ordinal), viaBatches.Message);
     }
 
     /// <summary>What consuming (a poll for up to the milliseconds given) throws when the partitions-assigned handler throws.</summary>

@@ -15,6 +15,14 @@ internal sealed class PartitionTracker(int partition)
     /// <summary>The client's name for it (topic and partition), made on first use and kept: asked for on every emptied buffer.</summary>
     public Confluent.Kafka.TopicPartition? InputPartition { get; set; }
 
+    /// <summary>
+    /// Where its assignment started reading: the offset given to the client, or -1 for the client's reset policy (no
+    /// committed offset); and the processor's count of rebalance callbacks when it was assigned.
+    /// </summary>
+    public long AssignedFrom { get; set; } = -1;
+
+    public long AssignedAtRebalance { get; set; }
+
     /// <summary>Offsets below this are re-read only to rebuild history (they were processed before).</summary>
     public long RebuildEnd { get; set; } = -1;
 

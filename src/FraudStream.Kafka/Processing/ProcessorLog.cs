@@ -76,4 +76,7 @@ internal static partial class ProcessorLog
 
     [LoggerMessage(3022, LogLevel.Warning, "Consuming through Confluent.Kafka's Consume, which allocates a result for every message: the direct poll of the consumer's handle is not available ({Reason})")]
     public static partial void NoDirectPoll(ILogger logger, string reason);
+
+    [LoggerMessage(3023, LogLevel.Warning, "Partition {Partition}: read again from {Offset}, where its assignment started (records taken together with a rebalance's callbacks were skipped)")]
+    public static partial void Reread(ILogger logger, int partition, string offset);
 }

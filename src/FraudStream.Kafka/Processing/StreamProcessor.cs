@@ -149,6 +149,9 @@ public sealed class StreamProcessor
     private IConsumer<InboundCall, InboundCall>? _consumer;
     private DirectPoll? _poll;
     private long _buffered; // records taken into the merge buffers so far (the look-ahead's measure)
+    private long _rebalances; // rebalance callbacks so far (assigned, revoked, lost)
+    private readonly List<PartitionTracker> _reread = []; // partitions to read again from their assignment's start (Belongs)
+    private readonly Offset _resetTo; // where a partition without a committed offset starts: the consumer's auto.offset.reset
     private IProducer<byte[]?, byte[]?>? _producer;
     private AlertStage? _alertStage;
     private long _consumed, _valid, _invalid, _alerts, _victimEngaged, _rebuilt;
@@ -198,6 +201,12 @@ public sealed class StreamProcessor
         _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         _release = Release;
         _producePending = Produce;
+        _resetTo = ConsumerConfigFor(options).Get("auto.offset.reset")?.ToLowerInvariant() switch
+        {
+            "earliest" or "smallest" or "beginning" => Offset.Beginning,
+            "latest" or "largest" or "end" => Offset.End,
+            _ => Offset.Unset,
+        };
     }
 
     /// <summary>The health as <c>/readyz</c> reports it; safe from any thread.</summary>
@@ -636,6 +645,7 @@ public sealed class StreamProcessor
     /// </summary>
     private unsafe bool TryPoll(DirectPoll poll, int milliseconds, out bool got)
     {
+        var rebalancesBefore = _rebalances;
         var ready = poll.TakeReady();
         if (ready > 0)
         {
@@ -650,9 +660,7 @@ public sealed class StreamProcessor
                     var message = poll.Taken(i);
                     try
                     {
-                        // A rebalance's callback may have run after the first messages were taken: skip those of a
-                        // partition no longer assigned (librdkafka drops most of them itself; the new owner reads them).
-                        if (message->Error != 0 || _trackers.ContainsKey(message->Partition))
+                        if (message->Error != 0 || Belongs(message->Partition, rebalancesBefore))
                         {
                             ok &= Accept(poll, message, consumedAt);
                         }
@@ -669,6 +677,10 @@ public sealed class StreamProcessor
                 {
                     poll.Destroy(poll.Taken(i)); // only after an exception: the rest are freed unread
                 }
+            }
+            if (_reread.Count > 0)
+            {
+                Reread();
             }
             return ok;
         }
@@ -688,6 +700,67 @@ public sealed class StreamProcessor
         {
             poll.Destroy(single);
         }
+    }
+
+    /// <summary>
+    /// Whether a record taken together with others (<see cref="DirectPoll.TakeReady"/>) belongs to the partition's current
+    /// assignment. A rebalance's callbacks run inside the take, possibly after some records were taken:
+    /// <list type="bullet">
+    /// <item>a partition no longer assigned: its record is skipped, and its new owner reads it;</item>
+    /// <item>a partition assigned during the take (<paramref name="rebalancesBefore"/>): its record may be one taken before
+    /// a revocation of the same partition, and the client, which moves its position past every record taken, would then
+    /// not fetch the new assignment's records before it. Its records of this take are skipped and it reads again from where
+    /// its assignment started (<see cref="Reread"/>).</item>
+    /// </list>
+    /// librdkafka drops outdated records itself (a barrier in the queue when it stops or pauses fetching), so these are
+    /// a guard for what it does not.
+    /// </summary>
+    private bool Belongs(int partition, long rebalancesBefore)
+    {
+        if (!_trackers.TryGetValue(partition, out var tracker))
+        {
+            return false;
+        }
+        if (tracker.AssignedAtRebalance <= rebalancesBefore)
+        {
+            return true;
+        }
+        if (!_reread.Contains(tracker))
+        {
+            _reread.Add(tracker);
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Puts the client back where the assignments of <see cref="_reread"/> started (see <see cref="Belongs"/>): the offset
+    /// the assignment gave, or, where it gave none, the start or end of the partition by the client's reset policy.
+    /// </summary>
+    private void Reread()
+    {
+        var consumer = _consumer;
+        foreach (var tracker in _reread)
+        {
+            if (consumer is null || _trackers.GetValueOrDefault(tracker.Partition) != tracker || tracker.Buffered.Count > 0)
+            {
+                continue; // no longer assigned, or assigned again since, or already reading (not expected)
+            }
+            var from = tracker.AssignedFrom >= 0 ? new Offset(tracker.AssignedFrom) : _resetTo;
+            if (from == Offset.Unset)
+            {
+                continue; // auto.offset.reset=error: nothing to go back to
+            }
+            try
+            {
+                consumer.Seek(new TopicPartitionOffset(InputPartition(tracker), from));
+                ProcessorLog.Reread(_logger, tracker.Partition, from.ToString());
+            }
+            catch (KafkaException ex)
+            {
+                OnConsumeError(ex.Error);
+            }
+        }
+        _reread.Clear();
     }
 
     /// <summary>One polled message or event into the merge buffers (or handled); false for a consume error.</summary>
@@ -734,7 +807,7 @@ public sealed class StreamProcessor
             }
             else if (!tracker.PauseApplied && tracker.Buffered.Count >= _bufferLimit + (_bufferLimit / 4))
             {
-                ApplyPauseChanges(); // its pause still waits in the batch while it fills: a quarter over its limit at most
+                ApplyPauseChanges(); // its pause still waits in the batch while it fills: a quarter over its limit, and a take's records
             }
         }
     }
@@ -1119,6 +1192,7 @@ public sealed class StreamProcessor
 
     private List<TopicPartitionOffset> OnAssigned(IConsumer<InboundCall, InboundCall> consumer, List<TopicPartition> partitions)
     {
+        var rebalance = ++_rebalances;
         ProcessorLog.PartitionsAssigned(_logger, Describe(partitions.Select(p => p.Partition.Value)));
         var committed = new Dictionary<int, long>();
         try
@@ -1146,7 +1220,7 @@ public sealed class StreamProcessor
                 ForgetPause(previous);
                 _merge.Remove(previous, _calls.Return); // assigned again without a revoke in between
             }
-            var tracker = new PartitionTracker(p);
+            var tracker = new PartitionTracker(p) { AssignedAtRebalance = rebalance };
             _trackers[p] = tracker;
             added.Add(tracker);
             if (!committed.TryGetValue(p, out var at) || at < 0)
@@ -1191,9 +1265,11 @@ public sealed class StreamProcessor
             if (from >= at)
             {
                 tracker.RebuildReported = true;
+                tracker.AssignedFrom = at;
                 start.Add(new TopicPartitionOffset(tp, new Offset(at)));
                 continue;
             }
+            tracker.AssignedFrom = from;
             start.Add(new TopicPartitionOffset(tp, new Offset(from)));
         }
         if (late.Count > 0)
@@ -1216,6 +1292,7 @@ public sealed class StreamProcessor
 
     private void OnRevoked(IConsumer<InboundCall, InboundCall> consumer, List<TopicPartitionOffset> partitions)
     {
+        _rebalances++;
         // When stopping, Finish has waited for the deliveries already: the close that runs this must not wait again.
         var inFlight = Settle(partitions.Select(p => p.Partition.Value), _stopping ? TimeSpan.Zero : _options.DrainTimeout);
         ProcessorLog.PartitionsRevoked(_logger, Describe(partitions.Select(p => p.Partition.Value)), inFlight);
@@ -1225,6 +1302,7 @@ public sealed class StreamProcessor
 
     private void OnLost(IConsumer<InboundCall, InboundCall> consumer, List<TopicPartitionOffset> partitions)
     {
+        _rebalances++;
         ProcessorLog.PartitionsLost(_logger, Describe(partitions.Select(p => p.Partition.Value)));
         Forget(partitions.Select(p => p.Partition.Value));
     }
@@ -1665,6 +1743,7 @@ public sealed class StreamProcessor
         }
         // From here the closing thread alone uses the consumer and the trackers (its revoke handler runs there).
         _consumer = null;
+        _poll?.Dispose(); // librdkafka: its consumer queue must be given back before the consumer closes
         _poll = null;
         var left = Task.Factory.StartNew(() => CommitAndLeave(consumer), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         if (Task.WaitAny([left], LeaveTimeout) < 0)
