@@ -58,13 +58,10 @@ internal sealed class CompiledContributions : CompiledSegments<CompiledContribut
         {
             (blocks[t], ilBytes[t], depth[t]) = Size(nodeStart[t], nodeStart[t + 1], left, right);
         }
-        var parts = CompiledTrees.Partition(blocks, MaxBlocksPerMethod, ilBytes, MaxIlBytesPerMethod);
-        if (!parts.Any(p => p.Compiled))
+        if (Segment(blocks, MaxBlocksPerMethod, ilBytes, MaxIlBytesPerMethod,
+                (first, end) => Compile(first, end, depth[first..end].Max(), nodeStart, leafStart, splitFeature, threshold, left, right, leafValue)) is not { } segments)
             return null;
-        var segments = parts.Select(p => new TreeSegment<TreeGroup>(
-            p.Compiled ? Compile(p.First, p.End, depth[p.First..p.End].Max(), nodeStart, leafStart, splitFeature, threshold, left, right, leafValue) : null,
-            p.First, p.End));
-        var compiled = new CompiledContributions([.. segments]);
+        var compiled = new CompiledContributions(segments);
         // Compiled by the JIT now, on the thread that loads the model, rather than on the first alert (as the raw
         // score's trees are); the credits are written over the vector itself, so one array touches no more memory than
         // the code reads and writes.

@@ -53,54 +53,15 @@ internal sealed class CompiledTrees : CompiledSegments<CompiledTrees.TreeGroup>
         {
             blocks[t] = ExpandedBlocks(nodeStart[t], nodeStart[t + 1], left, right);
         }
-        var parts = Partition(blocks, MaxBlocksPerMethod, null, 0);
-        if (!parts.Any(p => p.Compiled))
+        if (Segment(blocks, MaxBlocksPerMethod, null, 0,
+                (first, end) => Compile(first, end, nodeStart, leafStart, splitFeature, threshold, left, right, leafValue)) is not { } segments)
             return null;
-        var compiled = new CompiledTrees([.. parts.Select(p => new TreeSegment<TreeGroup>(
-            p.Compiled ? Compile(p.First, p.End, nodeStart, leafStart, splitFeature, threshold, left, right, leafValue) : null, p.First, p.End))]);
+        var compiled = new CompiledTrees(segments);
         // The JIT compiles a dynamic method when it is first called: do it here, on the thread that loads the model,
         // rather than on the first call scored with it (the sum is dropped).
         var any = WarmUpVector(splitFeature);
         _ = compiled.Add(ref any[0], 0);
         return compiled;
-    }
-
-    /// <summary>
-    /// The trees, in order, cut into what is compiled and what is not: each run of trees too large for a method on
-    /// their own is one part left uncompiled; the others are grouped, as many consecutive trees to a method as
-    /// <paramref name="maxBlocks"/> (and, where given, <paramref name="maxIlBytes"/>) allow.
-    /// </summary>
-    internal static List<(int First, int End, bool Compiled)> Partition(long[] blocks, long maxBlocks, long[]? ilBytes, long maxIlBytes)
-    {
-        var trees = blocks.Length;
-        var parts = new List<(int, int, bool)>();
-        var first = 0;
-        while (first < trees)
-        {
-            var end = first;
-            if (!Fits(first))
-            {
-                while (end < trees && !Fits(end))
-                    end++;
-                parts.Add((first, end, false));
-                first = end;
-                continue;
-            }
-            var groupBlocks = 0L;
-            var groupBytes = 0L;
-            while (end < trees && Fits(end) && groupBlocks + blocks[end] <= maxBlocks
-                && (ilBytes is null || groupBytes + ilBytes[end] <= maxIlBytes))
-            {
-                groupBlocks += blocks[end];
-                groupBytes += ilBytes?[end] ?? 0;
-                end++;
-            }
-            parts.Add((first, end, true));
-            first = end;
-        }
-        return parts;
-
-        bool Fits(int tree) => blocks[tree] <= maxBlocks && (ilBytes is null || ilBytes[tree] <= maxIlBytes);
     }
 
     /// <summary>
@@ -221,7 +182,7 @@ internal sealed class CompiledTrees : CompiledSegments<CompiledTrees.TreeGroup>
 internal readonly record struct TreeSegment<TCode>(TCode? Code, int FirstTree, int EndTree)
     where TCode : Delegate;
 
-/// <summary>An ensemble's trees, in order, in compiled methods of <typeparamref name="TCode"/> or left to be walked (<see cref="CompiledTrees.Partition"/>).</summary>
+/// <summary>An ensemble's trees, in order, in compiled methods of <typeparamref name="TCode"/> or left to be walked (<see cref="Segment"/>).</summary>
 internal abstract class CompiledSegments<TCode>
     where TCode : Delegate
 {
@@ -233,6 +194,56 @@ internal abstract class CompiledSegments<TCode>
 
     /// <summary>Every tree, in order, in compiled methods or walked.</summary>
     public TreeSegment<TCode>[] Segments { get; }
+
+    /// <summary>
+    /// The trees cut into segments (<see cref="Partition"/>), each group compiled by <paramref name="compile"/> (first
+    /// tree, end); null where no tree fits a method, so that nothing would be compiled.
+    /// </summary>
+    protected static TreeSegment<TCode>[]? Segment(long[] blocks, long maxBlocks, long[]? ilBytes, long maxIlBytes, Func<int, int, TCode> compile)
+    {
+        var parts = Partition(blocks, maxBlocks, ilBytes, maxIlBytes);
+        return parts.Any(p => p.Compiled)
+            ? [.. parts.Select(p => new TreeSegment<TCode>(p.Compiled ? compile(p.First, p.End) : null, p.First, p.End))]
+            : null;
+    }
+
+    /// <summary>
+    /// The trees, in order, cut into what is compiled and what is not: each run of trees too large for a method on
+    /// their own is one part left uncompiled; the others are grouped, as many consecutive trees to a method as
+    /// <paramref name="maxBlocks"/> (and, where given, <paramref name="maxIlBytes"/>) allow.
+    /// </summary>
+    private static List<(int First, int End, bool Compiled)> Partition(long[] blocks, long maxBlocks, long[]? ilBytes, long maxIlBytes)
+    {
+        var trees = blocks.Length;
+        var parts = new List<(int, int, bool)>();
+        var first = 0;
+        while (first < trees)
+        {
+            var end = first;
+            if (!Fits(first))
+            {
+                while (end < trees && !Fits(end))
+                    end++;
+                parts.Add((first, end, false));
+                first = end;
+                continue;
+            }
+            var groupBlocks = 0L;
+            var groupBytes = 0L;
+            while (end < trees && Fits(end) && groupBlocks + blocks[end] <= maxBlocks
+                && (ilBytes is null || groupBytes + ilBytes[end] <= maxIlBytes))
+            {
+                groupBlocks += blocks[end];
+                groupBytes += ilBytes?[end] ?? 0;
+                end++;
+            }
+            parts.Add((first, end, true));
+            first = end;
+        }
+        return parts;
+
+        bool Fits(int tree) => blocks[tree] <= maxBlocks && (ilBytes is null || ilBytes[tree] <= maxIlBytes);
+    }
 
     /// <summary>Trees too large to compile, walked node by node; 0 when the compiled code covers the ensemble.</summary>
     public int WalkedTrees { get; }

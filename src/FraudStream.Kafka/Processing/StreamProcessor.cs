@@ -619,11 +619,7 @@ public sealed class StreamProcessor
         var partition = result.Partition.Value;
         if (result.IsPartitionEOF)
         {
-            _clock = Stopwatch.GetTimestamp();
-            if (_trackers.TryGetValue(partition, out var atEnd))
-            {
-                _merge.ReachedEnd(atEnd);
-            }
+            PartitionEnded(partition);
             return true;
         }
         var call = result.Message.Value;
@@ -660,9 +656,13 @@ public sealed class StreamProcessor
                     var message = poll.Taken(i);
                     try
                     {
-                        if (message->Error != 0 || Belongs(message->Partition, rebalancesBefore))
+                        if (message->Error != 0)
                         {
                             ok &= Accept(poll, message, consumedAt);
+                        }
+                        else if (Belongs(message->Partition, rebalancesBefore, out var tracker))
+                        {
+                            ok &= Accept(poll, message, consumedAt, tracker);
                         }
                     }
                     finally
@@ -715,9 +715,9 @@ public sealed class StreamProcessor
     /// librdkafka drops outdated records itself (a barrier in the queue when it stops or pauses fetching), so these are
     /// a guard for what it does not.
     /// </summary>
-    private bool Belongs(int partition, long rebalancesBefore)
+    private bool Belongs(int partition, long rebalancesBefore, [NotNullWhen(true)] out PartitionTracker? tracker)
     {
-        if (!_trackers.TryGetValue(partition, out var tracker))
+        if (!_trackers.TryGetValue(partition, out tracker))
         {
             return false;
         }
@@ -764,19 +764,16 @@ public sealed class StreamProcessor
     }
 
     /// <summary>One polled message or event into the merge buffers (or handled); false for a consume error.</summary>
-    private unsafe bool Accept(DirectPoll poll, DirectPoll.Message* message, long consumedAt)
+    private unsafe bool Accept(DirectPoll poll, DirectPoll.Message* message, long consumedAt, PartitionTracker? tracker = null)
     {
         if (message->Error != 0)
         {
-            _clock = Stopwatch.GetTimestamp();
             if (message->Error == DirectPoll.PartitionEof)
             {
-                if (_trackers.TryGetValue(message->Partition, out var atEnd))
-                {
-                    _merge.ReachedEnd(atEnd);
-                }
+                PartitionEnded(message->Partition);
                 return true;
             }
+            _clock = Stopwatch.GetTimestamp();
             OnConsumeError(poll.ErrorOf(message));
             return false;
         }
@@ -785,14 +782,25 @@ public sealed class StreamProcessor
         call.SetValue(message->Value, message->Payload is null);
         _calls.TakeStaging();
         call.SetSource(null, message->Partition, message->Offset, poll.HeadersOf(message), consumedAt);
-        Buffer(call);
+        Buffer(call, tracker);
         return true;
     }
 
-    private void Buffer(InboundCall call)
+    /// <summary>The client reported a partition's end: the merge goes on without waiting for it (until its next record).</summary>
+    private void PartitionEnded(int partition)
+    {
+        _clock = Stopwatch.GetTimestamp();
+        if (_trackers.TryGetValue(partition, out var atEnd))
+        {
+            _merge.ReachedEnd(atEnd);
+        }
+    }
+
+    /// <summary>A consumed record into its partition's merge buffer (<paramref name="tracker"/>, when the caller has looked it up).</summary>
+    private void Buffer(InboundCall call, PartitionTracker? tracker = null)
     {
         _buffered++;
-        if (!_trackers.TryGetValue(call.Partition, out var tracker))
+        if (tracker is null && !_trackers.TryGetValue(call.Partition, out tracker))
         {
             tracker = AddTracker(call.Partition); // not expected: assignment creates them
         }
