@@ -27,6 +27,18 @@ public sealed unsafe class DirectPollTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_consumer_that_is_not_Confluent_Kafka_s_own_is_not_polled_directly_Integration()
+    {
+        // Polling the handle under a wrapper would go around the wrapper, and miss the exceptions its callbacks keep.
+        using var broker = new EmbeddedBroker();
+        using var consumer = ForwardingConsumer<Ignore, Ignore>.Wrap(new ConsumerBuilder<Ignore, Ignore>(Config(broker, "probe")).Build());
+        using var poll = DirectPoll.TryCreate(consumer, out var whyNot);
+        Assert.Null(poll);
+        Assert.NotNull(whyNot);
+        Assert.Contains("keeps no handlerException field", whyNot, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Direct_poll_reads_what_Consume_reads_keys_values_headers_offsets_and_partition_ends_Integration()
     {
         using var broker = new EmbeddedBroker();

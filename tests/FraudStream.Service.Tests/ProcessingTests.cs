@@ -236,20 +236,23 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
         Assert.True(expected.Count(a => a.Contains("\"reasons\":[{", StringComparison.Ordinal)) >= expected.Count * 9 / 10, "most alerts have reasons");
 
         var runs = 0;
-        // The alert thread on and off; and, with it on, consuming through Confluent.Kafka's Consume (the fallback
-        // when the consumer's handle cannot be polled directly) instead of the direct poll.
+        // The alert thread on and off; and, with it on, a consumer the direct poll refuses, so that the processor
+        // falls back to Confluent.Kafka's Consume, saying so once.
         foreach (var (threaded, throughClient) in new[] { (true, false), (false, false), (true, true) })
         {
             var scorer = new Pipeline.CallScorer(Features.Featurizer.CreateDefault(), Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath));
             var group = throughClient ? "consume" : threaded ? "alert-thread" : "inline";
             var options = kafka.Settings(stopWhenIdle: Idle, group: group).Processor with { AlertThread = threaded };
-            var result = new StreamProcessor(options, scorer, logger: KafkaHarness.Logs(output).CreateLogger("processor"))
+            var logs = new ConcurrentQueue<string>();
+            var result = new StreamProcessor(options, scorer, logger: KafkaHarness.Logs(output, logs).CreateLogger("processor"))
             {
-                ConsumeThroughClient = throughClient,
+                WrapConsumer = throughClient ? ForwardingConsumer<InboundCall, InboundCall>.Wrap : null,
             }.Run(CancellationToken.None);
 
             Assert.Equal(StopReason.Idle, result.Reason);
             Assert.Equal(lines.Count, kafka.Committed(options.GroupId).Sum());
+            Assert.Equal(throughClient ? 1 : 0, logs.Count(l => l.Contains("[3022] Consuming through Confluent.Kafka's Consume", StringComparison.Ordinal)
+                && l.Contains("keeps no handlerException field", StringComparison.Ordinal)));
             // Both runs write to the same topic: after the second, every alert is there twice.
             runs++;
             var written = kafka.ReadAll(KafkaHarness.Alerts).Select(a => KafkaHarness.AlertContent(a.Value!)).Order(StringComparer.Ordinal).ToList();

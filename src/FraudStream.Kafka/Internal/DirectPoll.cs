@@ -80,7 +80,7 @@ internal sealed unsafe class DirectPoll : IDisposable
         }
         if (TakeHandlerException(consumer.GetType()) is not { } takeHandlerException)
         {
-            whyNot = $"Confluent.Kafka {typeof(Handle).Assembly.GetName().Version}'s consumer keeps no handlerException";
+            whyNot = $"the consumer, a {consumer.GetType()}, keeps no handlerException field (Confluent.Kafka {typeof(Handle).Assembly.GetName().Version})";
             return null;
         }
         Functions api;

@@ -232,12 +232,12 @@ public sealed class StreamProcessor
         _producer = producer;
         using var alertStage = BuildAlertStage(); // disposed (its thread ended) before the producer
         _alertStage = alertStage;
-        var consumer = BuildConsumer();
+        var consumer = WrapConsumer is { } wrap ? wrap(BuildConsumer()) : BuildConsumer();
         using var lease = new ConsumerLease(consumer); // disposes it, unless Finish left it to a close that did not end in time
         _consumerLease = lease;
         _consumer = consumer;
         string? noDirectPoll = null;
-        using var poll = ConsumeThroughClient ? null : DirectPoll.TryCreate(consumer, out noDirectPoll); // disposed before the lease's consumer
+        using var poll = DirectPoll.TryCreate(consumer, out noDirectPoll); // disposed before the lease's consumer
         _poll = poll;
         if (noDirectPoll is not null)
         {
@@ -389,8 +389,12 @@ public sealed class StreamProcessor
     private AlertStage BuildAlertStage() =>
         new(_scorer.Model.FeatureNames, _options.InputTopic, AlertProducer ?? _producePending, _options.AlertThread);
 
-    /// <summary>Tests: consume through Confluent.Kafka's <c>Consume</c>, the path taken when <see cref="DirectPoll"/> is not available.</summary>
-    internal bool ConsumeThroughClient { get; init; }
+    /// <summary>
+    /// Tests: what wraps the consumer the processor builds, before the direct poll is tried on it. A wrapper is not
+    /// Confluent.Kafka's consumer, so <see cref="DirectPoll"/> refuses it and the processor consumes through its
+    /// <c>Consume</c>, with warning 3022, as it does when a Confluent.Kafka version lacks what the poll needs.
+    /// </summary>
+    internal Func<IConsumer<InboundCall, InboundCall>, IConsumer<InboundCall, InboundCall>>? WrapConsumer { get; init; }
 
     /// <summary>Tests: what the alert stage hands written alerts to, instead of the producer (so that a failing one can be tried).</summary>
     internal Action<PendingDelivery>? AlertProducer { get; init; }
