@@ -14,7 +14,8 @@ public sealed class ChildProcess : IDisposable
     /// <summary>How a child's summary line starts (<see cref="ChildRun"/>).</summary>
     private const string SummaryPrefix = "mode=";
 
-    public ChildProcess(string mode, LoadTestOptions options, string bootstrap, string topic, string alerts, string dlq, string group, long expect, double? settleWarmUpSeconds = null)
+    public ChildProcess(string mode, LoadTestOptions options, string bootstrap, string topic, string alerts, string dlq, string group, long expect,
+        double? settleWarmUpSeconds = null, bool member = false)
     {
         _mode = mode;
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("the program's path is unknown");
@@ -40,6 +41,10 @@ public sealed class ChildProcess : IDisposable
         {
             start.ArgumentList.Add("--settle-times");
             start.ArgumentList.Add(warm.ToString("R", CultureInfo.InvariantCulture));
+        }
+        if (member)
+        {
+            start.ArgumentList.Add("--member");
         }
         if (mode == "echo")
         {

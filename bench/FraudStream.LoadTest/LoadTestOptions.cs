@@ -6,8 +6,14 @@ namespace FraudStream.LoadTest;
 /// <summary>The harness's command line (its own small parser: the harness has no other dependency on System.CommandLine).</summary>
 public sealed record LoadTestOptions
 {
-    /// <summary>The modes, in the order each round runs them.</summary>
+    /// <summary>The modes the command runs, in the order each round runs them.</summary>
     public static readonly string[] AllModes = ["limit", "fraudstream", "naive", "streamiz"];
+
+    /// <summary>
+    /// The modes <c>--modes</c> accepts: <see cref="AllModes"/>, and <c>group</c>, <see cref="GroupSize"/> processors
+    /// sharing one consumer group (scaling out, with each process's trunk and callee history split), run only when named.
+    /// </summary>
+    public static readonly string[] KnownModes = [.. AllModes, "group"];
 
     public int Calls { get; init; } = 2_000_000;
 
@@ -59,6 +65,16 @@ public sealed record LoadTestOptions
     /// <summary>The processor's <see cref="Kafka.Processing.ProcessorOptions.AlertThread"/> (<c>--alert-thread on|off</c>); null leaves the processor's default.</summary>
     public bool? AlertThread { get; init; }
 
+    /// <summary>Mode <c>group</c>: processors in the consumer group, each in its own process.</summary>
+    public int GroupSize { get; init; } = 2;
+
+    /// <summary>
+    /// Child mode <c>fraudstream</c> (<c>--member</c>): one processor of a group, which reads only its share of the topic,
+    /// so it stops once idle rather than after <see cref="Expect"/> records, and reports when its first record was consumed
+    /// and its last settled, for the group's drain time.
+    /// </summary>
+    public bool Member { get; init; }
+
     /// <summary>Child mode <c>echo</c>: one record in this many is copied to the alerts topic (<see cref="EchoMode"/>).</summary>
     public int EchoEvery { get; init; } = 12;
 
@@ -79,7 +95,11 @@ public sealed record LoadTestOptions
           --repeat K              rounds, each mode once per round (default {{d.Repeat}})
           --partitions P          input partitions (default: the fewest, a power of two from {{TopicLoader.MinimumPartitions}} to {{EmbeddedBroker.MaxPartitions}},
                                   in which no partition gets more than 95% of the 5 MiB the embedded broker keeps)
-          --modes LIST            comma-separated, from {{string.Join(',', AllModes)}} (default: all)
+          --modes LIST            comma-separated, from {{string.Join(',', KnownModes)}}
+                                  (default: {{string.Join(',', AllModes)}}); group drains with several processors
+                                  in one consumer group, each its own process (scaling out: each sees only its
+                                  partitions' trunk and callee history)
+          --group-size N          processors of the group mode (default {{d.GroupSize}})
           --latency-share S       offered rate of the latency runs as a share of the measured limit, then of
                                   the processor's own rate; 0 skips them (default {{d.LatencyShare.ToString(CultureInfo.InvariantCulture)}})
           --latency-seconds T     how long the latency run offers load, at most: it offers no more records than
@@ -119,6 +139,8 @@ public sealed record LoadTestOptions
                 "--expect" => options with { Expect = long.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--settle-times" => options with { SettleWarmUpSeconds = Real() },
                 "--echo-every" => options with { EchoEvery = Int() },
+                "--group-size" => options with { GroupSize = Int() },
+                "--member" => options with { Member = true },
                 "--alert-thread" => options with
                 {
                     AlertThread = Value() switch
@@ -131,15 +153,16 @@ public sealed record LoadTestOptions
                 _ => throw new ArgumentException($"unknown option {name} (--help lists them)"),
             };
         }
-        if (options.Calls < 1 || options.Repeat < 1 || options.Partitions < 1 || options.LatencyPartitions < 1 || options.EchoEvery < 1)
+        if (options.Calls < 1 || options.Repeat < 1 || options.Partitions < 1 || options.LatencyPartitions < 1 || options.EchoEvery < 1
+            || options.GroupSize < 1)
         {
-            throw new ArgumentException("--calls, --repeat and the partition counts must be positive");
+            throw new ArgumentException("--calls, --repeat, --group-size and the partition counts must be positive");
         }
         foreach (var mode in options.Modes)
         {
-            if (!AllModes.Contains(mode))
+            if (!KnownModes.Contains(mode))
             {
-                throw new ArgumentException($"unknown mode {mode} (modes: {string.Join(',', AllModes)})");
+                throw new ArgumentException($"unknown mode {mode} (modes: {string.Join(',', KnownModes)})");
             }
         }
         return options;

@@ -57,12 +57,13 @@ public static class Orchestrator
                 {
                     continue;
                 }
-                Console.Error.WriteLine($"round {round}/{options.Repeat}: {mode}");
-                using var child = new ChildProcess(mode, options, broker.Bootstrap, Calls, Alerts, Dlq, $"loadtest-{mode}-{round}", expect);
-                var summary = child.Finish(ChildTimeout);
+                Console.Error.WriteLine($"round {round}/{options.Repeat}: {mode}{(mode == "group" ? $" of {options.GroupSize} processors" : "")}");
+                var summary = mode == "group" ? RunGroup(options, broker, $"loadtest-{mode}-{round}", expect)
+                    : RunChild(mode, options, broker, $"loadtest-{mode}-{round}", expect);
                 var problem = summary is null || !summary.ContainsKey("rate") ? "the run failed"
                     : !long.TryParse(summary.GetValueOrDefault("calls"), CultureInfo.InvariantCulture, out var read) ? "the run's summary has no count of calls"
                     : read < expect ? $"the run read only {read} of the topic's {expect} records"
+                    : read > expect ? $"the run read {read} records for the topic's {expect}: some were read twice (a rebalance during the drain)"
                     : null;
                 if (problem is not null)
                 {
@@ -137,11 +138,84 @@ public static class Orchestrator
 
         static string Format(double? v) => v is { } x ? x.ToString("F0", CultureInfo.InvariantCulture) : "NA";
         static string Ratio(double? a, double? b) => a is { } x && b is { } y && y > 0 ? (x / y).ToString("F2", CultureInfo.InvariantCulture) : "NA";
+        if (options.Modes.Contains("group"))
+        {
+            Console.Out.WriteLine($"group_size={options.GroupSize} group={Format(Median("group"))} ratio_limit_group={Ratio(Median("group"), Median("limit"))} " +
+                $"ratio_group_fraudstream={Ratio(Median("group"), Median("fraudstream"))}");
+        }
         var fs = Median("fraudstream");
         Console.Out.WriteLine($"limit={Format(Median("limit"))} fraudstream={Format(fs)} naive={Format(Median("naive"))} streamiz={Format(Median("streamiz"))} " +
             $"ratio_limit={Ratio(fs, Median("limit"))} ratio_naive={Ratio(fs, Median("naive"))} ratio_streamiz={Ratio(fs, Median("streamiz"))}");
         return 0;
     }
+
+    private static Dictionary<string, string>? RunChild(string mode, LoadTestOptions options, EmbeddedBroker broker, string group, long expect)
+    {
+        using var child = new ChildProcess(mode, options, broker.Bootstrap, Calls, Alerts, Dlq, group, expect);
+        return child.Finish(ChildTimeout);
+    }
+
+    /// <summary>
+    /// The group mode: <see cref="LoadTestOptions.GroupSize"/> processors, each in its own process, share one consumer
+    /// group and so the topic's partitions. The broker holds the group's first rebalance for
+    /// <see cref="GroupJoinWindow"/>, so that every member joins it and each record is read once. The group's summary:
+    /// the members' counts, memory and collections added up, and its drain from the first record any member consumed to
+    /// the last any settled.
+    /// </summary>
+    private static Dictionary<string, string>? RunGroup(LoadTestOptions options, EmbeddedBroker broker, string group, long expect)
+    {
+        broker.SetInitialRebalanceDelay((int)GroupJoinWindow.TotalMilliseconds);
+        var members = new List<ChildProcess>();
+        try
+        {
+            for (var i = 0; i < options.GroupSize; i++)
+            {
+                members.Add(new ChildProcess("fraudstream", options, broker.Bootstrap, Calls, Alerts, Dlq, group, expect, member: true));
+            }
+            var summaries = members.Select(m => m.Finish(ChildTimeout)).ToList();
+            if (summaries.Any(s => s is null || !s.ContainsKey("first_at")))
+            {
+                return null;
+            }
+            long Sum(string key) => summaries.Sum(s => long.Parse(s![key], CultureInfo.InvariantCulture));
+            var reading = summaries.Where(s => s!["calls"] != "0").ToList();
+            if (reading.Count == 0)
+            {
+                return null;
+            }
+            var first = reading.Min(s => long.Parse(s!["first_at"], CultureInfo.InvariantCulture));
+            var last = reading.Max(s => long.Parse(s!["last_at"], CultureInfo.InvariantCulture));
+            var seconds = ChildRun.Seconds(first, last);
+            var calls = Sum("calls");
+            Console.Error.WriteLine($"  group: {reading.Count} of {options.GroupSize} members read records: " +
+                string.Join(", ", summaries.Select(s => $"{s!["calls"]} calls at {s["rate"]}/s")));
+            return new Dictionary<string, string>
+            {
+                ["calls"] = calls.ToString(CultureInfo.InvariantCulture),
+                ["alerts"] = Sum("alerts").ToString(CultureInfo.InvariantCulture),
+                ["invalid"] = Sum("invalid").ToString(CultureInfo.InvariantCulture),
+                ["seconds"] = seconds.ToString("F3", CultureInfo.InvariantCulture),
+                ["rate"] = (calls / seconds).ToString("F0", CultureInfo.InvariantCulture),
+                ["peak_mb"] = Sum("peak_mb").ToString(CultureInfo.InvariantCulture),
+                ["gc0"] = Sum("gc0").ToString(CultureInfo.InvariantCulture),
+                ["gc1"] = Sum("gc1").ToString(CultureInfo.InvariantCulture),
+                ["gc2"] = Sum("gc2").ToString(CultureInfo.InvariantCulture),
+                ["gc_pause_ms"] = Sum("gc_pause_ms").ToString(CultureInfo.InvariantCulture),
+                ["allocated_mb"] = Sum("allocated_mb").ToString(CultureInfo.InvariantCulture),
+            };
+        }
+        finally
+        {
+            foreach (var member in members)
+            {
+                member.Dispose();
+            }
+            broker.SetInitialRebalanceDelay(0);
+        }
+    }
+
+    /// <summary>How long the group mode's first rebalance waits for members: longer than a member takes to start.</summary>
+    private static readonly TimeSpan GroupJoinWindow = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// How long into its drain the limit's plain consumer had read from every partition. A broker that serves some

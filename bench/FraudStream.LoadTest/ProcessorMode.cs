@@ -12,15 +12,19 @@ namespace FraudStream.LoadTest;
 /// <summary>
 /// (b) FraudStream's <see cref="StreamProcessor"/> end to end: alerts produced, offsets stored once settled and
 /// committed. Its metrics hook counts settled records (one <c>ObserveProcessing</c> per record: at scoring, or
-/// when its alert or dead letter is acknowledged), which says when the topic is drained.
+/// when its alert or dead letter is acknowledged), which says when the topic is drained. As a member of a group
+/// (<see cref="LoadTestOptions.Member"/>) it reads only its share, so it stops once idle instead.
 /// </summary>
 public static class ProcessorMode
 {
+    /// <summary>A group member stops this long after its last record (counted from its assignment until the first): longer than the members' drains differ, so that none leaves the group, and so rebalances it, while others still read.</summary>
+    private static readonly TimeSpan MemberIdle = TimeSpan.FromSeconds(5);
+
     public static DrainResult Run(LoadTestOptions options)
     {
         var scorer = new CallScorer(Featurizer.CreateDefault(), FraudModel.Load(FraudModel.DefaultPath()));
         using var stop = new CancellationTokenSource();
-        var metrics = new SettledCounter(options.Expect, stop, options.SettleWarmUpSeconds);
+        var metrics = new SettledCounter(options.Member ? long.MaxValue : options.Expect, stop, options.SettleWarmUpSeconds);
         var settings = new ProcessorOptions
         {
             BootstrapServers = options.Bootstrap!,
@@ -31,7 +35,7 @@ public static class ProcessorMode
             RebuildRecords = 0,
             // A latency run's records dropped by the broker before it read them would keep it waiting; a drain's
             // topic is checked to hold them all, and a drain must not stop short.
-            StopWhenIdle = options.SettleWarmUpSeconds is null ? null : ChildRun.Idle,
+            StopWhenIdle = options.Member ? MemberIdle : options.SettleWarmUpSeconds is null ? null : ChildRun.Idle,
             KafkaSettings = new Dictionary<string, string>
             {
                 ["consumer.fetch.wait.max.ms"] = ClientSettings.FetchWaitMaxMs.ToString(CultureInfo.InvariantCulture),
@@ -56,6 +60,13 @@ public static class ProcessorMode
         {
             Console.Error.WriteLine("processor failed: " + result.FatalMessage);
         }
+        if (options.Member)
+        {
+            // The group's drain runs from its members' first record consumed to their last settled: the clock is the
+            // machine's monotonic one, the same in every process.
+            return new DrainResult(result.Consumed, result.Alerts, result.Invalid, ChildRun.Seconds(metrics.FirstConsumedAt, metrics.LastSettledAt),
+                string.Create(CultureInfo.InvariantCulture, $"first_at={metrics.FirstConsumedAt} last_at={metrics.LastSettledAt}"));
+        }
         return new DrainResult(result.Consumed, result.Alerts, result.Invalid, ChildRun.Seconds(metrics.FirstConsumedAt, end), metrics.SettleSummary());
     }
 
@@ -73,8 +84,12 @@ public static class ProcessorMode
         private readonly int[] _counts = new int[Names.Length];
         private long _settled;
         private long _first;
+        private long _last;
 
         public long FirstConsumedAt => Interlocked.Read(ref _first);
+
+        /// <summary>When the last record was settled (the latest of the settling threads' readings, to within a race).</summary>
+        public long LastSettledAt => Interlocked.Read(ref _last);
 
         /// <summary>
         /// Whether the record was consumed in the first warm-up seconds after the first record: its settle time is
@@ -104,7 +119,12 @@ public static class ProcessorMode
 
         public override void ObserveProcessing(Settlement settlement, double seconds)
         {
-            var consumedAt = Stopwatch.GetTimestamp() - (long)(seconds * Stopwatch.Frequency);
+            var now = Stopwatch.GetTimestamp();
+            if (now > Volatile.Read(ref _last))
+            {
+                Volatile.Write(ref _last, now);
+            }
+            var consumedAt = now - (long)(seconds * Stopwatch.Frequency);
             if (warmUpSeconds is not null && !InWarmUp(consumedAt))
             {
                 var into = _ms[(int)settlement];
