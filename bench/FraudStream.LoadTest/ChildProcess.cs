@@ -108,6 +108,18 @@ public sealed class ChildProcess : IDisposable
 
     public void Dispose()
     {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true); // one left behind by a run that failed elsewhere
+                _process.WaitForExit();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // never started
+        }
         _process.Dispose();
         _assigned.Dispose();
     }

@@ -88,7 +88,9 @@ public sealed record LoadTestOptions
         and measures latency at a fixed offered rate. Progress and the table go to standard error; the last line of
         standard output is
           limit=N fraudstream=N naive=N streamiz=N ratio_limit=R ratio_naive=R ratio_streamiz=R
-        (medians of the rounds that completed; NA for a mode that did not run). docs/performance.md describes the method.
+        (medians of the rounds that completed; NA for a mode that did not run). With the group mode, the line before it
+        is group_size=N group=N ratio_limit_group=R fraudstream_settled=N ratio_group_fraudstream=R. A run that read
+        fewer records than the topic holds, or some twice, counts as failed. docs/performance.md describes the method.
 
         Options:
           --calls N               calls generated into the topic (default {{d.Calls}})

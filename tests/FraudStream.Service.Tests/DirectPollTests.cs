@@ -35,7 +35,7 @@ public sealed unsafe class DirectPollTests(ITestOutputHelper output)
         using var poll = DirectPoll.TryCreate(consumer, out var whyNot);
         Assert.Null(poll);
         Assert.NotNull(whyNot);
-        Assert.Contains("keeps no handlerException field", whyNot, StringComparison.Ordinal);
+        Assert.Contains("is not Confluent.Kafka's own", whyNot, StringComparison.Ordinal);
     }
 
     [Fact]

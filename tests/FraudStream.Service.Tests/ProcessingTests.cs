@@ -252,7 +252,7 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
             Assert.Equal(StopReason.Idle, result.Reason);
             Assert.Equal(lines.Count, kafka.Committed(options.GroupId).Sum());
             Assert.Equal(throughClient ? 1 : 0, logs.Count(l => l.Contains("[3022] Consuming through Confluent.Kafka's Consume", StringComparison.Ordinal)
-                && l.Contains("keeps no handlerException field", StringComparison.Ordinal)));
+                && l.Contains("is not Confluent.Kafka's own", StringComparison.Ordinal)));
             // Both runs write to the same topic: after the second, every alert is there twice.
             runs++;
             var written = kafka.ReadAll(KafkaHarness.Alerts).Select(a => KafkaHarness.AlertContent(a.Value!)).Order(StringComparer.Ordinal).ToList();

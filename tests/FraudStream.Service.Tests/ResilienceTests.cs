@@ -175,30 +175,39 @@ public sealed partial class ResilienceTests(ITestOutputHelper output)
         using var stop = new CancellationTokenSource();
         var a = new ProcessorService(kafka.Settings(), KafkaHarness.Logs(output, logs));
         var runA = a.RunAsync(stop.Token);
-        await EndpointTests.WaitUntil(() => a.Processor.Health.Assigned, timeout.Token);
-
-        // Records flow for about 8 s; the second member starts once a quarter of them are in, and takes effect at the
-        // first member's next heartbeat, while they still flow.
-        const int Chunks = 40;
-        var chunk = (messages.Count + Chunks - 1) / Chunks;
-        var produced = 0;
-        var producing = Task.Run(async () =>
+        Task<ProcessorResult>? runB = null;
+        ProcessorService? b = null;
+        try
         {
-            for (var i = 0; i < Chunks; i++)
+            await EndpointTests.WaitUntil(() => a.Processor.Health.Assigned, timeout.Token);
+
+            // Records flow for about 8 s; the second member starts once a quarter of them are in, and takes effect at
+            // the first member's next heartbeat, while they still flow.
+            const int Chunks = 40;
+            var chunk = (messages.Count + Chunks - 1) / Chunks;
+            var produced = 0;
+            var producing = Task.Run(async () =>
             {
-                kafka.Produce(messages.Skip(i * chunk).Take(chunk));
-                Volatile.Write(ref produced, Math.Min(messages.Count, (i + 1) * chunk));
-                await Task.Delay(200, timeout.Token);
-            }
-        }, timeout.Token);
-        await EndpointTests.WaitUntil(() => Volatile.Read(ref produced) >= messages.Count / 4 && a.Processor.Consumed > 0, timeout.Token);
-        var b = new ProcessorService(kafka.Settings(), KafkaHarness.Logs(output, logs));
-        var runB = b.RunAsync(stop.Token);
-        await producing;
-        await EndpointTests.WaitUntil(() => a.Processor.Consumed + b.Processor.Consumed >= messages.Count
-            && kafka.Committed("fraudstream").Sum() == messages.Count, timeout.Token);
-        await stop.CancelAsync();
-        var (resultA, resultB) = (await runA, await runB);
+                for (var i = 0; i < Chunks; i++)
+                {
+                    kafka.Produce(messages.Skip(i * chunk).Take(chunk));
+                    Volatile.Write(ref produced, Math.Min(messages.Count, (i + 1) * chunk));
+                    await Task.Delay(200, timeout.Token);
+                }
+            }, timeout.Token);
+            await EndpointTests.WaitUntil(() => Volatile.Read(ref produced) >= messages.Count / 4 && a.Processor.Consumed > 0, timeout.Token);
+            b = new ProcessorService(kafka.Settings(), KafkaHarness.Logs(output, logs));
+            runB = b.RunAsync(stop.Token);
+            await producing;
+            await EndpointTests.WaitUntil(() => a.Processor.Consumed + b.Processor.Consumed >= messages.Count
+                && kafka.Committed("fraudstream").Sum() == messages.Count, timeout.Token);
+        }
+        finally
+        {
+            await stop.CancelAsync(); // also when a wait timed out: neither member may run on into other tests
+        }
+        var resultA = await runA;
+        var resultB = await runB!;
 
         output.WriteLine($"first member {resultA.Consumed} records, second {resultB.Consumed}; read again from an assignment's start " +
             $"(3023): {logs.Count(l => l.Contains("[3023]", StringComparison.Ordinal))} times");
@@ -209,7 +218,12 @@ public sealed partial class ResilienceTests(ITestOutputHelper output)
         var sources = deadLetters.Select(d => d.Header("fraudstream-source")).Distinct().Count();
         // Read twice: on the embedded broker the commit at the revocation is refused (its group, rebalancing, takes no
         // commit; Kafka takes one from the generation that is ending), so the new owner starts at the last commit before.
-        output.WriteLine($"dead letters {deadLetters.Count}, of {sources} records; invalid records sent {invalid}");
+        var repeated = deadLetters.GroupBy(d => d.Header("fraudstream-source")!).Where(g => g.Count() > 1)
+            .GroupBy(g => g.Key.Split('/')[1]).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => $"{g.Key}: {g.Min(r => long.Parse(r.Key.Split('/')[2], System.Globalization.CultureInfo.InvariantCulture))}-" +
+                $"{g.Max(r => long.Parse(r.Key.Split('/')[2], System.Globalization.CultureInfo.InvariantCulture))}");
+        output.WriteLine($"records read twice: {resultA.Consumed + resultB.Consumed - messages.Count}; dead letters {deadLetters.Count}, of " +
+            $"{sources} records (invalid records sent {invalid}); offsets of those repeated, by partition: {string.Join(", ", repeated)}");
         Assert.Equal(invalid, sources);
         Assert.DoesNotContain(logs, l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal));
     }

@@ -67,6 +67,12 @@ internal sealed unsafe class DirectPoll : IDisposable
     public static DirectPoll? TryCreate<TKey, TValue>(IConsumer<TKey, TValue> consumer, out string? whyNot)
     {
         ArgumentNullException.ThrowIfNull(consumer);
+        if (consumer.GetType().Assembly != typeof(Handle).Assembly)
+        {
+            // A wrapper: polling the handle underneath would go around it (and around what its callbacks keep).
+            whyNot = $"the consumer, a {consumer.GetType()}, is not Confluent.Kafka's own";
+            return null;
+        }
         var property = typeof(Handle).GetProperty("LibrdkafkaHandle", BindingFlags.Instance | BindingFlags.NonPublic);
         if (property?.GetValue(consumer.Handle) is not SafeHandle handle)
         {
