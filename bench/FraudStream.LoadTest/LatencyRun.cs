@@ -164,7 +164,7 @@ public static class LatencyRun
                 continue;
             }
             var now = Stopwatch.GetTimestamp();
-            if (CallId(result.Message.Value) is { } id && index.TryGetValue(id, out var i) && i >= warmIndex)
+            if (AlertAgreement.CallId(result.Message.Value) is { } id && index.TryGetValue(id, out var i) && i >= warmIndex)
             {
                 var ms = (now - Volatile.Read(ref producedAt[i])) * 1000.0 / Stopwatch.Frequency;
                 lock (samples)
@@ -174,19 +174,5 @@ public static class LatencyRun
             }
         }
         consumer.Close();
-    }
-
-    private static string? CallId(byte[] alert)
-    {
-        var reader = new Utf8JsonReader(alert);
-        while (reader.Read())
-        {
-            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("call_id"u8))
-            {
-                reader.Read();
-                return reader.GetString();
-            }
-        }
-        return null;
     }
 }

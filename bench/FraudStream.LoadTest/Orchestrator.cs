@@ -45,6 +45,14 @@ public static class Orchestrator
         var peaks = options.Modes.ToDictionary(m => m, _ => new List<double>());
         var alerts = options.Modes.ToDictionary(m => m, _ => new List<long>());
         var settledRates = new List<double>(); // the processor's, to its last record settled (the group's basis)
+        // With the group mode and the processor both run, their first round's alerts go to topics of their own, large
+        // enough to keep them all, and are compared: what splitting the history across processes changes.
+        var compare = options.Modes.Contains("group") && options.Modes.Contains("fraudstream");
+        if (compare)
+        {
+            broker.CreateTopic(AlertsOf("fraudstream"), AlertAgreement.Partitions);
+            broker.CreateTopic(AlertsOf("group"), AlertAgreement.Partitions);
+        }
         // A mode whose first run fails is taken to be unable to run here (a run may take up to ChildTimeout): it is not
         // tried again. One that failed after completing runs (a crash, say) goes on in the later rounds; its median is of
         // the runs that completed.
@@ -59,8 +67,9 @@ public static class Orchestrator
                     continue;
                 }
                 Console.Error.WriteLine($"round {round}/{options.Repeat}: {mode}{(mode == "group" ? $" of {options.GroupSize} processors" : "")}");
-                var summary = mode == "group" ? RunGroup(options, broker, $"loadtest-{mode}-{round}", expect)
-                    : RunChild(mode, options, broker, $"loadtest-{mode}-{round}", expect);
+                var alertsTopic = compare && round == 1 && mode is "fraudstream" or "group" ? AlertsOf(mode) : Alerts;
+                var summary = mode == "group" ? RunGroup(options, broker, alertsTopic, $"loadtest-{mode}-{round}", expect)
+                    : RunChild(mode, options, broker, alertsTopic, $"loadtest-{mode}-{round}", expect);
                 var problem = summary is null || !summary.ContainsKey("rate") ? "the run failed"
                     : !long.TryParse(summary.GetValueOrDefault("calls"), CultureInfo.InvariantCulture, out var read) ? "the run's summary has no count of calls"
                     : read < expect ? $"the run read only {read} of the topic's {expect} records"
@@ -143,6 +152,10 @@ public static class Orchestrator
 
         static string Format(double? v) => v is { } x ? x.ToString("F0", CultureInfo.InvariantCulture) : "NA";
         static string Ratio(double? a, double? b) => a is { } x && b is { } y && y > 0 ? (x / y).ToString("F2", CultureInfo.InvariantCulture) : "NA";
+        if (compare && rates["fraudstream"].Count > 0 && rates["group"].Count > 0)
+        {
+            Console.Out.WriteLine(AlertAgreement.Compare(broker.Bootstrap, AlertsOf("fraudstream"), AlertsOf("group")));
+        }
         if (options.Modes.Contains("group"))
         {
             // Against the processor's rate to its last record settled, as the group's is measured (its members stop
@@ -157,9 +170,12 @@ public static class Orchestrator
         return 0;
     }
 
-    private static Dictionary<string, string>? RunChild(string mode, LoadTestOptions options, EmbeddedBroker broker, string group, long expect)
+    /// <summary>The topic a mode's first-round alerts go to when the group is compared with one processor.</summary>
+    private static string AlertsOf(string mode) => $"{Alerts}-{mode}-1";
+
+    private static Dictionary<string, string>? RunChild(string mode, LoadTestOptions options, EmbeddedBroker broker, string alerts, string group, long expect)
     {
-        using var child = new ChildProcess(mode, options, broker.Bootstrap, Calls, Alerts, Dlq, group, expect);
+        using var child = new ChildProcess(mode, options, broker.Bootstrap, Calls, alerts, Dlq, group, expect);
         return child.Finish(ChildTimeout);
     }
 
@@ -170,7 +186,7 @@ public static class Orchestrator
     /// the members' counts, memory and collections added up, and its drain from the first record any member consumed to
     /// the last any settled.
     /// </summary>
-    private static Dictionary<string, string>? RunGroup(LoadTestOptions options, EmbeddedBroker broker, string group, long expect)
+    private static Dictionary<string, string>? RunGroup(LoadTestOptions options, EmbeddedBroker broker, string alerts, string group, long expect)
     {
         broker.SetInitialRebalanceDelay((int)GroupJoinWindow.TotalMilliseconds);
         var members = new List<ChildProcess>();
@@ -178,7 +194,7 @@ public static class Orchestrator
         {
             for (var i = 0; i < options.GroupSize; i++)
             {
-                members.Add(new ChildProcess("fraudstream", options, broker.Bootstrap, Calls, Alerts, Dlq, group, expect, member: true));
+                members.Add(new ChildProcess("fraudstream", options, broker.Bootstrap, Calls, alerts, Dlq, group, expect, member: true));
             }
             var deadline = Stopwatch.GetTimestamp() + (long)(ChildTimeout.TotalSeconds * Stopwatch.Frequency);
             var summaries = members.Select(m => m.Finish(TimeSpan.FromTicks(Math.Max(0, Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline).Ticks)))).ToList();
