@@ -41,7 +41,7 @@ fi
 # The benchmarks and the load harness measure nothing here (this machine is shared), but they must still run:
 # every benchmark once with BenchmarkDotNet's dry job (its set-up checks that the layouts agree), and the harness
 # end to end on a small topic: its last line in the documented form, the processor's latency measured, and a group of
-# two processors draining it. Only with the whole suite (no arguments).
+# two processors draining it, its alerts compared with one processor's. Only with the whole suite (no arguments).
 if [ $# -eq 0 ]; then
   bin=${FRAUDSTREAM_ARTIFACTS:-artifacts}/bin # where Directory.Build.props puts the build
   if dotnet "$bin/FraudStream.Benchmarks/release/FraudStream.Benchmarks.dll" --filter '*' --job dry --inProcess >"$log" 2>&1; then
@@ -55,7 +55,7 @@ if [ $# -eq 0 ]; then
     --modes limit,fraudstream,naive,streamiz,group --group-size 2 >"$log" 2>"$err" \
     && tail -n 1 "$log" | grep -Eq '^limit=[0-9]+ fraudstream=[0-9]+ naive=[0-9]+ streamiz=[0-9]+ ratio_limit=[0-9]+\.[0-9]{2} ratio_naive=[0-9]+\.[0-9]{2} ratio_streamiz=[0-9]+\.[0-9]{2}$' \
     && grep -Eq '^latency_of=fraudstream .*p99_ms=[0-9.]+' "$log" \
-    && grep -Eq '^group_size=2 group=[0-9]+ ' "$log"; then
+    && grep -Eq '^group_size=2 group=[0-9]+ ' "$log" && grep -Eq '^alerts_one=[0-9]+ alerts_group=[0-9]+ ' "$log"; then
     echo "smoke: the load harness ran end to end: $(tail -n 1 "$log")"
   else
     tail -n 30 "$err" >&2
