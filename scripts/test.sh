@@ -55,7 +55,7 @@ if [ $# -eq 0 ]; then
     --modes limit,fraudstream,naive,streamiz,group --group-size 2 >"$log" 2>"$err" \
     && tail -n 1 "$log" | grep -Eq '^limit=[0-9]+ fraudstream=[0-9]+ naive=[0-9]+ streamiz=[0-9]+ ratio_limit=[0-9]+\.[0-9]{2} ratio_naive=[0-9]+\.[0-9]{2} ratio_streamiz=[0-9]+\.[0-9]{2}$' \
     && grep -Eq '^latency_of=fraudstream .*p99_ms=[0-9.]+' "$log" \
-    && grep -Eq '^group_size=2 group=[0-9]+ ' "$log" && grep -Eq '^alerts_one=[0-9]+ alerts_group=[0-9]+ ' "$log"; then
+    && grep -Eq '^group_size=2 group=[0-9]+ ' "$log" && grep -Eq '^alerts_one=[0-9]+ alerts_group=[0-9]+ .*share_of_one_in_group=(0\.9[0-9]*|1\.0+) ' "$log"; then
     echo "smoke: the load harness ran end to end: $(tail -n 1 "$log")"
   else
     tail -n 30 "$err" >&2

@@ -11,8 +11,9 @@ namespace FraudStream.LoadTest;
 public static class AlertAgreement
 {
     /// <summary>
-    /// Partitions of a compared alerts topic: enough for the embedded broker, which keeps about 5 MiB a partition, to
-    /// keep every alert of 2,000,000 calls (about 160,000 alerts of about 1 KB).
+    /// Partitions of a compared alerts topic: room on the embedded broker, which keeps about 5 MiB a partition, for the
+    /// alerts of 2,000,000 calls (about 160,000 of about 1 KB), but for the partition of a caller with more alerts than
+    /// that (withheld caller IDs, "anonymous"), which the comparison leaves out.
     /// </summary>
     public const int Partitions = 64;
 

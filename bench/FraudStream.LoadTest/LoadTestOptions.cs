@@ -89,7 +89,9 @@ public sealed record LoadTestOptions
         standard output is
           limit=N fraudstream=N naive=N streamiz=N ratio_limit=R ratio_naive=R ratio_streamiz=R
         (medians of the rounds that completed; NA for a mode that did not run). With the group mode, the line before it
-        is group_size=N group=N ratio_limit_group=R fraudstream_settled=N ratio_group_fraudstream=R. A run that read
+        is group_size=N group=N ratio_limit_group=R fraudstream_settled=N ratio_group_fraudstream=R, and with the
+        fraudstream mode too, the line before that compares their first round's alerts: alerts_one=N alerts_group=N
+        alerts_both=N share_of_one_in_group=R share_of_group_in_one=R alert_partitions_left_out=N. A run that read
         fewer records than the topic holds, or some twice, counts as failed. docs/performance.md describes the method.
 
         Options:

@@ -33,8 +33,9 @@ public static class ProcessorMode
         if (options.Member)
         {
             // Should a member join late or leave early, the embedded broker waits up to the session timeout (less a
-            // second) for the others to rejoin: 14 s rather than the 44 of librdkafka's default. Not less: the client
-            // gives its JoinGroup request about the session timeout, and the group's first join is held 10 s.
+            // second) for the others to rejoin: 14 s rather than the 44 of librdkafka's default. Not less than the 10 s
+            // the group's first join is held: with 6 s, the members' requests to the coordinator timed out while they
+            // waited and the group never settled.
             kafka["consumer.session.timeout.ms"] = "15000";
         }
         var settings = new ProcessorOptions

@@ -182,14 +182,20 @@ public sealed partial class ResilienceTests(ITestOutputHelper output)
             await EndpointTests.WaitUntil(() => a.Processor.Health.Assigned, timeout.Token);
 
             // Records flow for about 8 s; the second member starts once a quarter of them are in, and takes effect at
-            // the first member's next heartbeat, while they still flow.
+            // the first member's next heartbeat, while they still flow. The last quarter waits for its assignment, so that
+            // it gets records however slow the machine.
             const int Chunks = 40;
             var chunk = (messages.Count + Chunks - 1) / Chunks;
             var produced = 0;
+            ProcessorService? second = null;
             var producing = Task.Run(async () =>
             {
                 for (var i = 0; i < Chunks; i++)
                 {
+                    if (i == Chunks * 3 / 4)
+                    {
+                        await EndpointTests.WaitUntil(() => Volatile.Read(ref second)?.Processor.Health.Assigned == true, timeout.Token);
+                    }
                     kafka.Produce(messages.Skip(i * chunk).Take(chunk));
                     Volatile.Write(ref produced, Math.Min(messages.Count, (i + 1) * chunk));
                     await Task.Delay(200, timeout.Token);
@@ -198,13 +204,17 @@ public sealed partial class ResilienceTests(ITestOutputHelper output)
             await EndpointTests.WaitUntil(() => Volatile.Read(ref produced) >= messages.Count / 4 && a.Processor.Consumed > 0, timeout.Token);
             b = new ProcessorService(kafka.Settings(), KafkaHarness.Logs(output, logs));
             runB = b.RunAsync(stop.Token);
+            Volatile.Write(ref second, b);
             await producing;
             await EndpointTests.WaitUntil(() => a.Processor.Consumed + b.Processor.Consumed >= messages.Count
                 && kafka.Committed("fraudstream").Sum() == messages.Count, timeout.Token);
         }
         finally
         {
-            await stop.CancelAsync(); // also when a wait timed out: neither member may run on into other tests
+            // Also when a wait timed out: neither member may run on while the broker is disposed, or into other tests.
+            await stop.CancelAsync();
+            var running = runB is null ? [runA] : new Task[] { runA, runB };
+            await Task.WhenAll(running).ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(TimeSpan.FromSeconds(60));
         }
         var resultA = await runA;
         var resultB = await runB!;
