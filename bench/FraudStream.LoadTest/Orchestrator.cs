@@ -205,8 +205,8 @@ public static class Orchestrator
             {
                 members.Add(new ChildProcess("fraudstream", options, broker.Bootstrap, Calls, alerts, Dlq, group, expect, member: true));
             }
-            var deadline = Stopwatch.GetTimestamp() + (long)(ChildTimeout.TotalSeconds * Stopwatch.Frequency);
-            var summaries = members.Select(m => m.Finish(TimeSpan.FromTicks(Math.Max(0, Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline).Ticks)))).ToList();
+            var deadline = DateTime.UtcNow + ChildTimeout; // one for all the members
+            var summaries = members.Select(m => m.Finish(TimeSpan.FromTicks(Math.Max(0, (deadline - DateTime.UtcNow).Ticks)))).ToList();
             if (summaries.Any(s => s is null || !s.ContainsKey("first_at")))
             {
                 return null;
@@ -224,21 +224,11 @@ public static class Orchestrator
             var first = summaries.Min(s => long.Parse(s!["first_at"], CultureInfo.InvariantCulture));
             var last = summaries.Max(s => long.Parse(s!["last_at"], CultureInfo.InvariantCulture));
             var seconds = ChildRun.Seconds(first, last);
-            var calls = Sum("calls");
-            return new Dictionary<string, string>
-            {
-                ["calls"] = calls.ToString(CultureInfo.InvariantCulture),
-                ["alerts"] = Sum("alerts").ToString(CultureInfo.InvariantCulture),
-                ["invalid"] = Sum("invalid").ToString(CultureInfo.InvariantCulture),
-                ["seconds"] = seconds.ToString("F3", CultureInfo.InvariantCulture),
-                ["rate"] = (calls / seconds).ToString("F0", CultureInfo.InvariantCulture),
-                ["peak_mb"] = Sum("peak_mb").ToString(CultureInfo.InvariantCulture),
-                ["gc0"] = Sum("gc0").ToString(CultureInfo.InvariantCulture),
-                ["gc1"] = Sum("gc1").ToString(CultureInfo.InvariantCulture),
-                ["gc2"] = Sum("gc2").ToString(CultureInfo.InvariantCulture),
-                ["gc_pause_ms"] = Sum("gc_pause_ms").ToString(CultureInfo.InvariantCulture),
-                ["allocated_mb"] = Sum("allocated_mb").ToString(CultureInfo.InvariantCulture),
-            };
+            string[] added = ["calls", "alerts", "invalid", "peak_mb", "gc0", "gc1", "gc2", "gc_pause_ms", "allocated_mb"];
+            var summary = added.ToDictionary(key => key, key => Sum(key).ToString(CultureInfo.InvariantCulture));
+            summary["seconds"] = seconds.ToString("F3", CultureInfo.InvariantCulture);
+            summary["rate"] = (Sum("calls") / seconds).ToString("F0", CultureInfo.InvariantCulture);
+            return summary;
         }
         finally
         {
