@@ -236,8 +236,7 @@ public sealed class StreamProcessor
         using var lease = new ConsumerLease(consumer); // disposes it, unless Finish left it to a close that did not end in time
         _consumerLease = lease;
         _consumer = consumer;
-        string? noDirectPoll = null;
-        using var poll = DirectPoll.TryCreate(consumer, out noDirectPoll); // disposed before the lease's consumer
+        using var poll = DirectPoll.TryCreate(consumer, out var noDirectPoll); // disposed before the lease's consumer
         _poll = poll;
         if (noDirectPoll is not null)
         {
