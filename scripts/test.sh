@@ -41,7 +41,8 @@ fi
 # The benchmarks and the load harness measure nothing here (this machine is shared), but they must still run:
 # every benchmark once with BenchmarkDotNet's dry job (its set-up checks that the layouts agree), and the harness
 # end to end on a small topic: its last line in the documented form, the processor's latency measured, and a group of
-# two processors draining it, its alerts compared with one processor's. Only with the whole suite (no arguments).
+# two processors draining it, its alerts compared with one processor's; then the processor with two stream threads.
+# Only with the whole suite (no arguments).
 if [ $# -eq 0 ]; then
   bin=${FRAUDSTREAM_ARTIFACTS:-artifacts}/bin # where Directory.Build.props puts the build
   if dotnet "$bin/FraudStream.Benchmarks/release/FraudStream.Benchmarks.dll" --filter '*' --job dry --inProcess >"$log" 2>&1; then
@@ -61,6 +62,18 @@ if [ $# -eq 0 ]; then
     tail -n 30 "$err" >&2
     tail -n 5 "$log" >&2
     echo "smoke: the load harness failed (--calls 20000 --repeat 1 --latency-seconds 4 with the group mode; output above)" >&2
+    status=1
+  fi
+  # The processor as two stream threads (fraudstream run --threads 2): drained and its latency measured.
+  if dotnet "$bin/FraudStream.LoadTest/release/FraudStream.LoadTest.dll" --calls 20000 --repeat 1 --latency-seconds 4 \
+    --modes limit,fraudstream --threads 2 >"$log" 2>"$err" \
+    && tail -n 1 "$log" | grep -Eq '^limit=[0-9]+ fraudstream=[0-9]+ naive=NA streamiz=NA ratio_limit=[0-9]+\.[0-9]{2} ' \
+    && grep -Eq '^latency_of=fraudstream .*p99_ms=[0-9.]+' "$log"; then
+    echo "smoke: the load harness ran the processor with two stream threads: $(tail -n 1 "$log")"
+  else
+    tail -n 30 "$err" >&2
+    tail -n 5 "$log" >&2
+    echo "smoke: the load harness failed with --threads 2 (--calls 20000 --repeat 1 --latency-seconds 4; output above)" >&2
     status=1
   fi
 fi

@@ -28,6 +28,7 @@ public sealed class ChildProcess : IDisposable
         {
             "--child", mode, "--bootstrap", bootstrap, "--topic", topic, "--alerts", alerts, "--dlq", dlq, "--group", group,
             "--expect", expect.ToString(CultureInfo.InvariantCulture), "--calls", options.Calls.ToString(CultureInfo.InvariantCulture),
+            "--threads", options.Threads.ToString(CultureInfo.InvariantCulture),
         })
         {
             start.ArgumentList.Add(arg);

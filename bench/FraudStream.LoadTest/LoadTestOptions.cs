@@ -65,6 +65,12 @@ public sealed record LoadTestOptions
     /// <summary>The processor's <see cref="Kafka.Processing.ProcessorOptions.AlertThread"/> (<c>--alert-thread on|off</c>); null leaves the processor's default.</summary>
     public bool? AlertThread { get; init; }
 
+    /// <summary>
+    /// The processor's stream threads (<c>--threads</c>, <see cref="Kafka.Processing.StreamThreads"/>), in the
+    /// fraudstream mode and in each member of the group mode: like <c>fraudstream run --threads</c>.
+    /// </summary>
+    public int Threads { get; init; } = 1;
+
     /// <summary>Mode <c>group</c>: processors in the consumer group, each in its own process.</summary>
     public int GroupSize { get; init; } = 2;
 
@@ -104,6 +110,8 @@ public sealed record LoadTestOptions
                                   in one consumer group, each its own process (scaling out: each sees only its
                                   partitions' trunk and callee history)
           --group-size N          processors of the group mode (default {{d.GroupSize}})
+          --threads N             stream threads of each processor, as fraudstream run --threads: each its own
+                                  consumer in the group and its own history (default {{d.Threads}})
           --latency-share S       offered rate of the latency runs as a share of the measured limit, then of
                                   the processor's own rate; 0 skips them (default {{d.LatencyShare.ToString(CultureInfo.InvariantCulture)}})
           --latency-seconds T     how long the latency run offers load, at most: it offers no more records than
@@ -144,6 +152,7 @@ public sealed record LoadTestOptions
                 "--settle-times" => options with { SettleWarmUpSeconds = Real() },
                 "--echo-every" => options with { EchoEvery = Int() },
                 "--group-size" => options with { GroupSize = Int() },
+                "--threads" => options with { Threads = Int() },
                 "--member" => options with { Member = true },
                 "--alert-thread" => options with
                 {
@@ -161,6 +170,15 @@ public sealed record LoadTestOptions
             || options.GroupSize < 1)
         {
             throw new ArgumentException("--calls, --repeat, --group-size and the partition counts must be positive");
+        }
+        if (options.Threads is < 1 or > Kafka.Processing.StreamThreads.MaxThreads)
+        {
+            throw new ArgumentException($"--threads must be from 1 to {Kafka.Processing.StreamThreads.MaxThreads}");
+        }
+        if (options.Threads > options.LatencyPartitions)
+        {
+            // The latency run offers load once every thread has partitions.
+            throw new ArgumentException("--threads must not be more than --latency-partitions");
         }
         foreach (var mode in options.Modes)
         {

@@ -38,7 +38,8 @@ public static class Orchestrator
         broker.CreateTopic(Calls, partitions);
         broker.CreateTopic(Alerts, 8);
         broker.CreateTopic(Dlq, 4);
-        Console.Error.WriteLine($"broker {broker.Bootstrap}; {Environment.ProcessorCount} cores; topic {Calls} with {partitions} partitions");
+        Console.Error.WriteLine($"broker {broker.Bootstrap}; {Environment.ProcessorCount} cores; topic {Calls} with {partitions} partitions" +
+            (options.Threads > 1 ? $"; each processor with {options.Threads} stream threads" : ""));
         var expect = TopicLoader.Load(broker.Bootstrap, Calls, file, partitions);
 
         var rates = options.Modes.ToDictionary(m => m, _ => new List<double>());
@@ -67,11 +68,14 @@ public static class Orchestrator
                 {
                     continue;
                 }
-                Console.Error.WriteLine($"round {round}/{options.Repeat}: {mode}{(mode == "group" ? $" of {options.GroupSize} processors" : "")}");
+                Console.Error.WriteLine($"round {round}/{options.Repeat}: {mode}{(mode == "group" ? $" of {options.GroupSize} processors" : "")}" +
+                    (mode is "fraudstream" or "group" && options.Threads > 1 ? $", {options.Threads} stream threads each" : ""));
                 var compared = compare && round == 1 && mode is "fraudstream" or "group";
                 var alertsTopic = compared ? AlertsOf(mode) : Alerts;
                 using var reader = compared ? AlertReader.Start(broker.Bootstrap, alertsTopic) : null;
                 var summary = mode == "group" ? RunGroup(options, broker, alertsTopic, $"loadtest-{mode}-{round}", expect)
+                    : mode == "fraudstream" ? HoldingFirstJoin(broker, options,
+                        () => RunChild(mode, options, broker, alertsTopic, $"loadtest-{mode}-{round}", expect))
                     : RunChild(mode, options, broker, alertsTopic, $"loadtest-{mode}-{round}", expect);
                 if (reader is not null)
                 {
@@ -138,7 +142,7 @@ public static class Orchestrator
             {
                 if (baseline is { } b)
                 {
-                    var latency = LatencyRun.Run(options, broker, name, file, b * options.LatencyShare, ChildTimeout);
+                    var latency = HoldingFirstJoin(broker, options, () => LatencyRun.Run(options, broker, name, file, b * options.LatencyShare, ChildTimeout));
                     Console.Out.WriteLine($"latency_of={name} {latency}");
                     // The floor at the same rate: a plain consumer in the processor's place, copying records unchanged, as
                     // many as the processor produced alerts and dead letters for.
@@ -196,6 +200,29 @@ public static class Orchestrator
     {
         using var child = new ChildProcess(mode, options, broker.Bootstrap, Calls, alerts, Dlq, group, expect);
         return child.Finish(ChildTimeout);
+    }
+
+    /// <summary>
+    /// Runs a processor of several stream threads (<see cref="LoadTestOptions.Threads"/>) with the group's first
+    /// rebalance held for <see cref="GroupJoinWindow"/>, as the group mode does, so that every thread joins it and none
+    /// takes over partitions from another while it reads (the threads start together, after their warm-up). One thread
+    /// runs as it is.
+    /// </summary>
+    private static T HoldingFirstJoin<T>(EmbeddedBroker broker, LoadTestOptions options, Func<T> run)
+    {
+        if (options.Threads == 1)
+        {
+            return run();
+        }
+        broker.SetInitialRebalanceDelay((int)GroupJoinWindow.TotalMilliseconds);
+        try
+        {
+            return run();
+        }
+        finally
+        {
+            broker.SetInitialRebalanceDelay(0);
+        }
     }
 
     /// <summary>

@@ -10,7 +10,7 @@ using FraudStream.Scoring;
 namespace FraudStream.LoadTest;
 
 /// <summary>
-/// (b) FraudStream's <see cref="StreamProcessor"/> end to end: alerts produced, offsets stored once settled and
+/// (b) FraudStream's <see cref="StreamProcessor"/> end to end (or several, <see cref="LoadTestOptions.Threads"/>, as <see cref="StreamThreads"/>): alerts produced, offsets stored once settled and
 /// committed. Its metrics hook counts settled records (one <c>ObserveProcessing</c> per record: at scoring, or
 /// when its alert or dead letter is acknowledged), which says when the topic is drained. As a member of a group
 /// (<see cref="LoadTestOptions.Member"/>) it reads only its share, so it stops once idle instead.
@@ -22,7 +22,10 @@ public static class ProcessorMode
 
     public static DrainResult Run(LoadTestOptions options)
     {
-        var scorer = new CallScorer(Featurizer.CreateDefault(), FraudModel.Load(FraudModel.DefaultPath()));
+        // One scorer a stream thread, over one model, each thread's state caps its share of the defaults (as in the service).
+        var model = FraudModel.Load(FraudModel.DefaultPath());
+        var featurizer = new FeaturizerOptions().SharedOver(options.Threads);
+        CallScorer[] scorers = [.. Enumerable.Range(0, options.Threads).Select(_ => new CallScorer(new Featurizer(ReferenceData.Embedded, featurizer), model))];
         using var stop = new CancellationTokenSource();
         var metrics = new SettledCounter(options.Member ? long.MaxValue : options.Expect, stop, options.SettleWarmUpSeconds);
         var kafka = new Dictionary<string, string>
@@ -51,12 +54,12 @@ public static class ProcessorMode
             StopWhenIdle = options.Member ? MemberIdle : options.SettleWarmUpSeconds is null ? null : ChildRun.Idle,
             KafkaSettings = kafka,
         };
-        var processor = new StreamProcessor(settings with { AlertThread = options.AlertThread ?? settings.AlertThread },
-            scorer, metrics, new StderrLogger(Microsoft.Extensions.Logging.LogLevel.Information));
-        // The latency run waits for the group to be joined before offering load.
+        var processor = new StreamThreads(settings with { AlertThread = options.AlertThread ?? settings.AlertThread },
+            scorers, metrics, new StderrLoggerFactory(Microsoft.Extensions.Logging.LogLevel.Information));
+        // The latency run waits for the group to be joined, by every stream thread, before offering load.
         var announce = new Thread(() =>
         {
-            while (!stop.IsCancellationRequested && !processor.Health.Assigned)
+            while (!stop.IsCancellationRequested && !processor.Processors.All(p => p.Health.Assigned))
             {
                 Thread.Sleep(5);
             }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace FraudStream.Service;
 
 /// <summary>
-/// Swaps the scorer's model when its file is replaced, without stopping: a <see cref="FileSystemWatcher"/>
+/// Swaps the scorers' model (one per stream thread) when its file is replaced, without stopping: a <see cref="FileSystemWatcher"/>
 /// reacts at once, and a periodic check of the file's time, size and SHA-256 catches what the watcher misses
 /// (network file systems, replaced directories). A corrupt or incompatible file is refused (logged and
 /// counted); the running model stays until a good file appears.
@@ -16,7 +16,7 @@ public sealed class ModelReloader : IDisposable
     private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(300);
 
     private readonly string _path;
-    private readonly CallScorer _scorer;
+    private readonly CallScorer[] _scorers;
     private readonly FraudStreamMetrics _metrics;
     private readonly ILogger _logger;
     private readonly TimeSpan _interval;
@@ -27,15 +27,17 @@ public sealed class ModelReloader : IDisposable
     private byte[] _hash = [];
     private bool _disposed;
 
-    /// <param name="path">The model file in force (already loaded into <paramref name="scorer"/>).</param>
+    /// <param name="path">The model file in force (already loaded into <paramref name="scorers"/>).</param>
     /// <param name="interval">How often the fallback check runs.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="interval"/> is not positive, or longer than a timer can wait (about 49 days).</exception>
-    public ModelReloader(string path, CallScorer scorer, FraudStreamMetrics metrics, ILogger logger, TimeSpan interval)
+    public ModelReloader(string path, IReadOnlyList<CallScorer> scorers, FraudStreamMetrics metrics, ILogger logger, TimeSpan interval)
     {
+        ArgumentNullException.ThrowIfNull(scorers);
+        ArgumentOutOfRangeException.ThrowIfZero(scorers.Count);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(interval, TimeSpan.FromMilliseconds(uint.MaxValue - 1));
         _path = Path.GetFullPath(path);
-        _scorer = scorer;
+        _scorers = [.. scorers];
         _metrics = metrics;
         _logger = logger;
         _interval = interval;
@@ -93,11 +95,14 @@ public sealed class ModelReloader : IDisposable
                 return; // touched, same content
             }
             _hash = hash;
-            var old = _scorer.Model;
+            var old = _scorers[0].Model;
             try
             {
                 var model = FraudModel.Load(_path);
-                _scorer.SwapModel(model);
+                foreach (var scorer in _scorers)
+                {
+                    scorer.SwapModel(model);
+                }
                 _metrics.SetModel(model.Id, DateTimeOffset.UtcNow);
                 Reloads++;
                 ServiceLog.ModelReloaded(_logger, old.Id, model.Id, _path);

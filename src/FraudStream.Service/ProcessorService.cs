@@ -15,7 +15,8 @@ using Prometheus;
 namespace FraudStream.Service;
 
 /// <summary>
-/// <c>fraudstream run</c> as an object: the <see cref="StreamProcessor"/> on its own thread, Kestrel serving
+/// <c>fraudstream run</c> as an object: the <see cref="StreamProcessor"/> on its own thread (one per stream thread,
+/// <see cref="ServiceSettings.Threads"/>), Kestrel serving
 /// <c>/metrics</c>, <c>/healthz</c> and <c>/readyz</c>, and the model file watched for hot reload.
 /// </summary>
 public sealed class ProcessorService
@@ -35,20 +36,26 @@ public sealed class ProcessorService
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("FraudStream.Service");
         var model = FraudModel.Load(settings.ModelPath);
-        Scorer = new CallScorer(new Featurizer(ReferenceData.Embedded, settings.Featurizer), model, settings.Threshold);
+        var featurizer = settings.FeaturizerPerThread();
+        Scorers = [.. Enumerable.Range(0, settings.Threads).Select(_ =>
+            new CallScorer(new Featurizer(ReferenceData.Embedded, featurizer), model, settings.Threshold))];
         Metrics = new FraudStreamMetrics(Prometheus.Metrics.NewCustomRegistry(), settings.Processor.InputTopic);
         Metrics.SetModel(model.Id, DateTimeOffset.UtcNow);
         ServiceLog.ModelLoaded(_logger, model.Id, settings.ModelPath, Scorer.Threshold);
         ServiceLog.IfTreesNotCompiled(_logger, model);
-        Processor = new StreamProcessor(settings.Processor, Scorer, Metrics, loggerFactory.CreateLogger("FraudStream.Processor"));
-        Reloader = new ModelReloader(settings.ModelPath, Scorer, Metrics, _logger, settings.ModelCheckInterval);
+        Processor = new StreamThreads(settings.Processor, Scorers, Metrics, loggerFactory);
+        Reloader = new ModelReloader(settings.ModelPath, Scorers, Metrics, _logger, settings.ModelCheckInterval);
     }
 
-    public CallScorer Scorer { get; }
+    /// <summary>Each stream thread's scorer, in order.</summary>
+    public IReadOnlyList<CallScorer> Scorers { get; }
+
+    /// <summary>The first stream thread's scorer (the only one by default).</summary>
+    public CallScorer Scorer => Scorers[0];
 
     public FraudStreamMetrics Metrics { get; }
 
-    public StreamProcessor Processor { get; }
+    public StreamThreads Processor { get; }
 
     public ModelReloader Reloader { get; }
 

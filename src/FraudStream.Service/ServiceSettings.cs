@@ -54,8 +54,20 @@ public sealed record ServiceSettings
     /// <summary>A day: the file-system watcher sees most replacements at once, and .NET's timers stop at about 49 days.</summary>
     private static readonly TimeSpan MaxModelCheckInterval = TimeSpan.FromDays(1);
 
-    /// <summary>Sizing of the featurizer's state: the caps <c>MaxCallers</c>, <c>MaxTrunks</c>, <c>MaxCallees</c>, <c>MaxPairs</c>.</summary>
+    /// <summary>
+    /// Sizing of the featurizer's state: the caps <c>MaxCallers</c>, <c>MaxTrunks</c>, <c>MaxCallees</c>, <c>MaxPairs</c>,
+    /// for the whole process (with several <see cref="Threads"/>, each thread's share: <see cref="FeaturizerPerThread"/>).
+    /// </summary>
     public FeaturizerOptions Featurizer { get; init; } = new();
+
+    /// <summary>
+    /// Stream threads (<see cref="StreamThreads"/>): each a processor with its own consumer in the group and its own
+    /// state, over the partitions the group gives it. 1, the default, keeps every partition's history together.
+    /// </summary>
+    public int Threads { get; init; } = 1;
+
+    /// <summary>One thread's featurizer options: the caps of <see cref="Featurizer"/> shared out over <see cref="Threads"/>.</summary>
+    public FeaturizerOptions FeaturizerPerThread() => Featurizer.SharedOver(Threads);
 
     /// <summary>Builds the layered configuration: an optional JSON file, the environment, then the command line's values.</summary>
     /// <param name="jsonFile">A settings file; null reads <c>appsettings.json</c> in the working directory if there is one.</param>
@@ -171,6 +183,11 @@ public sealed record ServiceSettings
             throw new FormatException(string.Create(CultureInfo.InvariantCulture,
                 $"{Named("ModelCheckInterval")} must be from {MinModelCheckInterval.TotalMilliseconds}ms to {MaxModelCheckInterval.TotalHours}h, not '{config["ModelCheckInterval"]}'"));
         }
+        var threads = Int(config, "Threads") ?? 1;
+        if (threads is < 1 or > StreamThreads.MaxThreads)
+        {
+            throw new FormatException($"{Named("Threads")} must be from 1 to {StreamThreads.MaxThreads}, not '{config["Threads"]}'");
+        }
         var format = config["LogFormat"] switch
         {
             null or "" => LogFormat.Plain,
@@ -188,6 +205,7 @@ public sealed record ServiceSettings
             LogFormat = format,
             ModelCheckInterval = modelCheck,
             Featurizer = StateCaps(config),
+            Threads = threads,
         };
     }
 
@@ -224,7 +242,7 @@ public sealed record ServiceSettings
         ["StopWhenIdle"] = "--stop-when-idle", ["RebuildRecords"] = "--rebuild-records", ["FatalTimeout"] = "--fatal-timeout",
         ["LogFormat"] = "--log-format", ["MaxCallers"] = "--max-callers", ["MaxCallees"] = "--max-callees", ["MaxPairs"] = "--max-pairs",
         ["MaxTrunks"] = "--max-trunks", ["DrainTimeout"] = "", ["WarmUp"] = "", ["ModelCheckInterval"] = "",
-        ["AlertThread"] = "",
+        ["AlertThread"] = "", ["Threads"] = "--threads",
     };
 
     /// <summary>A setting as errors name it: <c>StopWhenIdle (--stop-when-idle)</c>, or the bare key when no option sets it.</summary>

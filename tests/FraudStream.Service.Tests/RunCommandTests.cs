@@ -49,8 +49,11 @@ public sealed partial class RunCommandTests
             ["RebuildRecords"] = "5",
             ["WarmUp"] = "0",
             ["AlertThread"] = "False",
+            ["Threads"] = "3",
         }).Build();
         var settings = ServiceSettings.From(config, m => m ?? "default.zip");
+        Assert.Equal(3, settings.Threads);
+        Assert.Equal(1, ServiceSettings.From(new ConfigurationBuilder().AddInMemoryCollection([new("Bootstrap", "b")]).Build(), m => "x").Threads);
         Assert.Equal(TimeSpan.Zero, settings.Processor.WarmUp);
         Assert.False(settings.Processor.AlertThread);
         Assert.Equal(Environment.ProcessorCount > 1,
@@ -135,6 +138,13 @@ public sealed partial class RunCommandTests
         Assert.Equal(ServiceSettings.MaxStateKeys, stats.Pairs.MaxKeys);
         Assert.Equal(1, stats.Trunks.MaxKeys);
 
+        // With stream threads, each thread's state gets its share of the caps, rounded up.
+        var threaded = new ProcessorService(settings with { Threads = 4 }, logs);
+        Assert.Equal(4, threaded.Scorers.Count);
+        Assert.Equal(4, threaded.Processor.Processors.Count);
+        Assert.All(threaded.Scorers, s => Assert.Equal((3_000_000, 750_000, 201_326_592, 1),
+            (s.Featurizer.GetStats().Callers.MaxKeys, s.Featurizer.GetStats().Callees.MaxKeys, s.Featurizer.GetStats().Pairs.MaxKeys, s.Featurizer.GetStats().Trunks.MaxKeys)));
+
         var defaults = ServiceSettings.From(new ConfigurationBuilder().AddInMemoryCollection([new("Bootstrap", "b:9092")]).Build(), m => "x").Featurizer;
         var expected = new Features.FeaturizerOptions();
         Assert.Equal(
@@ -175,6 +185,9 @@ public sealed partial class RunCommandTests
     [InlineData("MetricsHost", "example.com", "MetricsHost (--metrics-host) must be an IP address or localhost, not 'example.com'")]
     [InlineData("RebuildRecords", "-1", "RebuildRecords (--rebuild-records): the number of records to rebuild from must not be negative")]
     [InlineData("AlertThread", "yes", "AlertThread: 'yes' is not true or false")]
+    [InlineData("Threads", "0", "Threads (--threads) must be from 1 to 64, not '0'")]
+    [InlineData("Threads", "65", "Threads (--threads) must be from 1 to 64, not '65'")]
+    [InlineData("Threads", "two", "Threads (--threads): 'two' is not a whole number")]
     public void Settings_refuse_values_out_of_range_or_not_finite_naming_the_setting_and_its_option(string key, string value, string expected)
     {
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Bootstrap"] = "b", [key] = value }).Build();

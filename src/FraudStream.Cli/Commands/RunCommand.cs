@@ -29,6 +29,7 @@ internal static class RunCommand
         var stopWhenIdle = new Option<string?>("--stop-when-idle") { Description = "After the first partition assignment, stop once this many seconds pass without a new record." };
         var rebuild = new Option<string?>("--rebuild-records") { Description = "Records re-read per newly assigned partition, before its committed offset, to rebuild history [default: 100000]." };
         var fatalTimeout = new Option<string?>("--fatal-timeout") { Description = "How long an error that does not clear may last before exiting non-zero [default: 30s]." };
+        var threads = new Option<string?>("--threads") { Description = "Stream threads, each with its own consumer in the group and its own history of the partitions it is given; the state caps are shared out over them [default: 1]." };
         var logFormat = new Option<string?>("--log-format") { Description = "Log format on standard error: plain or json [default: plain]." };
         var config = new Option<string?>("--config") { Description = "Settings file [default: appsettings.json in the working directory, if any]." };
         var kafka = new KafkaPropertyOption(
@@ -36,7 +37,7 @@ internal static class RunCommand
         var caps = new StateCapOptions();
         var command = new Command("run", "Run the streaming service: consume call records, produce alerts and dead letters, serve metrics. Stops on SIGTERM or SIGINT (or with --stop-when-idle), and then its last line of output is consumed=N valid=N invalid=N alerts=N.")
         {
-            bootstrap, group, input, alerts, dlq, model, threshold, metricsPort, metricsHost, stopWhenIdle, rebuild, fatalTimeout, logFormat, config, kafka.Option,
+            bootstrap, group, input, alerts, dlq, model, threshold, metricsPort, metricsHost, stopWhenIdle, rebuild, fatalTimeout, threads, logFormat, config, kafka.Option,
         };
         caps.AddTo(command);
         command.SetAction(new Func<ParseResult, CancellationToken, Task<int>>((parse, _) =>
@@ -61,6 +62,7 @@ internal static class RunCommand
             Add("StopWhenIdle", parse.GetValue(stopWhenIdle));
             Add("RebuildRecords", parse.GetValue(rebuild));
             Add("FatalTimeout", parse.GetValue(fatalTimeout));
+            Add("Threads", parse.GetValue(threads));
             Add("LogFormat", parse.GetValue(logFormat));
             overrides.AddRange(caps.Overrides(parse));
             foreach (var (name, value) in kafka.Properties(parse))

@@ -42,6 +42,36 @@ public sealed class FeaturizerOptions
     /// <summary>Slots of each table the idle sweep examines per call.</summary>
     public int SweepSlotsPerCall { get; init; } = 8;
 
+    /// <summary>
+    /// The options of one of <paramref name="parts"/> featurizers that together keep to these caps (stream threads, each
+    /// with its own state): each cap divided, rounded up, and the initial sizes no larger; the rest as they are.
+    /// </summary>
+    public FeaturizerOptions SharedOver(int parts)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(parts, 1);
+        if (parts == 1)
+        {
+            return this;
+        }
+        int Share(int cap) => (int)(((long)cap + parts - 1) / parts);
+        return new FeaturizerOptions
+        {
+            MaxCallers = Share(MaxCallers),
+            MaxTrunks = Share(MaxTrunks),
+            MaxCallees = Share(MaxCallees),
+            MaxPairs = Share(MaxPairs),
+            InitialCallers = Math.Min(InitialCallers, Share(MaxCallers)),
+            InitialTrunks = Math.Min(InitialTrunks, Share(MaxTrunks)),
+            InitialCallees = Math.Min(InitialCallees, Share(MaxCallees)),
+            InitialPairs = Math.Min(InitialPairs, Share(MaxPairs)),
+            CallerIdle = CallerIdle,
+            TrunkIdle = TrunkIdle,
+            CalleeIdle = CalleeIdle,
+            PairIdle = PairIdle,
+            SweepSlotsPerCall = SweepSlotsPerCall,
+        };
+    }
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxCallers, 1);

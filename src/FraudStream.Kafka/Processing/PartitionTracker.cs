@@ -29,6 +29,9 @@ internal sealed class PartitionTracker(int partition)
     /// <summary>The offset stored last (the next to read on a restart), or -1.</summary>
     public long Stored { get; set; } = -1;
 
+    /// <summary>The position last committed by the processor's own commit (at a revocation or the stop); -1 before.</summary>
+    public long Committed { get; set; } = -1;
+
     /// <summary>Records re-read for history so far, and when the rebuild began (<see cref="System.Diagnostics.Stopwatch"/> ticks).</summary>
     public long Rebuilt { get; set; }
 

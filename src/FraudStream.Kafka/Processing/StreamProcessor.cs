@@ -216,6 +216,16 @@ public sealed class StreamProcessor
     public long Consumed => Interlocked.Read(ref _consumedShared);
 
     /// <summary>
+    /// Called at the stop between the last commit and leaving the group, on the closing thread, within
+    /// <see cref="LeaveTimeout"/>: <see cref="StreamThreads"/> holds each thread there until all have committed, since
+    /// one leaving starts a rebalance, in which the others' commits may be refused. Set before <see cref="Run"/>.
+    /// </summary>
+    internal Action? BeforeLeaving { get; set; }
+
+    /// <summary>Whether partitions were ever assigned to this processor (read from other threads).</summary>
+    internal bool EverAssigned => Volatile.Read(ref _everAssigned);
+
+    /// <summary>
     /// Consumes until <paramref name="cancellationToken"/> fires, the idle time passes, or an error does not
     /// clear within the fatal timeout; then settles in-flight work, commits, leaves the group and returns the counts.
     /// Blocks the calling thread (run it on a dedicated one).
@@ -1371,14 +1381,19 @@ public sealed class StreamProcessor
     private void CommitPositions(IConsumer<InboundCall, InboundCall> consumer, IEnumerable<int> partitions)
     {
         var offsets = new List<TopicPartitionOffset>();
+        var committing = new List<PartitionTracker>();
         foreach (var p in partitions)
         {
             if (_trackers.TryGetValue(p, out var tracker))
             {
                 var position = Math.Max(tracker.Drain(_release), tracker.Stored);
-                if (position >= 0)
+                // A position this processor has committed already is not committed again: the stop commits, then the
+                // close revokes the partitions, whose handler would commit the same (and be refused if another member
+                // has started a rebalance meanwhile, as stream threads leaving together do).
+                if (position >= 0 && position != tracker.Committed)
                 {
                     offsets.Add(new TopicPartitionOffset(_options.InputTopic, p, position));
+                    committing.Add(tracker);
                     tracker.Stored = position;
                 }
             }
@@ -1390,6 +1405,10 @@ public sealed class StreamProcessor
         try
         {
             consumer.Commit(offsets);
+            for (var i = 0; i < offsets.Count; i++)
+            {
+                committing[i].Committed = offsets[i].Offset.Value;
+            }
         }
         catch (KafkaException ex)
         {
@@ -1783,6 +1802,7 @@ public sealed class StreamProcessor
     private void CommitAndLeave(IConsumer<InboundCall, InboundCall> consumer)
     {
         CommitPositions(consumer, _trackers.Keys.ToList());
+        BeforeLeaving?.Invoke();
         try
         {
             consumer.Close(); // leaves the group (the revoke handler has nothing left to wait for); disposes the consumer

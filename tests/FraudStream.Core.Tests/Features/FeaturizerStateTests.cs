@@ -10,6 +10,27 @@ namespace FraudStream.Core.Tests.Features;
 public sealed class FeaturizerStateTests(ITestOutputHelper output)
 {
     [Fact]
+    public void Caps_shared_over_stream_threads_add_up_to_at_least_the_whole_and_keep_the_rest()
+    {
+        var whole = new FeaturizerOptions
+        {
+            MaxCallers = 1_000_001, MaxTrunks = 3, MaxCallees = 10, MaxPairs = int.MaxValue, InitialCallers = 65_536, InitialTrunks = 1_024,
+            InitialCallees = 4, InitialPairs = 8, CallerIdle = TimeSpan.FromHours(5), TrunkIdle = TimeSpan.FromHours(6),
+            CalleeIdle = TimeSpan.FromHours(7), PairIdle = TimeSpan.FromHours(8), SweepSlotsPerCall = 3,
+        };
+        Assert.Same(whole, whole.SharedOver(1));
+
+        var share = whole.SharedOver(4);
+        Assert.Equal((250_001, 1, 3, 536_870_912), (share.MaxCallers, share.MaxTrunks, share.MaxCallees, share.MaxPairs));
+        // The initial sizes no larger than a share's cap; the retention and the sweep as they were.
+        Assert.Equal((65_536, 1, 3, 8), (share.InitialCallers, share.InitialTrunks, share.InitialCallees, share.InitialPairs));
+        Assert.Equal((whole.CallerIdle, whole.TrunkIdle, whole.CalleeIdle, whole.PairIdle, whole.SweepSlotsPerCall),
+            (share.CallerIdle, share.TrunkIdle, share.CalleeIdle, share.PairIdle, share.SweepSlotsPerCall));
+        _ = new Featurizer(ReferenceData.Embedded, share); // valid options
+        Assert.Throws<ArgumentOutOfRangeException>(() => whole.SharedOver(0));
+    }
+
+    [Fact]
     public void Idle_keys_are_evicted_and_come_back_with_fresh_history()
     {
         // No incremental sweep here, so the full pass below is what evicts.
