@@ -138,11 +138,12 @@ public sealed partial class RunCommandTests
         Assert.Equal(ServiceSettings.MaxStateKeys, stats.Pairs.MaxKeys);
         Assert.Equal(1, stats.Trunks.MaxKeys);
 
-        // With stream threads, each thread's state gets its share of the caps, rounded up.
+        // With stream threads, each thread's caller and pair state gets its share of the caps, rounded up; trunks and
+        // callees, which every thread sees most of, keep theirs.
         var threaded = new ProcessorService(settings with { Threads = 4 }, logs);
         Assert.Equal(4, threaded.Scorers.Count);
         Assert.Equal(4, threaded.Processor.Processors.Count);
-        Assert.All(threaded.Scorers, s => Assert.Equal((3_000_000, 750_000, 201_326_592, 1),
+        Assert.All(threaded.Scorers, s => Assert.Equal((3_000_000, 3_000_000, 201_326_592, 1),
             (s.Featurizer.GetStats().Callers.MaxKeys, s.Featurizer.GetStats().Callees.MaxKeys, s.Featurizer.GetStats().Pairs.MaxKeys, s.Featurizer.GetStats().Trunks.MaxKeys)));
 
         var defaults = ServiceSettings.From(new ConfigurationBuilder().AddInMemoryCollection([new("Bootstrap", "b:9092")]).Build(), m => "x").Featurizer;

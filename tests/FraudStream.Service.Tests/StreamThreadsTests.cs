@@ -120,11 +120,11 @@ public sealed class StreamThreadsTests(ITestOutputHelper output)
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"the last one waited {clock.Elapsed}");
         leaving.Committed(1, wait: true); // told twice (committed, then ended): counted once, and no wait
 
-        // One that never commits holds the others only for the bound, within the processor's leave timeout.
+        // One that never commits holds the others only for the bound (which the processor adds to its leave timeout).
         var stuck = new StreamThreads.LeaveTogether(2);
         clock.Restart();
         stuck.Committed(0, wait: true);
-        Assert.InRange(clock.Elapsed, StreamThreads.LeaveTogether.MaxWait - TimeSpan.FromMilliseconds(50), StreamProcessor.LeaveTimeout);
+        Assert.InRange(clock.Elapsed, StreamThreads.LeaveTogether.MaxWait - TimeSpan.FromMilliseconds(50), StreamThreads.LeaveTogether.MaxWait + TimeSpan.FromSeconds(1));
     }
 
     [Fact]
@@ -136,15 +136,20 @@ public sealed class StreamThreadsTests(ITestOutputHelper output)
         var messages = KafkaHarness.ToMessages(KafkaHarness.MakeLines(3_000, seed: 5));
         kafka.Produce(messages);
 
-        var service = new ProcessorService(kafka.Settings(stopWhenIdle: Idle) with { Threads = 3 }, KafkaHarness.Logs(output));
+        var logs = new ConcurrentQueue<string>();
+        var service = new ProcessorService(kafka.Settings(stopWhenIdle: Idle) with { Threads = 3 }, KafkaHarness.Logs(output, logs));
         var result = await service.RunAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
 
+        // The third thread's share is empty; the process stops once no thread takes a record for the idle time, all
+        // threads together, so none leaves the group (moving the others' partitions) while they read.
         Assert.Equal(StopReason.Idle, result.Reason);
         Assert.Equal(messages.Count, result.Consumed);
         var threads = service.Processor.Processors;
-        // The third thread's assignment is empty (it stops once idle like the others).
         Assert.Single(threads, t => t.Consumed == 0);
         Assert.Equal(messages.Count, kafka.Committed("fraudstream").Sum());
+        // One generation: each thread was given its share (the third an empty one) once, and nothing moved after.
+        Assert.Equal(3, logs.Count(l => l.Contains("Partitions assigned", StringComparison.Ordinal)));
+        Assert.DoesNotContain(logs, l => l.Contains("[3012]", StringComparison.Ordinal) || l.Contains("[3019]", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -174,7 +179,8 @@ public sealed class StreamThreadsTests(ITestOutputHelper output)
     public void The_process_gauges_combine_the_threads_and_the_counts_pass_through()
     {
         var sink = new RecordingMetrics();
-        var combined = new StreamThreads.CombinedMetrics(sink, 3);
+        var processReady = false;
+        var combined = new StreamThreads.CombinedMetrics(sink, 3, () => processReady);
         var (a, b, c) = (combined.For(0), combined.For(1), combined.For(2));
 
         // Event lag: the newest call's of all threads, as one processor reports it over its partitions.
@@ -194,14 +200,14 @@ public sealed class StreamThreadsTests(ITestOutputHelper output)
         Assert.Equal(new StateKindStats(20, 200, 32, 8, 256, 2, 4), sink.State.Callers);
         Assert.Equal(80, sink.State.TotalKeys);
 
-        // Ready while any thread is: one without partitions is not, and need not be.
-        a.SetReady(false);
-        Assert.False(sink.Ready);
+        // Readiness is the process's (what /readyz says), told whenever a thread tells its own.
         b.SetReady(true);
-        Assert.True(sink.Ready);
+        Assert.False(sink.Ready);
+        processReady = true;
         c.SetReady(false);
         Assert.True(sink.Ready);
-        b.SetReady(false);
+        processReady = false;
+        a.SetReady(true);
         Assert.False(sink.Ready);
 
         // Counts and observations pass through unchanged.
@@ -220,11 +226,34 @@ public sealed class StreamThreadsTests(ITestOutputHelper output)
         var options = new ProcessorOptions { BootstrapServers = "localhost:9092" };
         var scorer = new Pipeline.CallScorer(Featurizer.CreateDefault(), Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath));
         var ex = Assert.Throws<ArgumentException>(() => new StreamThreads(options, [scorer, scorer]));
-        Assert.Contains("scorer of its own", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("a scorer and a featurizer of its own", ex.Message, StringComparison.Ordinal);
+        var sameFeaturizer = new Pipeline.CallScorer(scorer.Featurizer, scorer.Model);
+        Assert.Throws<ArgumentException>(() => new StreamThreads(options, [scorer, sameFeaturizer]));
         Assert.Throws<ArgumentOutOfRangeException>(() => new StreamThreads(options, []));
     }
 
     /// <summary>A logger factory that notes the categories asked for.</summary>
+    [Fact]
+    public void Each_thread_is_a_group_member_and_a_client_of_its_own_name()
+    {
+        var options = new ProcessorOptions
+        {
+            BootstrapServers = "localhost:9092",
+            StopWhenIdle = TimeSpan.FromSeconds(3),
+            KafkaSettings = new Dictionary<string, string> { ["group.instance.id"] = "pod-7", ["producer.client.id"] = "alerts" },
+        };
+        Assert.Same(options, StreamThreads.ForThread(options, 0, 1));
+
+        var configs = Enumerable.Range(0, 3).Select(i => StreamThreads.ForThread(options, i, 3)).ToList();
+        // Static membership: a second member with the same id would fence the first out of the group.
+        Assert.Equal(["pod-7-1", "pod-7-2", "pod-7-3"], configs.Select(o => StreamProcessor.ConsumerConfigFor(o).GroupInstanceId));
+        Assert.Equal(["fraudstream-1", "fraudstream-2", "fraudstream-3"], configs.Select(o => StreamProcessor.ConsumerConfigFor(o).ClientId));
+        Assert.Equal(["alerts-1", "alerts-2", "alerts-3"], configs.Select(o => StreamProcessor.ProducerConfigFor(o).ClientId));
+        // The stop when idle is the process's, watched for all threads together.
+        Assert.All(configs, o => Assert.Null(o.StopWhenIdle));
+        Assert.Equal("pod-7", options.KafkaSettings["group.instance.id"]);
+    }
+
     private sealed class CategoriesAsked(Microsoft.Extensions.Logging.ILoggerFactory inner, ConcurrentQueue<string> categories)
         : Microsoft.Extensions.Logging.ILoggerFactory
     {

@@ -29,7 +29,7 @@ internal static class RunCommand
         var stopWhenIdle = new Option<string?>("--stop-when-idle") { Description = "After the first partition assignment, stop once this many seconds pass without a new record." };
         var rebuild = new Option<string?>("--rebuild-records") { Description = "Records re-read per newly assigned partition, before its committed offset, to rebuild history [default: 100000]." };
         var fatalTimeout = new Option<string?>("--fatal-timeout") { Description = "How long an error that does not clear may last before exiting non-zero [default: 30s]." };
-        var threads = new Option<string?>("--threads") { Description = "Stream threads, each with its own consumer in the group and its own history of the partitions it is given; the state caps are shared out over them [default: 1]." };
+        var threads = new Option<string?>("--threads") { Description = "Stream threads, each with its own consumer in the group and its own history of the partitions it is given; the caller and pair caps are shared out over them, the trunk and callee caps apply to each [default: 1]." };
         var logFormat = new Option<string?>("--log-format") { Description = "Log format on standard error: plain or json [default: plain]." };
         var config = new Option<string?>("--config") { Description = "Settings file [default: appsettings.json in the working directory, if any]." };
         var kafka = new KafkaPropertyOption(

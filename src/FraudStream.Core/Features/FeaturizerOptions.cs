@@ -43,8 +43,10 @@ public sealed class FeaturizerOptions
     public int SweepSlotsPerCall { get; init; } = 8;
 
     /// <summary>
-    /// The options of one of <paramref name="parts"/> featurizers that together keep to these caps (stream threads, each
-    /// with its own state): each cap divided, rounded up, and the initial sizes no larger; the rest as they are.
+    /// The options of one of <paramref name="parts"/> featurizers over a share each of a stream keyed by caller (stream
+    /// threads, each with its own state): the caps of the keys that are split with the stream, callers and caller-callee
+    /// pairs, divided (rounded up), their initial sizes no larger; trunks and callees, which every part sees most of,
+    /// keep their caps, as separate processes would. The rest as they are.
     /// </summary>
     public FeaturizerOptions SharedOver(int parts)
     {
@@ -57,12 +59,12 @@ public sealed class FeaturizerOptions
         return new FeaturizerOptions
         {
             MaxCallers = Share(MaxCallers),
-            MaxTrunks = Share(MaxTrunks),
-            MaxCallees = Share(MaxCallees),
+            MaxTrunks = MaxTrunks,
+            MaxCallees = MaxCallees,
             MaxPairs = Share(MaxPairs),
             InitialCallers = Math.Min(InitialCallers, Share(MaxCallers)),
-            InitialTrunks = Math.Min(InitialTrunks, Share(MaxTrunks)),
-            InitialCallees = Math.Min(InitialCallees, Share(MaxCallees)),
+            InitialTrunks = InitialTrunks,
+            InitialCallees = InitialCallees,
             InitialPairs = Math.Min(InitialPairs, Share(MaxPairs)),
             CallerIdle = CallerIdle,
             TrunkIdle = TrunkIdle,

@@ -222,8 +222,15 @@ public sealed class StreamProcessor
     /// </summary>
     internal Action? BeforeLeaving { get; set; }
 
-    /// <summary>Whether partitions were ever assigned to this processor (read from other threads).</summary>
+    /// <summary>How long <see cref="BeforeLeaving"/> may wait, added to <see cref="LeaveTimeout"/>.</summary>
+    internal TimeSpan BeforeLeavingMax { get; set; }
+
+    /// <summary>Called as the stop begins, with its reason, on the consume thread. Set before <see cref="Run"/>.</summary>
+    internal Action<StopReason>? Stopping { get; set; }
+
+    /// <summary>Whether the group has assigned this processor its share (maybe empty) yet (read from other threads).</summary>
     internal bool EverAssigned => Volatile.Read(ref _everAssigned);
+
 
     /// <summary>
     /// Consumes until <paramref name="cancellationToken"/> fires, the idle time passes, or an error does not
@@ -1297,7 +1304,7 @@ public sealed class StreamProcessor
         {
             ProcessorLog.RebuildSkippedLate(_logger, Describe(late), BrokerQueryTimeout.TotalSeconds);
         }
-        _everAssigned = true;
+        Volatile.Write(ref _everAssigned, true);
         _lastRecordAt = _clock = Stopwatch.GetTimestamp();
         // The merge takes the new partitions in now that their fetches can start, and its wait for each starts now:
         // the watermark queries above may have taken seconds, and a wait started before them could run out before the
@@ -1747,6 +1754,7 @@ public sealed class StreamProcessor
 
     private ProcessorResult Finish(IConsumer<InboundCall, InboundCall> consumer, IProducer<byte[]?, byte[]?> producer, StopReason reason, string? fatal)
     {
+        Stopping?.Invoke(reason);
         var inFlight = _trackers.Values.Sum(t => t.InFlight);
         ProcessorLog.Stopping(_logger, reason.ToString().ToLowerInvariant(), inFlight);
         if (fatal is not null)
@@ -1776,7 +1784,7 @@ public sealed class StreamProcessor
         _poll?.Dispose(); // librdkafka: its consumer queue must be given back before the consumer closes
         _poll = null;
         var left = Task.Factory.StartNew(() => CommitAndLeave(consumer), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        if (Task.WaitAny([left], LeaveTimeout) < 0)
+        if (Task.WaitAny([left], LeaveTimeout + BeforeLeavingMax) < 0)
         {
             _consumerLease?.Abandon(); // disposing the consumer would free it under the close still running
             ProcessorLog.LeaveTimedOut(_logger, LeaveTimeout.TotalSeconds);

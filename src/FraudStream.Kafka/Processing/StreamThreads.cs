@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using FraudStream.Features;
 using FraudStream.Pipeline;
@@ -33,18 +34,52 @@ public sealed class StreamThreads
         {
             throw new ArgumentOutOfRangeException(nameof(scorers), scorers.Count, $"from 1 to {MaxThreads} threads");
         }
-        if (scorers.Distinct().Count() != scorers.Count)
+        if (scorers.Distinct().Count() != scorers.Count || scorers.Select(s => s.Featurizer).Distinct().Count() != scorers.Count)
         {
-            throw new ArgumentException("each thread needs a scorer of its own (a featurizer is not thread-safe)", nameof(scorers));
+            throw new ArgumentException("each thread needs a scorer and a featurizer of its own (a featurizer is not thread-safe)", nameof(scorers));
         }
         var count = scorers.Count;
-        var combined = count > 1 && metrics is not null ? new CombinedMetrics(metrics, count) : null;
+        var combined = count > 1 && metrics is not null ? new CombinedMetrics(metrics, count, () => Health.Ready) : null;
         _processors = new StreamProcessor[count];
         for (var i = 0; i < count; i++)
         {
             var logger = loggers?.CreateLogger(count == 1 ? "FraudStream.Processor" : $"FraudStream.Processor.{i + 1}");
-            _processors[i] = new StreamProcessor(options, scorers[i], combined?.For(i) ?? metrics, logger);
+            _processors[i] = new StreamProcessor(ForThread(options, i, count), scorers[i], combined?.For(i) ?? metrics, logger);
         }
+        _stopWhenIdle = count > 1 ? options.StopWhenIdle : null;
+    }
+
+    private readonly TimeSpan? _stopWhenIdle;
+
+    /// <summary>The Kafka settings that name one client or member, which each thread's must do for itself.</summary>
+    private static readonly string[] IdentitySettings =
+        ["group.instance.id", "consumer.group.instance.id", "client.id", "consumer.client.id", "producer.client.id"];
+
+    /// <summary>
+    /// Thread <paramref name="thread"/>'s options, of <paramref name="count"/>: with several, its static group membership
+    /// (<c>group.instance.id</c>, which must differ between members: a second member with the same id fences the first
+    /// out of the group) and its clients' <c>client.id</c> get <c>-N</c> added, as Kafka Streams names its threads'
+    /// clients; <c>client.id</c> is <c>fraudstream-N</c> when none is set. Its own stop when idle is left out: the
+    /// process's is watched for all threads together.
+    /// </summary>
+    internal static ProcessorOptions ForThread(ProcessorOptions options, int thread, int count)
+    {
+        if (count == 1)
+        {
+            return options;
+        }
+        var suffix = "-" + (thread + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var settings = new Dictionary<string, string>(options.KafkaSettings, StringComparer.Ordinal);
+        foreach (var key in IdentitySettings)
+        {
+            if (settings.TryGetValue(key, out var value))
+            {
+                settings[key] = value + suffix;
+            }
+        }
+        settings.TryAdd("client.id", "fraudstream" + suffix);
+        // The stop when idle is the process's (Run), not each thread's.
+        return options with { KafkaSettings = settings, StopWhenIdle = null };
     }
 
     /// <summary>The threads' processors, in order.</summary>
@@ -83,9 +118,8 @@ public sealed class StreamThreads
     /// Runs every thread until it stops (<see cref="StreamProcessor.Run"/>), and returns their counts added up. One
     /// thread failing stops the others, which commit what they have settled and leave, as at a cancellation: the
     /// result is then <see cref="StopReason.Fatal"/> with the first failure's message, or the first exception is
-    /// rethrown. With <see cref="ProcessorOptions.StopWhenIdle"/>, each thread stops once idle, a thread given no
-    /// partition as well (the group still gives it an empty share); one never given any share, not even empty, is stopped
-    /// when every other thread has stopped idle.
+    /// rethrown. <see cref="ProcessorOptions.StopWhenIdle"/> is the process's: all threads stop together once none has
+    /// taken a new record for that long.
     /// </summary>
     public ProcessorResult Run(CancellationToken cancellationToken)
     {
@@ -99,13 +133,22 @@ public sealed class StreamThreads
         for (var i = 0; i < count; i++)
         {
             var index = i;
-            // Stopped together, the threads leave the group only once all have committed (or a bound has passed);
-            // a thread stopping alone (idle) does not wait for the others.
-            _processors[i].BeforeLeaving = () => leaving.Committed(index, wait: stopAll.IsCancellationRequested);
+            var processor = _processors[i];
+            // A thread that gives up stops the others as its own stop begins, before it leaves the group.
+            processor.Stopping = reason =>
+            {
+                if (reason == StopReason.Fatal)
+                {
+                    stopAll.Cancel();
+                }
+            };
+            // The threads stop together (cancelled, idle or failed): each leaves the group only once all have committed,
+            // or ended, or a bound has passed.
+            processor.BeforeLeaving = () => leaving.Committed(index, wait: true);
+            processor.BeforeLeavingMax = LeaveTogether.MaxWait;
         }
         var results = new ProcessorResult?[count];
         var failures = new ExceptionDispatchInfo?[count];
-        var running = count;
         var threads = new Thread[count];
         for (var i = 0; i < count; i++)
         {
@@ -114,26 +157,16 @@ public sealed class StreamThreads
             {
                 try
                 {
-                    var result = _processors[index].Run(stopAll.Token);
-                    Volatile.Write(ref results[index], result);
-                    if (result.Reason == StopReason.Fatal)
-                    {
-                        stopAll.Cancel();
-                    }
+                    results[index] = _processors[index].Run(stopAll.Token);
                 }
                 catch (Exception ex)
                 {
                     failures[index] = ExceptionDispatchInfo.Capture(ex);
-                    stopAll.Cancel();
                 }
                 finally
                 {
-                    leaving.Committed(index, wait: false); // ended without reaching it (failed): not waited for
-                    if (Interlocked.Decrement(ref running) > 0 && OnlyNeverAssignedLeft(results))
-                    {
-                        // Every thread that had a share stopped idle: the rest, never given one, have nothing to wait for.
-                        stopAll.Cancel();
-                    }
+                    leaving.Committed(index, wait: false); // one that ended without reaching it (failed) is not waited for
+                    stopAll.Cancel(); // one thread ended (failed): so do the others
                 }
             })
             {
@@ -145,6 +178,7 @@ public sealed class StreamThreads
         {
             thread.Start();
         }
+        var idle = WatchForIdle(stopAll);
         foreach (var thread in threads)
         {
             thread.Join();
@@ -153,7 +187,59 @@ public sealed class StreamThreads
         {
             failure.Throw();
         }
-        return Combine(results!, cancellationToken.IsCancellationRequested);
+        return Combine(results!, cancellationToken.IsCancellationRequested, idle);
+    }
+
+    /// <summary>
+    /// Until the threads are stopped: with <see cref="ProcessorOptions.StopWhenIdle"/>, stops them all together once,
+    /// after any thread's first assignment, no thread has taken a new record for the idle time (the process's stop when
+    /// idle, as one processor's; a thread stopping alone would leave the group and move the others' partitions while
+    /// they read). True when it did.
+    /// </summary>
+    private bool WatchForIdle(CancellationTokenSource stopAll)
+    {
+        if (_stopWhenIdle is not { } idle)
+        {
+            return false;
+        }
+        var quietSince = 0L;
+        var seen = -1L;
+        while (!stopAll.Token.WaitHandle.WaitOne(IdleCheckInterval))
+        {
+            if (!_processors.Any(p => p.EverAssigned))
+            {
+                continue;
+            }
+            var consumed = Consumed; // published by each thread at least every 100 ms while it runs
+            var now = Stopwatch.GetTimestamp();
+            if (consumed != seen)
+            {
+                seen = consumed;
+                quietSince = now;
+            }
+            else if (Stopwatch.GetElapsedTime(quietSince, now) >= idle)
+            {
+                stopAll.Cancel();
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>How often <see cref="WatchForIdle"/> looks at the threads' counts.</summary>
+    private static readonly TimeSpan IdleCheckInterval = TimeSpan.FromMilliseconds(100);
+
+    private static ProcessorResult Combine(ProcessorResult[] results, bool cancelled, bool idle)
+    {
+        var fatal = results.FirstOrDefault(r => r.Reason == StopReason.Fatal);
+        // Threads stopped only because another failed, or all were idle, count as what stopped them.
+        var reason = fatal is not null ? StopReason.Fatal
+            : cancelled ? StopReason.Cancelled
+            : idle ? StopReason.Idle
+            : StopReason.Cancelled;
+        return new ProcessorResult(
+            results.Sum(r => r.Consumed), results.Sum(r => r.Valid), results.Sum(r => r.Invalid), results.Sum(r => r.Alerts),
+            results.Sum(r => r.Rebuilt), reason, fatal?.FatalMessage);
     }
 
     /// <summary>
@@ -162,8 +248,11 @@ public sealed class StreamThreads
     /// </summary>
     internal sealed class LeaveTogether(int threads)
     {
-        /// <summary>The longest a thread waits for the others: within <see cref="StreamProcessor.LeaveTimeout"/>, which also holds its leaving.</summary>
-        public static readonly TimeSpan MaxWait = StreamProcessor.LeaveTimeout / 2;
+        /// <summary>
+        /// The longest a thread waits for the others (added to its <see cref="StreamProcessor.LeaveTimeout"/>): enough for
+        /// threads whose stops began together, not for one still settling deliveries for up to its drain timeout.
+        /// </summary>
+        public static readonly TimeSpan MaxWait = StreamProcessor.LeaveTimeout;
 
         private readonly int[] _committed = new int[threads];
         private readonly ManualResetEventSlim _all = new(false);
@@ -183,38 +272,11 @@ public sealed class StreamThreads
         }
     }
 
-    /// <summary>Whether every thread still running was never given a share of the partitions, and every thread that ended stopped idle.</summary>
-    private bool OnlyNeverAssignedLeft(ProcessorResult?[] results)
-    {
-        for (var i = 0; i < _processors.Length; i++)
-        {
-            var result = Volatile.Read(ref results[i]);
-            if (result is null ? _processors[i].EverAssigned : result.Reason != StopReason.Idle)
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static ProcessorResult Combine(ProcessorResult[] results, bool cancelled)
-    {
-        var fatal = results.FirstOrDefault(r => r.Reason == StopReason.Fatal);
-        // Threads stopped only because the others did count as what stopped those.
-        var reason = fatal is not null ? StopReason.Fatal
-            : cancelled ? StopReason.Cancelled
-            : results.Any(r => r.Reason == StopReason.Idle) ? StopReason.Idle
-            : StopReason.Cancelled;
-        return new ProcessorResult(
-            results.Sum(r => r.Consumed), results.Sum(r => r.Valid), results.Sum(r => r.Invalid), results.Sum(r => r.Alerts),
-            results.Sum(r => r.Rebuilt), reason, fatal?.FatalMessage);
-    }
-
     /// <summary>
     /// The threads' metrics as one process's: counts and observations pass through (the sink adds them up); the
     /// gauges a thread sets for itself are combined first: the event lag is the newest call's of all threads (as one
-    /// processor reports it over all its partitions), the state is the threads' added up, and the process is ready when
-    /// any thread is (a thread without partitions is not, and need not be). Consumer lag is per partition, and a partition
+    /// processor reports it over all its partitions), the state is the threads' added up, and readiness is the process's
+    /// (<see cref="StreamThreads.Health"/>, as <c>/readyz</c> tells it). Consumer lag is per partition, and a partition
     /// is one thread's at a time: when one moves between threads, the old owner's removal may come after the new
     /// owner's first value, and the gauge is then missing until the new owner's next (a second later).
     /// </summary>
@@ -224,15 +286,17 @@ public sealed class StreamThreads
         private readonly Lock _lock = new();
         private readonly double[] _newestEvent; // seconds since 0001-01-01, NaN until the thread tells
         private readonly FeaturizerStats?[] _state;
-        private readonly bool[] _ready;
 
-        public CombinedMetrics(IProcessorMetrics sink, int threads)
+        private readonly Func<bool> _ready;
+
+        /// <param name="ready">The process's readiness (<see cref="StreamThreads.Health"/>), told whenever a thread tells its own.</param>
+        public CombinedMetrics(IProcessorMetrics sink, int threads, Func<bool> ready)
         {
             _sink = sink;
+            _ready = ready;
             _newestEvent = new double[threads];
             Array.Fill(_newestEvent, double.NaN);
             _state = new FeaturizerStats?[threads];
-            _ready = new bool[threads];
         }
 
         public IProcessorMetrics For(int thread) => new ThreadMetrics(this, thread);
@@ -274,12 +338,11 @@ public sealed class StreamThreads
             }
         }
 
-        private void SetReady(int thread, bool ready)
+        private void SetReady()
         {
             lock (_lock)
             {
-                _ready[thread] = ready;
-                _sink.SetReady(_ready.Contains(true));
+                _sink.SetReady(_ready());
             }
         }
 
@@ -318,7 +381,7 @@ public sealed class StreamThreads
 
             public void SetState(in FeaturizerStats stats) => combined.SetState(thread, stats);
 
-            public void SetReady(bool ready) => combined.SetReady(thread, ready);
+            public void SetReady(bool ready) => combined.SetReady();
         }
     }
 }

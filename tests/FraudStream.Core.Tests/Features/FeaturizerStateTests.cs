@@ -10,7 +10,7 @@ namespace FraudStream.Core.Tests.Features;
 public sealed class FeaturizerStateTests(ITestOutputHelper output)
 {
     [Fact]
-    public void Caps_shared_over_stream_threads_add_up_to_at_least_the_whole_and_keep_the_rest()
+    public void Caps_shared_over_stream_threads_divide_the_keys_split_with_the_stream_and_keep_the_rest()
     {
         var whole = new FeaturizerOptions
         {
@@ -20,10 +20,11 @@ public sealed class FeaturizerStateTests(ITestOutputHelper output)
         };
         Assert.Same(whole, whole.SharedOver(1));
 
+        // Callers and pairs (keyed by caller, so split with the stream) divided, rounded up; trunks and callees whole.
         var share = whole.SharedOver(4);
-        Assert.Equal((250_001, 1, 3, 536_870_912), (share.MaxCallers, share.MaxTrunks, share.MaxCallees, share.MaxPairs));
+        Assert.Equal((250_001, 3, 10, 536_870_912), (share.MaxCallers, share.MaxTrunks, share.MaxCallees, share.MaxPairs));
         // The initial sizes no larger than a share's cap; the retention and the sweep as they were.
-        Assert.Equal((65_536, 1, 3, 8), (share.InitialCallers, share.InitialTrunks, share.InitialCallees, share.InitialPairs));
+        Assert.Equal((65_536, 1_024, 4, 8), (share.InitialCallers, share.InitialTrunks, share.InitialCallees, share.InitialPairs));
         Assert.Equal((whole.CallerIdle, whole.TrunkIdle, whole.CalleeIdle, whole.PairIdle, whole.SweepSlotsPerCall),
             (share.CallerIdle, share.TrunkIdle, share.CalleeIdle, share.PairIdle, share.SweepSlotsPerCall));
         _ = new Featurizer(ReferenceData.Embedded, share); // valid options
