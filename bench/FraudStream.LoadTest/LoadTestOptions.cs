@@ -175,7 +175,7 @@ public sealed record LoadTestOptions
         {
             throw new ArgumentException($"--threads must be from 1 to {Kafka.Processing.StreamThreads.MaxThreads}");
         }
-        if (options.Threads > options.LatencyPartitions)
+        if (options.LatencyShare > 0 && options.Threads > options.LatencyPartitions)
         {
             // The latency run offers load once every thread has partitions.
             throw new ArgumentException("--threads must not be more than --latency-partitions");

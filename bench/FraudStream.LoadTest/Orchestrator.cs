@@ -35,6 +35,13 @@ public static class Orchestrator
         broker.SetInitialRebalanceDelay(0);
         TopicLoader.Generate(file, options.Calls, options.Seed);
         var partitions = options.Partitions ?? TopicLoader.PartitionsFor(file);
+        var members = options.Threads * (options.Modes.Contains("group") ? options.GroupSize : 1);
+        if (members > partitions)
+        {
+            // A thread without a partition reads nothing: the group mode would count its member as idle, and a drain
+            // would measure fewer threads than asked for.
+            throw new LoadTestException($"{members} consumers ({(options.Modes.Contains("group") ? "--group-size times " : "")}--threads) for {partitions} partitions: some would read nothing");
+        }
         broker.CreateTopic(Calls, partitions);
         broker.CreateTopic(Alerts, 8);
         broker.CreateTopic(Dlq, 4);

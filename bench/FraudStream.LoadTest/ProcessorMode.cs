@@ -153,9 +153,11 @@ public static class ProcessorMode
                     into[at] = (float)(seconds * 1000);
                 }
             }
-            if (Interlocked.Read(ref _first) == 0)
+            // The earliest consumed of the records settled (several threads settle them, in no order across threads).
+            var first = Interlocked.Read(ref _first);
+            while ((first == 0 || consumedAt < first) && Interlocked.CompareExchange(ref _first, consumedAt, first) is var seenFirst && seenFirst != first)
             {
-                Interlocked.CompareExchange(ref _first, consumedAt, 0);
+                first = seenFirst;
             }
             if (Interlocked.Increment(ref _settled) == expect)
             {

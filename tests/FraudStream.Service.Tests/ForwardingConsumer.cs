@@ -10,17 +10,24 @@ namespace FraudStream.Service.Tests;
 public class ForwardingConsumer<TKey, TValue> : DispatchProxy
 {
     private IConsumer<TKey, TValue>? _inner;
+    private Action<MethodInfo>? _before;
 
-    public static IConsumer<TKey, TValue> Wrap(IConsumer<TKey, TValue> inner)
+    public static IConsumer<TKey, TValue> Wrap(IConsumer<TKey, TValue> inner) => Wrap(inner, null);
+
+    /// <summary>A forwarder that calls <paramref name="before"/> with each method before forwarding it (to slow one down, say).</summary>
+    public static IConsumer<TKey, TValue> Wrap(IConsumer<TKey, TValue> inner, Action<MethodInfo>? before)
     {
         var proxy = Create<IConsumer<TKey, TValue>, ForwardingConsumer<TKey, TValue>>();
-        ((ForwardingConsumer<TKey, TValue>)(object)proxy)._inner = inner;
+        var forwarder = (ForwardingConsumer<TKey, TValue>)(object)proxy;
+        forwarder._inner = inner;
+        forwarder._before = before;
         return proxy;
     }
 
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
         ArgumentNullException.ThrowIfNull(targetMethod);
+        _before?.Invoke(targetMethod);
         try
         {
             return targetMethod.Invoke(_inner, args);

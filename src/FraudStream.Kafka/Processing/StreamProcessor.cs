@@ -210,7 +210,7 @@ public sealed class StreamProcessor
     }
 
     /// <summary>The health as <c>/readyz</c> reports it; safe from any thread.</summary>
-    public ProcessorHealth Health => new(Volatile.Read(ref _assigned) > 0, _producing && _producerFatal is null, _problem);
+    public ProcessorHealth Health => new(!_stopping && Volatile.Read(ref _assigned) > 0, _producing && _producerFatal is null, _problem);
 
     /// <summary>Live records consumed so far (not counting records re-read for history); safe from any thread.</summary>
     public long Consumed => Interlocked.Read(ref _consumedShared);
@@ -222,6 +222,13 @@ public sealed class StreamProcessor
     /// </summary>
     internal Action? BeforeLeaving { get; set; }
 
+    /// <summary>
+    /// Called once the processor is ready to join the group (warmed up, clients built), just before it subscribes:
+    /// <see cref="StreamThreads"/> holds each thread there until all are, so that they join the group together. Set
+    /// before <see cref="Run"/>.
+    /// </summary>
+    internal Action? BeforeSubscribing { get; set; }
+
     /// <summary>How long <see cref="BeforeLeaving"/> may wait, added to <see cref="LeaveTimeout"/>.</summary>
     internal TimeSpan BeforeLeavingMax { get; set; }
 
@@ -230,6 +237,25 @@ public sealed class StreamProcessor
 
     /// <summary>Whether the group has assigned this processor its share (maybe empty) yet (read from other threads).</summary>
     internal bool EverAssigned => Volatile.Read(ref _everAssigned);
+
+    /// <summary>
+    /// Read from another thread: whether the processor has its share, its consume loop has just found nothing to take
+    /// and nothing buffered, and it has taken no record (new, or re-read for history) for <paramref name="idle"/>: what
+    /// its own stop when idle waits for.
+    /// </summary>
+    internal bool IsIdleFor(TimeSpan idle) =>
+        Volatile.Read(ref _everAssigned)
+        && Stopwatch.GetElapsedTime(Volatile.Read(ref _quietAt)) < QuietFresh
+        && Stopwatch.GetElapsedTime(Volatile.Read(ref _lastRecordAt)) >= idle;
+
+    /// <summary>
+    /// How recently the consume loop must have found nothing to take and nothing buffered for <see cref="IsIdleFor"/>:
+    /// a loop that is stuck (deliveries failing, the consumer reporting errors) does not get there, and is not idle.
+    /// The loop gets there at least every poll (100 ms) while idle.
+    /// </summary>
+    private static readonly TimeSpan QuietFresh = TimeSpan.FromSeconds(1);
+
+    private long _quietAt; // when the consume loop last found no record and nothing buffered (Stopwatch ticks)
 
 
     /// <summary>
@@ -259,6 +285,7 @@ public sealed class StreamProcessor
         {
             ProcessorLog.NoDirectPoll(_logger, noDirectPoll);
         }
+        BeforeSubscribing?.Invoke();
         consumer.Subscribe(_options.InputTopic);
         _lastRecordAt = Stopwatch.GetTimestamp();
         _clock = _lastRecordAt;
@@ -314,6 +341,10 @@ public sealed class StreamProcessor
             if (!got)
             {
                 Maintain(ref nextMaintenance, force: true);
+                if (next is null)
+                {
+                    Volatile.Write(ref _quietAt, Stopwatch.GetTimestamp()); // nothing came, nothing is buffered (IsIdleFor)
+                }
                 if (next is null && _options.StopWhenIdle is { } idle && _everAssigned
                     && Stopwatch.GetElapsedTime(_lastRecordAt) >= idle)
                 {
@@ -410,7 +441,7 @@ public sealed class StreamProcessor
     /// Confluent.Kafka's consumer, so <see cref="DirectPoll"/> refuses it and the processor consumes through its
     /// <c>Consume</c>, with warning 3022, as it does when a Confluent.Kafka version lacks what the poll needs.
     /// </summary>
-    internal Func<IConsumer<InboundCall, InboundCall>, IConsumer<InboundCall, InboundCall>>? WrapConsumer { get; init; }
+    internal Func<IConsumer<InboundCall, InboundCall>, IConsumer<InboundCall, InboundCall>>? WrapConsumer { get; set; }
 
     /// <summary>Tests: what the alert stage hands written alerts to, instead of the producer (so that a failing one can be tried).</summary>
     internal Action<PendingDelivery>? AlertProducer { get; init; }
@@ -1761,8 +1792,8 @@ public sealed class StreamProcessor
         {
             ProcessorLog.GivingUp(_logger, fatal);
         }
+        _stopping = true; // before the readiness is told: Health says not assigned from here on
         _metrics.SetReady(false);
-        _stopping = true;
         // Nothing more can settle after a fatal producer error (Settle itself stops once the alert thread has failed).
         Settle(_trackers.Keys.ToList(), _producerFatal is null ? _options.DrainTimeout : TimeSpan.Zero);
         _alertStage?.Complete(FinalFlushTimeout); // has written everything unless the producer could take nothing
@@ -1787,7 +1818,7 @@ public sealed class StreamProcessor
         if (Task.WaitAny([left], LeaveTimeout + BeforeLeavingMax) < 0)
         {
             _consumerLease?.Abandon(); // disposing the consumer would free it under the close still running
-            ProcessorLog.LeaveTimedOut(_logger, LeaveTimeout.TotalSeconds);
+            ProcessorLog.LeaveTimedOut(_logger, (LeaveTimeout + BeforeLeavingMax).TotalSeconds);
         }
         else
         {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using FraudStream.Features;
 using FraudStream.Pipeline;
@@ -129,11 +128,15 @@ public sealed class StreamThreads
         }
         using var stopAll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var count = _processors.Length;
-        var leaving = new LeaveTogether(count); // not disposed: a close that outlives Run may still call it
+        var joining = new Rendezvous(count, JoinWait);
+        var leaving = new Rendezvous(count, LeaveWait);
         for (var i = 0; i < count; i++)
         {
             var index = i;
             var processor = _processors[i];
+            // The threads subscribe together, so that they join the group's first rebalance together where the broker
+            // holds it (Kafka's group.initial.rebalance.delay.ms); else the last to join moves the others' partitions.
+            processor.BeforeSubscribing = () => joining.Arrive(index, wait: true);
             // A thread that gives up stops the others as its own stop begins, before it leaves the group.
             processor.Stopping = reason =>
             {
@@ -144,8 +147,8 @@ public sealed class StreamThreads
             };
             // The threads stop together (cancelled, idle or failed): each leaves the group only once all have committed,
             // or ended, or a bound has passed.
-            processor.BeforeLeaving = () => leaving.Committed(index, wait: true);
-            processor.BeforeLeavingMax = LeaveTogether.MaxWait;
+            processor.BeforeLeaving = () => leaving.Arrive(index, wait: true);
+            processor.BeforeLeavingMax = leaving.MaxWait;
         }
         var results = new ProcessorResult?[count];
         var failures = new ExceptionDispatchInfo?[count];
@@ -165,7 +168,8 @@ public sealed class StreamThreads
                 }
                 finally
                 {
-                    leaving.Committed(index, wait: false); // one that ended without reaching it (failed) is not waited for
+                    joining.Arrive(index, wait: false); // one that ended without getting there (failed) is not waited for
+                    leaving.Arrive(index, wait: false);
                     stopAll.Cancel(); // one thread ended (failed): so do the others
                 }
             })
@@ -192,9 +196,9 @@ public sealed class StreamThreads
 
     /// <summary>
     /// Until the threads are stopped: with <see cref="ProcessorOptions.StopWhenIdle"/>, stops them all together once,
-    /// after any thread's first assignment, no thread has taken a new record for the idle time (the process's stop when
-    /// idle, as one processor's; a thread stopping alone would leave the group and move the others' partitions while
-    /// they read). True when it did.
+    /// after any thread's first assignment, every thread with its share has nothing buffered and has taken no record for
+    /// the idle time (the test of one processor's own stop when idle, for the process; a thread stopping alone would
+    /// leave the group and move the others' partitions while they read). True when it did.
     /// </summary>
     private bool WatchForIdle(CancellationTokenSource stopAll)
     {
@@ -202,22 +206,10 @@ public sealed class StreamThreads
         {
             return false;
         }
-        var quietSince = 0L;
-        var seen = -1L;
         while (!stopAll.Token.WaitHandle.WaitOne(IdleCheckInterval))
         {
-            if (!_processors.Any(p => p.EverAssigned))
-            {
-                continue;
-            }
-            var consumed = Consumed; // published by each thread at least every 100 ms while it runs
-            var now = Stopwatch.GetTimestamp();
-            if (consumed != seen)
-            {
-                seen = consumed;
-                quietSince = now;
-            }
-            else if (Stopwatch.GetElapsedTime(quietSince, now) >= idle)
+            // A thread that has not joined yet does not hold the others up; it is stopped with them.
+            if (_processors.Any(p => p.EverAssigned) && _processors.All(p => !p.EverAssigned || p.IsIdleFor(idle)))
             {
                 stopAll.Cancel();
                 return true;
@@ -243,25 +235,23 @@ public sealed class StreamThreads
     }
 
     /// <summary>
-    /// The threads' last commits at a stop, so that none leaves the group (which starts a rebalance, in which Kafka may
-    /// refuse the others' commits, and librdkafka's embedded broker does) before all have committed.
+    /// Where the threads wait for each other, each at most <see cref="MaxWait"/>: before they subscribe, so that they join
+    /// the group together, and after their last commit at a stop, so that none leaves the group (which starts a rebalance,
+    /// in which Kafka may refuse the others' commits, and librdkafka's embedded broker does) before all have committed.
+    /// A thread that ended without getting there is not waited for.
     /// </summary>
-    internal sealed class LeaveTogether(int threads)
+    internal sealed class Rendezvous(int threads, TimeSpan maxWait)
     {
-        /// <summary>
-        /// The longest a thread waits for the others (added to its <see cref="StreamProcessor.LeaveTimeout"/>): enough for
-        /// threads whose stops began together, not for one still settling deliveries for up to its drain timeout.
-        /// </summary>
-        public static readonly TimeSpan MaxWait = StreamProcessor.LeaveTimeout;
-
-        private readonly int[] _committed = new int[threads];
-        private readonly ManualResetEventSlim _all = new(false);
+        private readonly int[] _arrived = new int[threads];
+        private readonly ManualResetEventSlim _all = new(false); // not disposed: a close that outlives Run may still wait
         private int _left = threads;
 
-        /// <summary>Thread <paramref name="thread"/> has committed (or ended); with <paramref name="wait"/>, waits for the others.</summary>
-        public void Committed(int thread, bool wait)
+        public TimeSpan MaxWait { get; } = maxWait;
+
+        /// <summary>Thread <paramref name="thread"/> is there (or has ended); with <paramref name="wait"/>, waits for the others.</summary>
+        public void Arrive(int thread, bool wait)
         {
-            if (Interlocked.Exchange(ref _committed[thread], 1) == 0 && Interlocked.Decrement(ref _left) == 0)
+            if (Interlocked.Exchange(ref _arrived[thread], 1) == 0 && Interlocked.Decrement(ref _left) == 0)
             {
                 _all.Set();
             }
@@ -271,6 +261,15 @@ public sealed class StreamThreads
             }
         }
     }
+
+    /// <summary>
+    /// How long a thread waits for the others to commit at a stop (added to its <see cref="StreamProcessor.LeaveTimeout"/>):
+    /// enough for threads whose stops began together, not for one still settling deliveries for up to its drain timeout.
+    /// </summary>
+    internal static readonly TimeSpan LeaveWait = StreamProcessor.LeaveTimeout;
+
+    /// <summary>How long a thread ready to join the group waits for the others (their warm-ups end at different times).</summary>
+    internal static readonly TimeSpan JoinWait = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// The threads' metrics as one process's: counts and observations pass through (the sink adds them up); the
