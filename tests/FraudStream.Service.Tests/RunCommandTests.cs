@@ -33,6 +33,30 @@ public sealed partial class RunCommandTests
     }
 
     [Fact]
+    [Trait("Category", "Integration")]
+    public void Run_with_two_stream_threads_reads_every_record_once_and_stops_once_idle_Integration()
+    {
+        using var kafka = new KafkaHarness(inputPartitions: 4);
+        kafka.Broker.SetInitialRebalanceDelay(3000); // as Kafka holds a new group's first rebalance: both threads join it
+        var messages = KafkaHarness.ToMessages(KafkaHarness.MakeLines(3_000, seed: 4));
+        kafka.Produce(messages);
+        var invalid = messages.Count(m => !Records.CallRecordParser.TryParse(m.Value, out _, out _));
+
+        var (exit, stdout, stderr) = RunProgram(
+            new Dictionary<string, string> { ["FRAUDSTREAM__KAFKA__SESSION_TIMEOUT_MS"] = "6000", ["FRAUDSTREAM__THREADS"] = "2" },
+            "run", "--bootstrap", kafka.Broker.Bootstrap, "--model", KafkaHarness.DefaultModelPath, "--metrics-port", "0", "--metrics-host", "127.0.0.1", "--stop-when-idle", "2", "--log-format", "json");
+
+        Assert.True(exit == 0, stderr);
+        var last = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last();
+        Assert.StartsWith($"consumed={messages.Count} valid={messages.Count - invalid} invalid={invalid} alerts=", last, StringComparison.Ordinal);
+        // Each thread logs its own stop, under a category of its own.
+        Assert.Contains("\"Category\":\"FraudStream.Processor.1\"", stderr, StringComparison.Ordinal);
+        Assert.Contains("\"Category\":\"FraudStream.Processor.2\"", stderr, StringComparison.Ordinal);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Count(stderr, "\"EventId\":3011"));
+        Assert.Equal(messages.Count, kafka.Committed("fraudstream").Sum());
+    }
+
+    [Fact]
     public void Settings_map_environment_style_kafka_keys_to_librdkafka_properties()
     {
         Assert.Equal("sasl.mechanism", ServiceSettings.KafkaPropertyName("SASL_MECHANISM"));
