@@ -203,13 +203,14 @@ internal sealed class KafkaHarness : IDisposable
         return result;
     }
 
-    /// <summary>The committed offsets of <paramref name="group"/> on the input topic.</summary>
+    /// <summary>The committed offsets of <paramref name="group"/> on the input topic; 0 for a partition with none.</summary>
     public long[] Committed(string group)
     {
         using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = Broker.Bootstrap, GroupId = group }).Build();
         var partitions = Broker.CreatedTopics[Input];
+        // Offset.Unset (-1001) for a partition never committed: counted as nothing committed, so that sums count records.
         return consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(Input, p)), TimeSpan.FromSeconds(10))
-            .OrderBy(c => c.Partition.Value).Select(c => c.Offset.Value).ToArray();
+            .OrderBy(c => c.Partition.Value).Select(c => Math.Max(0, c.Offset.Value)).ToArray();
     }
 
     public ServiceSettings Settings(string? modelPath = null, TimeSpan? stopWhenIdle = null, string group = "fraudstream",

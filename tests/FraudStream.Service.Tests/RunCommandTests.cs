@@ -48,7 +48,8 @@ public sealed partial class RunCommandTests
 
         Assert.True(exit == 0, stderr);
         var last = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last();
-        Assert.StartsWith($"consumed={messages.Count} valid={messages.Count - invalid} invalid={invalid} alerts=", last, StringComparison.Ordinal);
+        Assert.True(last.StartsWith($"consumed={messages.Count} valid={messages.Count - invalid} invalid={invalid} alerts=", StringComparison.Ordinal),
+            last + "\n" + stderr);
         // Each thread logs its own stop, under a category of its own.
         Assert.Contains("\"Category\":\"FraudStream.Processor.1\"", stderr, StringComparison.Ordinal);
         Assert.Contains("\"Category\":\"FraudStream.Processor.2\"", stderr, StringComparison.Ordinal);

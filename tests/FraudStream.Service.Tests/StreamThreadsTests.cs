@@ -133,6 +133,13 @@ public sealed class StreamThreadsTests(ITestOutputHelper output)
         Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(450), TimeSpan.FromSeconds(3));
         // The processor's leave timeout takes the leave wait in.
         Assert.Equal(StreamProcessor.LeaveTimeout, StreamThreads.LeaveWait);
+
+        // A stop ends the wait.
+        var joining = new StreamThreads.Rendezvous(2, TimeSpan.FromSeconds(30));
+        using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        clock.Restart();
+        joining.Arrive(0, wait: true, stop.Token);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5));
     }
 
     [Fact]
@@ -179,7 +186,7 @@ public sealed class StreamThreadsTests(ITestOutputHelper output)
         output.WriteLine($"gave up after {clock.Elapsed.TotalSeconds:F1} s: {result.FatalMessage}");
         Assert.Equal(StopReason.Fatal, result.Reason);
         Assert.Contains("TopicAuthorizationFailed", result.FatalMessage, StringComparison.Ordinal);
-        Assert.InRange(clock.Elapsed.TotalSeconds, 0, 40);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 3, 40); // not before the fatal timeout
         Assert.Single(service.Processor.Processors, t => t.Consumed == 0);
     }
 

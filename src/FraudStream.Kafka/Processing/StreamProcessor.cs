@@ -235,18 +235,27 @@ public sealed class StreamProcessor
     /// <summary>Called as the stop begins, with its reason, on the consume thread. Set before <see cref="Run"/>.</summary>
     internal Action<StopReason>? Stopping { get; set; }
 
-    /// <summary>Whether the group has assigned this processor its share (maybe empty) yet (read from other threads).</summary>
-    internal bool EverAssigned => Volatile.Read(ref _everAssigned);
-
     /// <summary>
     /// Read from another thread: whether the processor has its share, its consume loop has just found nothing to take
     /// and nothing buffered, and it has taken no record (new, or re-read for history) for <paramref name="idle"/>: what
     /// its own stop when idle waits for.
     /// </summary>
-    internal bool IsIdleFor(TimeSpan idle) =>
-        Volatile.Read(ref _everAssigned)
-        && Stopwatch.GetElapsedTime(Volatile.Read(ref _quietAt)) < QuietFresh
-        && Stopwatch.GetElapsedTime(Volatile.Read(ref _lastRecordAt)) >= idle;
+    internal bool IsIdleFor(TimeSpan idle)
+    {
+        if (!Volatile.Read(ref _everAssigned))
+        {
+            return false;
+        }
+        // The quiet moment first, then the last record: a record that came after that moment (held in the merge since,
+        // say) makes the answer no.
+        var quietAt = Volatile.Read(ref _quietAt);
+        var lastRecordAt = Volatile.Read(ref _lastRecordAt);
+        return quietAt != 0 && lastRecordAt <= quietAt && Stopwatch.GetElapsedTime(quietAt) < QuietFresh
+            && Stopwatch.GetElapsedTime(lastRecordAt) >= idle;
+    }
+
+    /// <summary>The consume loop is busy elsewhere (a rebalance callback, a failure that blocks consuming): not idle until it looks again.</summary>
+    private void NotQuiet() => Volatile.Write(ref _quietAt, 0);
 
     /// <summary>
     /// How recently the consume loop must have found nothing to take and nothing buffered for <see cref="IsIdleFor"/>:
@@ -303,6 +312,7 @@ public sealed class StreamProcessor
             }
             if (_failureBlocksConsuming)
             {
+                NotQuiet();
                 // A delivery failed: nothing more is consumed (so nothing can be committed past it) until it clears.
                 cancellationToken.WaitHandle.WaitOne(PollMilliseconds);
                 Maintain(ref nextMaintenance, force: true);
@@ -1251,6 +1261,7 @@ public sealed class StreamProcessor
 
     private List<TopicPartitionOffset> OnAssigned(IConsumer<InboundCall, InboundCall> consumer, List<TopicPartition> partitions)
     {
+        NotQuiet();
         var rebalance = ++_rebalances;
         ProcessorLog.PartitionsAssigned(_logger, Describe(partitions.Select(p => p.Partition.Value)));
         var committed = new Dictionary<int, long>();
@@ -1335,8 +1346,9 @@ public sealed class StreamProcessor
         {
             ProcessorLog.RebuildSkippedLate(_logger, Describe(late), BrokerQueryTimeout.TotalSeconds);
         }
+        _clock = Stopwatch.GetTimestamp();
+        Volatile.Write(ref _lastRecordAt, _clock); // before the assignment is told (IsIdleFor reads them the other way)
         Volatile.Write(ref _everAssigned, true);
-        _lastRecordAt = _clock = Stopwatch.GetTimestamp();
         // The merge takes the new partitions in now that their fetches can start, and its wait for each starts now:
         // the watermark queries above may have taken seconds, and a wait started before them could run out before the
         // partition's first fetch.
@@ -1351,6 +1363,7 @@ public sealed class StreamProcessor
 
     private void OnRevoked(IConsumer<InboundCall, InboundCall> consumer, List<TopicPartitionOffset> partitions)
     {
+        NotQuiet();
         _rebalances++;
         // When stopping, Finish has waited for the deliveries already: the close that runs this must not wait again.
         var inFlight = Settle(partitions.Select(p => p.Partition.Value), _stopping ? TimeSpan.Zero : _options.DrainTimeout);
@@ -1361,6 +1374,7 @@ public sealed class StreamProcessor
 
     private void OnLost(IConsumer<InboundCall, InboundCall> consumer, List<TopicPartitionOffset> partitions)
     {
+        NotQuiet();
         _rebalances++;
         ProcessorLog.PartitionsLost(_logger, Describe(partitions.Select(p => p.Partition.Value)));
         Forget(partitions.Select(p => p.Partition.Value));

@@ -136,7 +136,7 @@ public sealed class StreamThreads
             var processor = _processors[i];
             // The threads subscribe together, so that they join the group's first rebalance together where the broker
             // holds it (Kafka's group.initial.rebalance.delay.ms); else the last to join moves the others' partitions.
-            processor.BeforeSubscribing = () => joining.Arrive(index, wait: true);
+            processor.BeforeSubscribing = () => joining.Arrive(index, wait: true, stopAll.Token);
             // A thread that gives up stops the others as its own stop begins, before it leaves the group.
             processor.Stopping = reason =>
             {
@@ -195,10 +195,10 @@ public sealed class StreamThreads
     }
 
     /// <summary>
-    /// Until the threads are stopped: with <see cref="ProcessorOptions.StopWhenIdle"/>, stops them all together once,
-    /// after any thread's first assignment, every thread with its share has nothing buffered and has taken no record for
-    /// the idle time (the test of one processor's own stop when idle, for the process; a thread stopping alone would
-    /// leave the group and move the others' partitions while they read). True when it did.
+    /// Until the threads are stopped: with <see cref="ProcessorOptions.StopWhenIdle"/>, stops them all together once every
+    /// thread has its share, has nothing buffered and has taken no record for the idle time (the test of one processor's
+    /// own stop when idle, for the process; a thread stopping alone would leave the group and move the others'
+    /// partitions while they read). True when it did.
     /// </summary>
     private bool WatchForIdle(CancellationTokenSource stopAll)
     {
@@ -208,8 +208,9 @@ public sealed class StreamThreads
         }
         while (!stopAll.Token.WaitHandle.WaitOne(IdleCheckInterval))
         {
-            // A thread that has not joined yet does not hold the others up; it is stopped with them.
-            if (_processors.Any(p => p.EverAssigned) && _processors.All(p => !p.EverAssigned || p.IsIdleFor(idle)))
+            // Every thread must have its share: one still joining (or inside its assignment's broker queries) may be
+            // about to read partitions that hold records. In a Kafka group every member is given a share, maybe empty.
+            if (_processors.All(p => p.IsIdleFor(idle)))
             {
                 stopAll.Cancel();
                 return true;
@@ -248,8 +249,11 @@ public sealed class StreamThreads
 
         public TimeSpan MaxWait { get; } = maxWait;
 
-        /// <summary>Thread <paramref name="thread"/> is there (or has ended); with <paramref name="wait"/>, waits for the others.</summary>
-        public void Arrive(int thread, bool wait)
+        /// <summary>
+        /// Thread <paramref name="thread"/> is there (or has ended); with <paramref name="wait"/>, waits for the others,
+        /// unless <paramref name="stop"/> is cancelled first.
+        /// </summary>
+        public void Arrive(int thread, bool wait, CancellationToken stop = default)
         {
             if (Interlocked.Exchange(ref _arrived[thread], 1) == 0 && Interlocked.Decrement(ref _left) == 0)
             {
@@ -257,7 +261,14 @@ public sealed class StreamThreads
             }
             if (wait)
             {
-                _all.Wait(MaxWait);
+                try
+                {
+                    _all.Wait(MaxWait, stop);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Stopping: there is nothing left to wait for.
+                }
             }
         }
     }
