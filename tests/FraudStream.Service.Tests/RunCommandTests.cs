@@ -37,7 +37,7 @@ public sealed partial class RunCommandTests
     public void Run_with_two_stream_threads_reads_every_record_once_and_stops_once_idle_Integration()
     {
         using var kafka = new KafkaHarness(inputPartitions: 4);
-        kafka.Broker.SetInitialRebalanceDelay(3000); // as Kafka holds a new group's first rebalance: both threads join it
+        kafka.Broker.SetInitialRebalanceDelay(StreamThreadsTests.JoinHold); // as Kafka holds a new group's first rebalance: both threads join it
         var messages = KafkaHarness.ToMessages(KafkaHarness.MakeLines(3_000, seed: 4));
         kafka.Produce(messages);
         var invalid = messages.Count(m => !Records.CallRecordParser.TryParse(m.Value, out _, out _));

@@ -284,7 +284,7 @@ public sealed class StreamProcessor
         _producer = producer;
         using var alertStage = BuildAlertStage(); // disposed (its thread ended) before the producer
         _alertStage = alertStage;
-        var consumer = WrapConsumer is { } wrap ? wrap(BuildConsumer()) : BuildConsumer();
+        var consumer = WrapConsumer is { } wrap ? Wrapped(BuildConsumer(), wrap) : BuildConsumer();
         using var lease = new ConsumerLease(consumer); // disposes it, unless Finish left it to a close that did not end in time
         _consumerLease = lease;
         _consumer = consumer;
@@ -452,6 +452,21 @@ public sealed class StreamProcessor
     /// <c>Consume</c>, with warning 3022, as it does when a Confluent.Kafka version lacks what the poll needs.
     /// </summary>
     internal Func<IConsumer<InboundCall, InboundCall>, IConsumer<InboundCall, InboundCall>>? WrapConsumer { get; set; }
+
+    /// <summary>The consumer wrapped by <paramref name="wrap"/>; disposed, not leaked, if the wrap throws.</summary>
+    private static IConsumer<InboundCall, InboundCall> Wrapped(
+        IConsumer<InboundCall, InboundCall> consumer, Func<IConsumer<InboundCall, InboundCall>, IConsumer<InboundCall, InboundCall>> wrap)
+    {
+        try
+        {
+            return wrap(consumer);
+        }
+        catch
+        {
+            consumer.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Tests: what the alert stage hands written alerts to, instead of the producer (so that a failing one can be tried).</summary>
     internal Action<PendingDelivery>? AlertProducer { get; init; }

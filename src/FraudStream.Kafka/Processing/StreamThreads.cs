@@ -117,8 +117,8 @@ public sealed class StreamThreads
     /// Runs every thread until it stops (<see cref="StreamProcessor.Run"/>), and returns their counts added up. One
     /// thread failing stops the others, which commit what they have settled and leave, as at a cancellation: the
     /// result is then <see cref="StopReason.Fatal"/> with the first failure's message, or the first exception is
-    /// rethrown. <see cref="ProcessorOptions.StopWhenIdle"/> is the process's: all threads stop together once none has
-    /// taken a new record for that long.
+    /// rethrown. <see cref="ProcessorOptions.StopWhenIdle"/> is the process's: all threads stop together once every
+    /// thread has its share of the partitions, nothing buffered and no record taken for that long.
     /// </summary>
     public ProcessorResult Run(CancellationToken cancellationToken)
     {
