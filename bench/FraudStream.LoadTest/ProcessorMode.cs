@@ -24,8 +24,7 @@ public static class ProcessorMode
     {
         // One scorer a stream thread, over one model, each thread's state caps its share of the defaults (as in the service).
         var model = FraudModel.Load(FraudModel.DefaultPath());
-        var featurizer = new FeaturizerOptions().SharedOver(options.Threads);
-        CallScorer[] scorers = [.. Enumerable.Range(0, options.Threads).Select(_ => new CallScorer(new Featurizer(ReferenceData.Embedded, featurizer), model))];
+        var scorers = StreamThreads.CreateScorers(options.Threads, model, new FeaturizerOptions());
         using var stop = new CancellationTokenSource();
         var metrics = new SettledCounter(options.Member ? long.MaxValue : options.Expect, stop, options.SettleWarmUpSeconds);
         var kafka = new Dictionary<string, string>

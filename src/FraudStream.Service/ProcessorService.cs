@@ -36,9 +36,7 @@ public sealed class ProcessorService
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("FraudStream.Service");
         var model = FraudModel.Load(settings.ModelPath);
-        var featurizer = settings.FeaturizerPerThread();
-        Scorers = [.. Enumerable.Range(0, settings.Threads).Select(_ =>
-            new CallScorer(new Featurizer(ReferenceData.Embedded, featurizer), model, settings.Threshold))];
+        Scorers = StreamThreads.CreateScorers(settings.Threads, model, settings.Featurizer, settings.Threshold);
         Metrics = new FraudStreamMetrics(Prometheus.Metrics.NewCustomRegistry(), settings.Processor.InputTopic);
         Metrics.SetModel(model.Id, DateTimeOffset.UtcNow);
         ServiceLog.ModelLoaded(_logger, model.Id, settings.ModelPath, Scorer.Threshold);

@@ -56,7 +56,7 @@ public sealed record ServiceSettings
 
     /// <summary>
     /// Sizing of the featurizer's state: the caps <c>MaxCallers</c>, <c>MaxTrunks</c>, <c>MaxCallees</c>, <c>MaxPairs</c>,
-    /// for the whole process (with several <see cref="Threads"/>, each thread's share: <see cref="FeaturizerPerThread"/>).
+    /// for the whole process (with several <see cref="Threads"/>, each thread gets its share: <see cref="FeaturizerOptions.SharedOver"/>).
     /// </summary>
     public FeaturizerOptions Featurizer { get; init; } = new();
 
@@ -66,8 +66,6 @@ public sealed record ServiceSettings
     /// </summary>
     public int Threads { get; init; } = 1;
 
-    /// <summary>One thread's featurizer options: the caps of <see cref="Featurizer"/> shared out over <see cref="Threads"/>.</summary>
-    public FeaturizerOptions FeaturizerPerThread() => Featurizer.SharedOver(Threads);
 
     /// <summary>Builds the layered configuration: an optional JSON file, the environment, then the command line's values.</summary>
     /// <param name="jsonFile">A settings file; null reads <c>appsettings.json</c> in the working directory if there is one.</param>

@@ -266,7 +266,6 @@ public sealed class StreamProcessor
 
     private long _quietAt; // when the consume loop last found no record and nothing buffered (Stopwatch ticks)
 
-
     /// <summary>
     /// Consumes until <paramref name="cancellationToken"/> fires, the idle time passes, or an error does not
     /// clear within the fatal timeout; then settles in-flight work, commits, leaves the group and returns the counts.

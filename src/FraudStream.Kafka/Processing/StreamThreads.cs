@@ -1,6 +1,7 @@
 using System.Runtime.ExceptionServices;
 using FraudStream.Features;
 using FraudStream.Pipeline;
+using FraudStream.Scoring;
 using Microsoft.Extensions.Logging;
 
 namespace FraudStream.Kafka.Processing;
@@ -49,6 +50,17 @@ public sealed class StreamThreads
     }
 
     private readonly TimeSpan? _stopWhenIdle;
+
+    /// <summary>
+    /// One scorer a thread over <paramref name="model"/>, each with a featurizer of its own over the embedded reference
+    /// data, within its share of <paramref name="caps"/> (<see cref="FeaturizerOptions.SharedOver"/>).
+    /// </summary>
+    public static CallScorer[] CreateScorers(int threads, FraudModel model, FeaturizerOptions caps, float? threshold = null)
+    {
+        ArgumentNullException.ThrowIfNull(caps);
+        var share = caps.SharedOver(threads);
+        return [.. Enumerable.Range(0, threads).Select(_ => new CallScorer(new Featurizer(ReferenceData.Embedded, share), model, threshold))];
+    }
 
     /// <summary>The Kafka settings that name one client or member, which each thread's must do for itself.</summary>
     private static readonly string[] IdentitySettings =
