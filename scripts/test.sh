@@ -22,17 +22,19 @@ fi
 
 dotnet build FraudStream.sln -c Release --nologo -v q
 
-# Run the tests, keeping their output to add up the per-project counts into one closing line.
+# Run the tests, keeping their output to add up the per-project counts into one closing line and to name the
+# failed tests again at the end.
 log=$(mktemp)
 err=$(mktemp)
-trap 'rm -f "$log" "$err"' EXIT
+results=$(mktemp)
+trap 'rm -f "$log" "$err" "$results"' EXIT
 status=0
 dotnet test FraudStream.sln -c Release --no-build --nologo -v q --logger "console;verbosity=normal" "$@" \
-  | tee "$log" || status=$?
-passed=$(awk '/^ +Passed: +[0-9]+$/ {n += $2} END {print n + 0}' "$log")
-failed=$(awk '/^ +Failed: +[0-9]+$/ {n += $2} END {print n + 0}' "$log")
+  | tee "$results" || status=$?
+passed=$(awk '/^ +Passed: +[0-9]+$/ {n += $2} END {print n + 0}' "$results")
+failed=$(awk '/^ +Failed: +[0-9]+$/ {n += $2} END {print n + 0}' "$results")
 # A test host that crashes ends its project's run early: its remaining tests are neither passed nor failed.
-aborted=$(grep -c '^Test Run Aborted' "$log" || true)
+aborted=$(grep -c '^Test Run Aborted' "$results" || true)
 if [ "$aborted" -gt 0 ]; then
   echo "tests: $aborted test run(s) aborted (a test host crashed; the reason is above), their remaining tests not run" >&2
   status=1
@@ -78,6 +80,13 @@ if [ $# -eq 0 ]; then
   fi
 fi
 
+# The failed tests again, each with the start of its message, where a log's tail shows them.
+if [ "$failed" -gt 0 ]; then
+  echo "failed tests:" >&2
+  awk '/^  Failed [^ ]/ {show = 1; lines = 0; print; next}
+       /^  (Stack Trace:|Passed |Skipped )/ {show = 0}
+       show && lines < 12 {print; lines++}' "$results" >&2
+fi
 echo "tests: $passed passed, $failed failed"
 if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then
   echo "no test ran" >&2
