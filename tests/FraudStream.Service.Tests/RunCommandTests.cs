@@ -34,18 +34,44 @@ public sealed partial class RunCommandTests
 
     [Fact]
     [Trait("Category", "Integration")]
-    public void Run_with_two_stream_threads_reads_every_record_once_and_stops_once_idle_Integration()
+    public async Task Run_with_two_stream_threads_reads_every_record_once_and_stops_once_idle_Integration()
     {
         using var kafka = new KafkaHarness(inputPartitions: 4);
         kafka.Broker.SetInitialRebalanceDelay(StreamThreadsTests.JoinHold); // as Kafka holds a new group's first rebalance: both threads join it
         var messages = KafkaHarness.ToMessages(KafkaHarness.MakeLines(3_000, seed: 4));
-        kafka.Produce(messages);
         var invalid = messages.Count(m => !Records.CallRecordParser.TryParse(m.Value, out _, out _));
 
+        // The records are produced once the group has settled, as the threads' logs tell it: each thread's partitions,
+        // by its category, all four given (StreamThreadsTests.ProduceOnceSettledAsync says why).
+        var shares = new Dictionary<string, int>();
+        Task? produced = null;
+        void OnLogLine(string line)
+        {
+            if (!line.StartsWith('{'))
+            {
+                return;
+            }
+            using var json = System.Text.Json.JsonDocument.Parse(line);
+            var root = json.RootElement;
+            var id = root.GetProperty("EventId").GetInt32();
+            if (id is < 3001 or > 3003)
+            {
+                return;
+            }
+            var category = root.GetProperty("Category").GetString()!;
+            var partitions = root.GetProperty("State").GetProperty("Partitions").GetString()!;
+            shares[category] = id == 3001 && partitions != "none" ? partitions.Split(',').Length : 0;
+            if (produced is null && shares.Count == 2 && shares.Values.All(n => n > 0) && shares.Values.Sum() == 4)
+            {
+                produced = Task.Run(() => kafka.Produce(messages));
+            }
+        }
         var (exit, stdout, stderr) = RunProgram(
-            new Dictionary<string, string> { ["FRAUDSTREAM__KAFKA__SESSION_TIMEOUT_MS"] = "6000", ["FRAUDSTREAM__THREADS"] = "2" },
-            "run", "--bootstrap", kafka.Broker.Bootstrap, "--model", KafkaHarness.DefaultModelPath, "--metrics-port", "0", "--metrics-host", "127.0.0.1", "--stop-when-idle", "2", "--log-format", "json");
+            new Dictionary<string, string> { ["FRAUDSTREAM__KAFKA__SESSION_TIMEOUT_MS"] = "6000", ["FRAUDSTREAM__THREADS"] = "2" }, OnLogLine,
+            "run", "--bootstrap", kafka.Broker.Bootstrap, "--model", KafkaHarness.DefaultModelPath, "--metrics-port", "0", "--metrics-host", "127.0.0.1", "--stop-when-idle", "5", "--log-format", "json");
 
+        Assert.True(produced is not null, "the group never settled\n" + stderr);
+        await produced;
         Assert.True(exit == 0, stderr);
         var last = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last();
         Assert.True(last.StartsWith($"consumed={messages.Count} valid={messages.Count - invalid} invalid={invalid} alerts=", StringComparison.Ordinal),
@@ -328,7 +354,11 @@ public sealed partial class RunCommandTests
         Assert.Contains("prefixed consumer. or producer., for that client only", help, StringComparison.Ordinal);
     }
 
-    internal static (int Exit, string StdOut, string StdErr) RunProgram(Dictionary<string, string> env, params string[] args)
+    internal static (int Exit, string StdOut, string StdErr) RunProgram(Dictionary<string, string> env, params string[] args) =>
+        RunProgram(env, onErrorLine: null, args);
+
+    /// <summary>Runs <c>fraudstream</c> to its end, handing each line of its standard error to <paramref name="onErrorLine"/> as it comes.</summary>
+    internal static (int Exit, string StdOut, string StdErr) RunProgram(Dictionary<string, string> env, Action<string>? onErrorLine, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -348,7 +378,16 @@ public sealed partial class RunCommandTests
         }
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
+        var stderr = Task.Run(async () =>
+        {
+            var text = new StringBuilder();
+            while (await process.StandardError.ReadLineAsync() is { } line)
+            {
+                text.Append(line).Append('\n');
+                onErrorLine?.Invoke(line);
+            }
+            return text.ToString();
+        });
         if (!process.WaitForExit(TimeSpan.FromSeconds(50)))
         {
             process.Kill(entireProcessTree: true);

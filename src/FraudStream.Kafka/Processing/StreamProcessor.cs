@@ -212,6 +212,9 @@ public sealed class StreamProcessor
     /// <summary>The health as <c>/readyz</c> reports it; safe from any thread.</summary>
     public ProcessorHealth Health => new(!_stopping && Volatile.Read(ref _assigned) > 0, _producing && _producerFatal is null, _problem);
 
+    /// <summary>How many partitions the processor has now (0 before its first assignment and after its stop); safe from any thread.</summary>
+    internal int AssignedPartitions => Volatile.Read(ref _assigned);
+
     /// <summary>Live records consumed so far (not counting records re-read for history); safe from any thread.</summary>
     public long Consumed => Interlocked.Read(ref _consumedShared);
 
