@@ -36,13 +36,11 @@ public sealed class StreamThreadsTests(ITestOutputHelper output)
     /// </summary>
     internal static async Task ProduceOnceSettledAsync(KafkaHarness kafka, StreamThreads threads, int partitions, List<InputMessage> messages, Task run)
     {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!(threads.Processors.All(p => p.AssignedPartitions > 0) && threads.Processors.Sum(p => p.AssignedPartitions) == partitions))
-        {
-            Assert.False(run.IsCompleted, "the run stopped before the group settled");
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "the group did not settle in 60 s");
-            await Task.Delay(20);
-        }
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await EndpointTests.WaitUntil(
+            () => run.IsCompleted || (threads.Processors.All(p => p.AssignedPartitions > 0) && threads.Processors.Sum(p => p.AssignedPartitions) == partitions),
+            timeout.Token);
+        Assert.False(run.IsCompleted, "the run stopped before the group settled");
         kafka.Produce(messages);
     }
 
@@ -214,12 +212,15 @@ public sealed class StreamThreadsTests(ITestOutputHelper output)
         clock.Stop();
         kafka.Broker.ClearRequestErrors(0);
 
-        // The third thread has no partition, so nothing to fail on: the others' failure stops it, and the run is fatal.
+        // A thread without a partition has nothing to fail on: the others' failure stops it, and the run is fatal. That
+        // is one thread, or two when the embedded broker refused a thread's SyncGroup and the run failed before the
+        // group had settled again (ProduceOnceSettledAsync; once in seven runs of the suite).
         output.WriteLine($"gave up after {clock.Elapsed.TotalSeconds:F1} s: {result.FatalMessage}");
         Assert.Equal(StopReason.Fatal, result.Reason);
         Assert.Contains("TopicAuthorizationFailed", result.FatalMessage, StringComparison.Ordinal);
         Assert.InRange(clock.Elapsed.TotalSeconds, 3, 40); // not before the fatal timeout
-        Assert.Single(service.Processor.Processors, t => t.Consumed == 0);
+        Assert.Contains(service.Processor.Processors, t => t.Consumed == 0);
+        Assert.Contains(service.Processor.Processors, t => t.Consumed > 0);
     }
 
     [Fact]
