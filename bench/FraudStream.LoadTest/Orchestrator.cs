@@ -75,32 +75,51 @@ public static class Orchestrator
                 {
                     continue;
                 }
-                Console.Error.WriteLine($"round {round}/{options.Repeat}: {mode}{(mode == "group" ? $" of {options.GroupSize} processors" : "")}" +
-                    (mode is "fraudstream" or "group" && options.Threads > 1 ? $", {options.Threads} stream threads each" : ""));
-                var compared = compare && round == 1 && mode is "fraudstream" or "group";
-                var alertsTopic = compared ? AlertsOf(mode) : Alerts;
-                using var reader = compared ? AlertReader.Start(broker.Bootstrap, alertsTopic) : null;
-                var summary = mode == "group" ? RunGroup(options, broker, alertsTopic, $"loadtest-{mode}-{round}", expect)
-                    : mode == "fraudstream" ? HoldingFirstJoin(broker, options,
-                        () => RunChild(mode, options, broker, alertsTopic, $"loadtest-{mode}-{round}", expect))
-                    : RunChild(mode, options, broker, alertsTopic, $"loadtest-{mode}-{round}", expect);
-                if (reader is not null)
+                // A run that read some records twice is run again with a group of its own, at most twice a round: when
+                // members join together, the embedded broker may refuse one's SyncGroup and then the others' commits
+                // while they join again (docs/broker.md), which Kafka does not, so such a drain measures the broker.
+                Dictionary<string, string>? summary = null;
+                string? problem = null;
+                for (var attempt = 1; attempt <= RunsForReadTwice; attempt++)
                 {
-                    try
+                    Console.Error.WriteLine($"round {round}/{options.Repeat}: {mode}{(mode == "group" ? $" of {options.GroupSize} processors" : "")}" +
+                        (mode is "fraudstream" or "group" && options.Threads > 1 ? $", {options.Threads} stream threads each" : "") +
+                        (attempt > 1 ? $", run {attempt} of at most {RunsForReadTwice}" : ""));
+                    var compared = compare && round == 1 && mode is "fraudstream" or "group";
+                    var alertsTopic = compared ? AlertsOf(mode, attempt) : Alerts;
+                    if (compared && attempt > 1)
                     {
-                        reader.Finish();
-                        readers[mode] = reader;
+                        broker.CreateTopic(alertsTopic, AlertAgreement.Partitions);
                     }
-                    catch (LoadTestException ex)
+                    var group = $"loadtest-{mode}-{round}" + (attempt > 1 ? $"-{attempt}" : "");
+                    using var reader = compared ? AlertReader.Start(broker.Bootstrap, alertsTopic) : null;
+                    summary = mode == "group" ? RunGroup(options, broker, alertsTopic, group, expect)
+                        : mode == "fraudstream" ? HoldingFirstJoin(broker, options, () => RunChild(mode, options, broker, alertsTopic, group, expect))
+                        : RunChild(mode, options, broker, alertsTopic, group, expect);
+                    if (reader is not null)
                     {
-                        Console.Error.WriteLine($"alerts: not compared: {ex.Message}");
+                        try
+                        {
+                            reader.Finish();
+                            readers[mode] = reader;
+                        }
+                        catch (LoadTestException ex)
+                        {
+                            Console.Error.WriteLine($"alerts: not compared: {ex.Message}");
+                        }
                     }
+                    var read = -1L;
+                    problem = summary is null || !summary.ContainsKey("rate") ? "the run failed"
+                        : !long.TryParse(summary.GetValueOrDefault("calls"), CultureInfo.InvariantCulture, out read) ? "the run's summary has no count of calls"
+                        : read < expect ? $"the run read only {read} of the topic's {expect} records"
+                        : read > expect ? $"the run read {read} records for the topic's {expect}: some were read twice (a rebalance during the drain)"
+                        : null;
+                    if (read <= expect || attempt == RunsForReadTwice)
+                    {
+                        break;
+                    }
+                    Console.Error.WriteLine($"{mode}: {problem}; run again");
                 }
-                var problem = summary is null || !summary.ContainsKey("rate") ? "the run failed"
-                    : !long.TryParse(summary.GetValueOrDefault("calls"), CultureInfo.InvariantCulture, out var read) ? "the run's summary has no count of calls"
-                    : read < expect ? $"the run read only {read} of the topic's {expect} records"
-                    : read > expect ? $"the run read {read} records for the topic's {expect}: some were read twice (a rebalance during the drain)"
-                    : null;
                 if (problem is not null)
                 {
                     failures[mode]++;
@@ -200,8 +219,11 @@ public static class Orchestrator
         return 0;
     }
 
-    /// <summary>The topic a mode's first-round alerts go to when the group is compared with one processor.</summary>
-    private static string AlertsOf(string mode) => $"{Alerts}-{mode}-1";
+    /// <summary>The topic a mode's first-round alerts go to when the group is compared with one processor (each run its own).</summary>
+    private static string AlertsOf(string mode, int attempt = 1) => $"{Alerts}-{mode}-1" + (attempt > 1 ? $"-{attempt}" : "");
+
+    /// <summary>How many times a round runs a mode whose runs read some records twice (a rebalance during the drain).</summary>
+    private const int RunsForReadTwice = 3;
 
     private static Dictionary<string, string>? RunChild(string mode, LoadTestOptions options, EmbeddedBroker broker, string alerts, string group, long expect)
     {
