@@ -98,8 +98,9 @@ public sealed record LoadTestOptions
         is group_size=N group=N ratio_limit_group=R fraudstream_settled=N ratio_group_fraudstream=R, and with the
         fraudstream mode too, the line before that compares their first round's alerts: alerts_one=N alerts_group=N
         alerts_both=N share_of_one_in_group=R share_of_group_in_one=R alert_partitions_left_out=N. A run that read
-        fewer records than the topic holds counts as failed; one that read some twice is run again with a new group,
-        at most three runs a round. docs/performance.md describes the method.
+        fewer records than the topic holds, or some twice, counts as failed; where several consumers share a group
+        (group, --threads) one that read some twice is run again with a new group, at most three runs a round
+        (reruns=N on the mode= line). docs/performance.md describes the method.
 
         Options:
           --calls N               calls generated into the topic (default {{d.Calls}})

@@ -63,12 +63,14 @@ public sealed partial class RunCommandTests
             shares[category] = id == 3001 && partitions != "none" ? partitions.Split(',').Length : 0;
             if (produced is null && shares.Count == 2 && shares.Values.All(n => n > 0) && shares.Values.Sum() == 4)
             {
-                produced = Task.Run(() => kafka.Produce(messages));
+                produced = Task.Factory.StartNew(() => kafka.Produce(messages), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             }
         }
+        // 90 s: warm-up, the held join, and about 8 s more for each SyncGroup the embedded broker refuses.
         var (exit, stdout, stderr) = RunProgram(
-            new Dictionary<string, string> { ["FRAUDSTREAM__KAFKA__SESSION_TIMEOUT_MS"] = "6000", ["FRAUDSTREAM__THREADS"] = "2" }, OnLogLine,
-            "run", "--bootstrap", kafka.Broker.Bootstrap, "--model", KafkaHarness.DefaultModelPath, "--metrics-port", "0", "--metrics-host", "127.0.0.1", "--stop-when-idle", "5", "--log-format", "json");
+            new Dictionary<string, string> { ["FRAUDSTREAM__KAFKA__SESSION_TIMEOUT_MS"] = "6000", ["FRAUDSTREAM__THREADS"] = "2" }, OnLogLine, TimeSpan.FromSeconds(90),
+            "run", "--bootstrap", kafka.Broker.Bootstrap, "--model", KafkaHarness.DefaultModelPath, "--metrics-port", "0", "--metrics-host", "127.0.0.1",
+            "--stop-when-idle", StreamThreadsTests.SettledIdle.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "--log-format", "json");
 
         Assert.True(produced is not null, "the group never settled\n" + stderr);
         await produced;
@@ -355,10 +357,14 @@ public sealed partial class RunCommandTests
     }
 
     internal static (int Exit, string StdOut, string StdErr) RunProgram(Dictionary<string, string> env, params string[] args) =>
-        RunProgram(env, onErrorLine: null, args);
+        RunProgram(env, onErrorLine: null, TimeSpan.FromSeconds(50), args);
 
-    /// <summary>Runs <c>fraudstream</c> to its end, handing each line of its standard error to <paramref name="onErrorLine"/> as it comes.</summary>
-    internal static (int Exit, string StdOut, string StdErr) RunProgram(Dictionary<string, string> env, Action<string>? onErrorLine, params string[] args)
+    /// <summary>
+    /// Runs <c>fraudstream</c> to its end (killed after <paramref name="limit"/>), handing each line of its standard error
+    /// to <paramref name="onErrorLine"/> as it comes; what the handler throws is thrown once the program has ended.
+    /// </summary>
+    internal static (int Exit, string StdOut, string StdErr) RunProgram(
+        Dictionary<string, string> env, Action<string>? onErrorLine, TimeSpan limit, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -378,22 +384,38 @@ public sealed partial class RunCommandTests
         }
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
+        Exception? handlerFailed = null;
         var stderr = Task.Run(async () =>
         {
             var text = new StringBuilder();
             while (await process.StandardError.ReadLineAsync() is { } line)
             {
                 text.Append(line).Append('\n');
-                onErrorLine?.Invoke(line);
+                try
+                {
+                    if (handlerFailed is null)
+                    {
+                        onErrorLine?.Invoke(line);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    handlerFailed = ex; // kept for the test; the pipe is still drained so the program is not held
+                }
             }
             return text.ToString();
         });
-        if (!process.WaitForExit(TimeSpan.FromSeconds(50)))
+        if (!process.WaitForExit(limit))
         {
             process.Kill(entireProcessTree: true);
             throw new TimeoutException("fraudstream run did not stop");
         }
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        var result = (process.ExitCode, stdout.Result, stderr.Result);
+        if (handlerFailed is not null)
+        {
+            throw new InvalidOperationException("a line of standard error could not be handled", handlerFailed);
+        }
+        return result;
     }
 
     [GeneratedRegex(@"^consumed=\d+ valid=\d+ invalid=\d+ alerts=\d+$")]
