@@ -57,11 +57,6 @@ public static class Orchestrator
         // enough to keep them all, and are compared: what splitting the history across processes changes.
         var compare = options.Modes.Contains("group") && options.Modes.Contains("fraudstream");
         var readers = new Dictionary<string, AlertReader>(); // the compared modes' first round, once read
-        if (compare)
-        {
-            broker.CreateTopic(AlertsOf("fraudstream"), AlertAgreement.Partitions);
-            broker.CreateTopic(AlertsOf("group"), AlertAgreement.Partitions);
-        }
         // A mode whose first run fails is taken to be unable to run here (a run may take up to ChildTimeout): it is not
         // tried again. One that failed after completing runs (a crash, say) goes on in the later rounds; its median is of
         // the runs that completed.
@@ -81,22 +76,24 @@ public static class Orchestrator
                 // embedded broker may refuse one's SyncGroup and then the others' commits while they join again
                 // (docs/broker.md), which Kafka does not, so such a drain measures the broker. With one consumer it
                 // cannot happen that way, and the run fails.
-                var runs = mode == "group" || (mode == "fraudstream" && options.Threads > 1) ? RunsForReadTwice : 1;
+                var maxRuns = mode == "group" || (mode == "fraudstream" && options.Threads > 1) ? RunsForReadTwice : 1;
                 Dictionary<string, string>? summary = null;
                 string? problem = null;
-                for (var attempt = 1; attempt <= runs; attempt++)
+                for (var attempt = 1; attempt <= maxRuns; attempt++)
                 {
                     readers.Remove(mode); // only the run kept is compared
                     Console.Error.WriteLine($"round {round}/{options.Repeat}: {mode}{(mode == "group" ? $" of {options.GroupSize} processors" : "")}" +
                         (mode is "fraudstream" or "group" && options.Threads > 1 ? $", {options.Threads} stream threads each" : "") +
-                        (attempt > 1 ? $", run {attempt} of at most {runs}" : ""));
+                        (attempt > 1 ? $", run {attempt} of at most {maxRuns}" : ""));
+                    // Each run has a group of its own, and a compared run an alerts topic of its own.
+                    var run = $"{mode}-{round}" + (attempt > 1 ? $"-{attempt}" : "");
                     var compared = compare && round == 1 && mode is "fraudstream" or "group";
-                    var alertsTopic = compared ? AlertsOf(mode, attempt) : Alerts;
-                    if (compared && attempt > 1)
+                    var alertsTopic = compared ? $"{Alerts}-{run}" : Alerts;
+                    if (compared)
                     {
                         broker.CreateTopic(alertsTopic, AlertAgreement.Partitions);
                     }
-                    var group = $"loadtest-{mode}-{round}" + (attempt > 1 ? $"-{attempt}" : "");
+                    var group = $"loadtest-{run}";
                     using var reader = compared ? AlertReader.Start(broker.Bootstrap, alertsTopic) : null;
                     summary = mode == "group" ? RunGroup(options, broker, alertsTopic, group, expect)
                         : mode == "fraudstream" ? HoldingFirstJoin(broker, options, () => RunChild(mode, options, broker, alertsTopic, group, expect))
@@ -119,7 +116,7 @@ public static class Orchestrator
                         : read < expect ? $"the run read only {read} of the topic's {expect} records"
                         : read > expect ? $"the run read {read} records for the topic's {expect}: some were read twice (a rebalance during the drain)"
                         : null;
-                    if (read <= expect || attempt == runs)
+                    if (read <= expect || attempt == maxRuns)
                     {
                         break;
                     }
@@ -224,9 +221,6 @@ public static class Orchestrator
             $"ratio_limit={Ratio(fs, Median("limit"))} ratio_naive={Ratio(fs, Median("naive"))} ratio_streamiz={Ratio(fs, Median("streamiz"))}");
         return 0;
     }
-
-    /// <summary>The topic a mode's first-round alerts go to when the group is compared with one processor (each run its own).</summary>
-    private static string AlertsOf(string mode, int attempt = 1) => $"{Alerts}-{mode}-1" + (attempt > 1 ? $"-{attempt}" : "");
 
     /// <summary>How many times a round runs a mode whose runs read some records twice (a rebalance during the drain).</summary>
     private const int RunsForReadTwice = 3;
