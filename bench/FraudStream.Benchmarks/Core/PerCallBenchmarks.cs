@@ -26,6 +26,8 @@ public class PerCallBenchmarks
     private RecordStream _featureStream = null!;
     private RecordStream _pathStream = null!;
     private float[] _features = [];
+    private CallRecord _featureAhead;
+    private CallRecord _pathAhead;
     private int _lineIndex;
     private long _pathCalls;
     private long _pathAlerts;
@@ -41,6 +43,8 @@ public class PerCallBenchmarks
         _scorer = new CallScorer(BenchData.WarmFeaturizer(start), BenchData.LoadDefaultModel());
         _pathStream = new RecordStream(_records, start);
         _features = new float[FeatureSchema.Current.Count];
+        _featureStream.Next(out _featureAhead);
+        TakePathRecord();
         var stats = _featurizer.GetStats();
         Console.WriteLine($"// warm state: {stats.Callers.Keys:N0} callers, {stats.Trunks.Keys:N0} trunks, {stats.Callees.Keys:N0} callees, {stats.Pairs.Keys:N0} pairs");
     }
@@ -62,9 +66,27 @@ public class PerCallBenchmarks
         return valid;
     }
 
+    /// <summary>Each call featurized after the next one's state was asked for (<see cref="Featurizer.Prefetch"/>), as the processor does.</summary>
     [Benchmark(OperationsPerInvoke = Batch, Baseline = true)]
     [BenchmarkCategory("features")]
     public float Featurize()
+    {
+        var sum = 0f;
+        for (var i = 0; i < Batch; i++)
+        {
+            var record = _featureAhead;
+            _featureStream.Next(out _featureAhead);
+            _featurizer.Prefetch(_featureAhead);
+            _featurizer.Featurize(record, _features);
+            sum += _features[0];
+        }
+        return sum;
+    }
+
+    /// <summary>Each call featurized on its own: its state's cache misses start when it does.</summary>
+    [Benchmark(OperationsPerInvoke = Batch)]
+    [BenchmarkCategory("features")]
+    public float FeaturizeWithoutLookahead()
     {
         var sum = 0f;
         for (var i = 0; i < Batch; i++)
@@ -76,9 +98,54 @@ public class PerCallBenchmarks
         return sum;
     }
 
+    /// <summary>
+    /// Parse, features, score and an alerted call's reasons, with the next record parsed and its state asked for before
+    /// the current one is scored, as in the processor, where records wait parsed in the event-time merge.
+    /// </summary>
     [Benchmark(OperationsPerInvoke = Batch, Baseline = true)]
     [BenchmarkCategory("path")]
     public int WholePath()
+    {
+        var alerts = 0;
+        for (var i = 0; i < Batch; i++)
+        {
+            var record = TakePathRecord();
+            _scorer.Score(record, out ScoredCall scored);
+            if (scored.Alerted)
+            {
+                alerts++;
+            }
+        }
+        _pathCalls += Batch;
+        _pathAlerts += alerts;
+        return alerts;
+    }
+
+    /// <summary>
+    /// <see cref="WholePath"/> less an alerted call's reasons: what the processor's consume thread does for a call, where
+    /// an alert thread works out the reasons (its contributions, <c>AlertStage</c>).
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = Batch)]
+    [BenchmarkCategory("path")]
+    public int ConsumeThreadPath()
+    {
+        var alerts = 0;
+        for (var i = 0; i < Batch; i++)
+        {
+            var record = TakePathRecord();
+            _scorer.Score(record, out ScoredCall scored, reasons: false);
+            if (scored.Alerted)
+            {
+                alerts++;
+            }
+        }
+        return alerts;
+    }
+
+    /// <summary><see cref="WholePath"/> one record at a time: parsed, then scored, nothing asked for ahead.</summary>
+    [Benchmark(OperationsPerInvoke = Batch)]
+    [BenchmarkCategory("path")]
+    public int WholePathWithoutLookahead()
     {
         var alerts = 0;
         for (var i = 0; i < Batch; i++)
@@ -93,8 +160,6 @@ public class PerCallBenchmarks
                 alerts++;
             }
         }
-        _pathCalls += Batch;
-        _pathAlerts += alerts;
         return alerts;
     }
 
@@ -109,14 +174,25 @@ public class PerCallBenchmarks
         var valid = 0;
         for (var i = 0; i < Batch; i++)
         {
-            if (!NextPathRecord(out var record))
-            {
-                continue;
-            }
+            var record = TakePathRecord();
             _scorer.Score(record, out ScoredCall _, alerting: false);
             valid++;
         }
         return valid;
+    }
+
+    /// <summary>
+    /// The record parsed ahead; parses the next valid one in its place and asks for its state, as the processor's
+    /// merge has the next record parsed while it scores the current one.
+    /// </summary>
+    private CallRecord TakePathRecord()
+    {
+        var record = _pathAhead;
+        while (!NextPathRecord(out _pathAhead))
+        {
+        }
+        _scorer.Prefetch(_pathAhead);
+        return record;
     }
 
     /// <summary>

@@ -71,6 +71,10 @@ public sealed class CallScorer
     /// <summary>The model that scored the last alerted call (the one its reasons must come from).</summary>
     public FraudModel LastAlertModel { get; private set; }
 
+    /// <summary>Asks for the state that scoring <paramref name="next"/> will read (<see cref="Featurizer.Prefetch"/>): call it
+    /// for the next call before scoring the current one.</summary>
+    public void Prefetch(in CallRecord next) => _featurizer.Prefetch(next);
+
     /// <summary>
     /// Adds the call to history and scores it. With <paramref name="alerting"/> false the call only
     /// builds history (used to rebuild state after a restart) and is never alerted. With

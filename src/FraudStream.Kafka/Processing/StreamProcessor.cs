@@ -929,6 +929,7 @@ public sealed class StreamProcessor
         {
             ApplyPauseChanges(); // its resume is still in the batch, and the merge now waits for its next record
         }
+        PrefetchNext();
         if (!Process(call, tracker))
         {
             _calls.Return(call);
@@ -940,6 +941,20 @@ public sealed class StreamProcessor
             // (each fetch returns new records), and waiting for every partition's next fetch would add it to every
             // record's latency; records fetched later join the merge as after a reported end.
             _merge.ReachedEnd(tracker);
+        }
+    }
+
+    /// <summary>
+    /// Asks for the history that the merge's next record will read while this one is processed (<see cref="CallScorer.Prefetch"/>):
+    /// its cache misses then overlap this record's work. <c>PerCallBenchmarks.Featurize</c> against
+    /// <c>FeaturizeWithoutLookahead</c> shows the gain at a million keys per table. Usually the next record processed; when it
+    /// is not (a record with an earlier start arrives first), the hint is wasted, nothing else.
+    /// </summary>
+    private void PrefetchNext()
+    {
+        if (_merge.Next is { } next && next.Buffered.TryPeek(out var head) && head.Call.IsValid)
+        {
+            _scorer.Prefetch(head.Call.Record);
         }
     }
 

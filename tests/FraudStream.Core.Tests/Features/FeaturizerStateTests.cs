@@ -128,6 +128,66 @@ public sealed class FeaturizerStateTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Prefetch_changes_no_state_whatever_it_is_asked_about()
+    {
+        // Small tables, so that the stream makes them grow, fills their caps (evictions) and has the sweep forget keys;
+        // start times jump back now and then (out of order); one caller in 50 withheld. One featurizer is asked, before
+        // each call, about the next call and about a call it never sees; the other only featurizes. Every feature of
+        // every call and every count must agree bit for bit.
+        var options = new FeaturizerOptions
+        {
+            InitialCallers = 8, InitialCallees = 8, InitialPairs = 8, InitialTrunks = 2,
+            MaxCallers = 300, MaxCallees = 400, MaxPairs = 700, MaxTrunks = 12,
+            CallerIdle = TimeSpan.FromHours(2), CalleeIdle = TimeSpan.FromHours(3), SweepSlotsPerCall = 2,
+        };
+        var plain = new Featurizer(ReferenceData.Embedded, options);
+        var hinted = new Featurizer(ReferenceData.Embedded, options);
+        var trunks = Enumerable.Range(0, 20).Select(i => AsciiId.From($"gw-{i:00}")).ToArray();
+        var random = new Random(17);
+        CallRecord NextCall(int i)
+        {
+            var record = Call(
+                random.Next(50) == 0 ? "anonymous" : $"+1212555{random.Next(600):0000}",
+                $"+1415555{random.Next(800):0000}",
+                Monday.AddSeconds((i * 20) - (random.Next(10) == 0 ? random.Next(600) : 0)),
+                origin: random.Next(8) == 0 ? "IN" : "US",
+                attest: (Attestation)random.Next(4),
+                disposition: (Disposition)random.Next(5),
+                ringMs: random.Next(40_000),
+                durationS: random.Next(900));
+            record.Trunk = trunks[random.Next(trunks.Length)];
+            return record;
+        }
+
+        var calls = Enumerable.Range(0, 20_000).Select(NextCall).ToArray();
+        var elsewhere = Enumerable.Range(0, 20_000).Select(NextCall).ToArray(); // never featurized
+        var expected = new float[FeatureSchema.Current.Count];
+        var actual = new float[FeatureSchema.Current.Count];
+        for (var i = 0; i < calls.Length; i++)
+        {
+            if (i + 1 < calls.Length)
+            {
+                hinted.Prefetch(calls[i + 1]);
+            }
+            hinted.Prefetch(elsewhere[i]);
+            plain.Featurize(calls[i], expected);
+            hinted.Featurize(calls[i], actual);
+            for (var f = 0; f < expected.Length; f++)
+            {
+                Assert.True(
+                    BitConverter.SingleToInt32Bits(expected[f]) == BitConverter.SingleToInt32Bits(actual[f]),
+                    $"call {i}, {FeatureSchema.Current.Names[f]}: {actual[f]:R} with the hints, {expected[f]:R} without");
+            }
+        }
+        Assert.Equal(plain.GetStats(), hinted.GetStats());
+        // The stream did what the comparison needs: tables grown, caps reached, idle keys forgotten.
+        var stats = plain.GetStats();
+        Assert.True(stats.Callers.CapEvictions > 0 && stats.Pairs.CapEvictions > 0, "no evictions at the caps");
+        Assert.True(stats.Callers.IdleEvictions + stats.Callees.IdleEvictions > 0, "no idle evictions");
+        Assert.True(stats.Callers.Slots > 16, "the caller table did not grow");
+    }
+
+    [Fact]
     public void Featurize_allocates_nothing_in_steady_state_with_a_warm_state_of_over_100k_keys()
     {
         var featurizer = new Featurizer(ReferenceData.Embedded, new FeaturizerOptions
