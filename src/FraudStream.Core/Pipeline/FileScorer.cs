@@ -21,11 +21,10 @@ public sealed class FileScorer : ILineHandler, IDisposable
     private readonly long[] _alertsByPattern = new long[FraudPatterns.AllNames.Length];
     private readonly long[] _invalidByError = new long[RecordErrors.AllCodes.Length];
 
-    // Two records, parsed in turn: the one that waits to be scored (_pending, -1 for none) and the next one's slot.
+    // Two records, parsed in turn: the one that waits to be scored (_pending, -1 for none) and the next one, in the other.
     private readonly CallRecord[] _records = new CallRecord[2];
     private readonly long[] _lineNumbers = new long[2];
     private int _pending = -1;
-    private int _free;
 
     /// <param name="sourceName">The input path as given, for alert sources and dead letters.</param>
     public FileScorer(CallScorer scorer, string sourceName, Stream alerts, DeadLetterFileWriter deadLetters)
@@ -49,9 +48,10 @@ public sealed class FileScorer : ILineHandler, IDisposable
     /// <summary>Alerts written so far. The last valid line read is scored when the next valid line comes, or by <see cref="Flush"/>.</summary>
     public long Alerts { get; private set; }
 
+    /// <summary>Alerts with an engaged victim written so far (scored as <see cref="Alerts"/>).</summary>
     public long VictimEngaged { get; private set; }
 
-    /// <summary>Alerts by <see cref="FraudPattern"/>.</summary>
+    /// <summary>Alerts by <see cref="FraudPattern"/> written so far (scored as <see cref="Alerts"/>).</summary>
     public ReadOnlySpan<long> AlertsByPattern => _alertsByPattern;
 
     /// <summary>Invalid lines by <see cref="RecordError"/>.</summary>
@@ -65,17 +65,17 @@ public sealed class FileScorer : ILineHandler, IDisposable
         {
             failure = CallRecordParser.TooLargeFailure;
         }
-        else if (CallRecordParser.TryParse(line, out _records[_free], out failure))
+        else if (CallRecordParser.TryParse(line, out _records[Free], out failure))
         {
             Valid++;
             // Scored one valid line late: the state this record will read is asked for while the record before it is
             // scored (CallScorer.Prefetch), so that at millions of keys their cache misses overlap that work. The order
             // of scoring, and so every feature and alert, is the file's.
-            _scorer.Prefetch(_records[_free]);
-            _lineNumbers[_free] = lineNumber;
+            var next = Free;
+            _scorer.Prefetch(_records[next]);
+            _lineNumbers[next] = lineNumber;
             ScorePending();
-            _pending = _free;
-            _free = 1 - _free;
+            _pending = next;
             return;
         }
         Invalid++;
@@ -83,20 +83,24 @@ public sealed class FileScorer : ILineHandler, IDisposable
         _deadLetters.Write(_sourceName, lineNumber, failure, line, tooLarge);
     }
 
-    /// <summary>Scores the valid record that waits for the next one, if any.</summary>
+    /// <summary>The slot the next valid line is parsed into: not the pending record's.</summary>
+    private int Free => _pending == 0 ? 1 : 0;
+
+    /// <summary>Scores the valid record that waits for the next one, if any; never twice, even if scoring it throws.</summary>
     private void ScorePending()
     {
-        if (_pending < 0)
+        var pending = _pending;
+        if (pending < 0)
         {
             return;
         }
-        ref readonly var record = ref _records[_pending];
+        _pending = -1;
+        ref readonly var record = ref _records[pending];
         _scorer.Score(record, out var scored);
         if (scored.Alerted)
         {
-            WriteAlert(record, scored, _lineNumbers[_pending]);
+            WriteAlert(record, scored, _lineNumbers[pending]);
         }
-        _pending = -1;
     }
 
     // Rare path: alerted calls only.

@@ -43,6 +43,9 @@ internal sealed class PartitionMerge
         }
     }
 
+    /// <summary>The record <see cref="TakeNext"/> would hand out now, or null when nothing is buffered.</summary>
+    public InboundCall? PeekNext() => _count > 0 ? _heap[0].Buffered.Peek().Call : null;
+
     /// <summary>Takes the first record of <see cref="Next"/> (which must not be null).</summary>
     public InboundCall TakeNext(long now)
     {

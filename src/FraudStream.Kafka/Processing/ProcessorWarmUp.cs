@@ -88,6 +88,10 @@ internal static class ProcessorWarmUp
                     {
                         ThrowInvalid(call);
                     }
+                    if (merge.PeekNext() is { IsValid: true } next)
+                    {
+                        scratch.Prefetch(next.Record); // as the processor asks for its next record's state
+                    }
                     (call.Offset % AlertEvery == 0 ? alerting : scratch).Score(call.Record, out var scored);
                     if (scored.Alerted)
                     {

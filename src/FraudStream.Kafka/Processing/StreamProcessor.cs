@@ -948,13 +948,14 @@ public sealed class StreamProcessor
     /// Asks for the history that the merge's next record will read while this one is processed (<see cref="CallScorer.Prefetch"/>):
     /// its cache misses then overlap this record's work. <c>PerCallBenchmarks.Featurize</c> against
     /// <c>FeaturizeWithoutLookahead</c> shows the gain at a million keys per table. Usually the next record processed; when it
-    /// is not (a record with an earlier start arrives first), the hint is wasted, nothing else.
+    /// is not (a record with an earlier start arrives first), the hint is wasted, nothing else. The gain in a drain of the
+    /// harness was too small to measure (docs/performance.md).
     /// </summary>
     private void PrefetchNext()
     {
-        if (_merge.Next is { } next && next.Buffered.TryPeek(out var head) && head.Call.IsValid)
+        if (_merge.PeekNext() is { IsValid: true } next)
         {
-            _scorer.Prefetch(head.Call.Record);
+            _scorer.Prefetch(next.Record);
         }
     }
 
