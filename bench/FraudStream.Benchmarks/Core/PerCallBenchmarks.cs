@@ -10,7 +10,8 @@ namespace FraudStream.Benchmarks.Core;
 /// <summary>
 /// The per-call path, piece by piece and whole, against warm state of realistic size. Each benchmark
 /// processes <see cref="Batch"/> calls per invocation; results are per call. FraudStream's own path is
-/// held to 0 bytes allocated per call.
+/// held to 0 bytes allocated per call. Each benchmark keeps a loop of its own: one loop shared between them would share
+/// its JIT profile too, trained by whichever ran first (docs/performance.md, "Per-call micro-benchmarks").
 /// </summary>
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
