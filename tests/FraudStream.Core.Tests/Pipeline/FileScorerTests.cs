@@ -75,10 +75,8 @@ public sealed class FileScorerTests
     [Fact]
     public void A_file_of_invalid_lines_only_scores_nothing_and_flushes_twice_alike()
     {
-        var scorer = new CallScorer(Featurizer.CreateDefault(), DefaultModel.Value);
         using var alerts = new MemoryStream();
-        using var deadLetters = new DeadLetterFileWriter(new MemoryStream());
-        var file = new FileScorer(scorer, "calls.ndjson", alerts, deadLetters);
+        var (file, scorer) = NewFileScorer(alerts);
         file.OnLine("{}"u8, 1, tooLarge: false);
         file.OnLine("nope"u8, 2, tooLarge: false);
         file.Flush();
@@ -95,10 +93,8 @@ public sealed class FileScorerTests
         var lines = Lines(calls: 4_000);
         var expected = LineAtATime(lines);
         lines = lines.Take(AlertedLineNumbers(expected)[^1]).ToList();
-        var scorer = new CallScorer(Featurizer.CreateDefault(), DefaultModel.Value);
         using var alerts = new MemoryStream();
-        using var deadLetters = new DeadLetterFileWriter(new MemoryStream());
-        var file = new FileScorer(scorer, "calls.ndjson", alerts, deadLetters);
+        var (file, _) = NewFileScorer(alerts);
         using (file)
         {
             Feed(file, lines);
@@ -115,9 +111,7 @@ public sealed class FileScorerTests
         // The alerts' stream fails, as on a full disk: the alert that fills the buffer throws out of the line that had its
         // record scored. A flush after it (or the Dispose of a using block) must not score that record again.
         var lines = Lines(calls: 4_000);
-        var scorer = new CallScorer(Featurizer.CreateDefault(), DefaultModel.Value);
-        using var deadLetters = new DeadLetterFileWriter(new MemoryStream());
-        var file = new FileScorer(scorer, "calls.ndjson", new FailingStream(), deadLetters);
+        var (file, scorer) = NewFileScorer(new FailingStream());
         var thrown = false;
         for (var i = 0; i < lines.Count && !thrown; i++)
         {
@@ -186,13 +180,18 @@ public sealed class FileScorerTests
 
     private static (List<string> Alerts, FileScorer File) ThroughFileScorer(List<(byte[] Bytes, bool Valid)> lines)
     {
-        var scorer = new CallScorer(Featurizer.CreateDefault(), DefaultModel.Value);
         using var alerts = new MemoryStream();
-        using var deadLetters = new DeadLetterFileWriter(new MemoryStream());
-        var file = new FileScorer(scorer, "calls.ndjson", alerts, deadLetters);
+        var (file, _) = NewFileScorer(alerts);
         Feed(file, lines);
         file.Flush();
         return (Written(alerts), file);
+    }
+
+    /// <summary>File scoring of "calls.ndjson" with the default model and a fresh featurizer, its dead letters kept in memory.</summary>
+    private static (FileScorer File, CallScorer Scorer) NewFileScorer(Stream alerts)
+    {
+        var scorer = new CallScorer(Featurizer.CreateDefault(), DefaultModel.Value);
+        return (new FileScorer(scorer, "calls.ndjson", alerts, new DeadLetterFileWriter(new MemoryStream())), scorer);
     }
 
     /// <summary>The lines as the file reader hands them over: a line over the limit flagged, its first bytes given.</summary>
