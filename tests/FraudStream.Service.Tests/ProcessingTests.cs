@@ -263,6 +263,46 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_stop_whose_own_commit_is_refused_leaves_its_positions_to_the_close_which_commits_them_Integration()
+    {
+        // Stream threads stopping together can have the stop's commit refused: another member has begun a rebalance.
+        // The close then commits what the processor stored. The revoke handler that the close runs stores; it does not
+        // commit, since a commit of its own can reach a group that has begun to terminate, and librdkafka then aborts
+        // the process (confluentinc/librdkafka#4027).
+        using var kafka = new KafkaHarness(inputPartitions: 2);
+        var lines = KafkaHarness.MakeLines(3_000, seed: 43);
+        kafka.Produce(KafkaHarness.ToMessages(lines));
+        var logs = new ConcurrentQueue<string>();
+        var scorer = new Pipeline.CallScorer(Features.Featurizer.CreateDefault(), Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath));
+        var options = kafka.Settings(stopWhenIdle: Idle).Processor;
+        // Commits every 10 minutes: what is committed is what the stop and the close commit.
+        options = options with
+        {
+            KafkaSettings = new Dictionary<string, string>(options.KafkaSettings) { ["consumer.auto.commit.interval.ms"] = "600000" },
+        };
+        var refused = 0;
+        var processor = new StreamProcessor(options, scorer, logger: KafkaHarness.Logs(output, logs).CreateLogger("processor"))
+        {
+            WrapConsumer = consumer => ForwardingConsumer<InboundCall, InboundCall>.Wrap(consumer, method =>
+            {
+                if (method.Name == nameof(Confluent.Kafka.IConsumer<InboundCall, InboundCall>.Commit))
+                {
+                    refused++;
+                    throw new Confluent.Kafka.KafkaException(Confluent.Kafka.ErrorCode.RebalanceInProgress);
+                }
+            }),
+        };
+
+        var result = processor.Run(CancellationToken.None);
+
+        Assert.Equal(StopReason.Idle, result.Reason);
+        Assert.Equal(lines.Count, result.Consumed);
+        Assert.Equal(1, refused);
+        Assert.Single(logs, l => l.Contains("[3012]", StringComparison.Ordinal));
+        Assert.Equal(lines.Count, kafka.Committed(options.GroupId).Sum());
+    }
+
+    [Fact]
     public void A_failure_on_the_alert_thread_stops_the_processor_as_fatal_and_commits_nothing_past_the_alert_Integration()
     {
         using var kafka = new KafkaHarness(inputPartitions: 1);

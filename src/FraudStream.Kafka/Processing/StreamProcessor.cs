@@ -1401,7 +1401,19 @@ public sealed class StreamProcessor
         // When stopping, Finish has waited for the deliveries already: the close that runs this must not wait again.
         var inFlight = Settle(partitions.Select(p => p.Partition.Value), _stopping ? TimeSpan.Zero : _options.DrainTimeout);
         ProcessorLog.PartitionsRevoked(_logger, Describe(partitions.Select(p => p.Partition.Value)), inFlight);
-        CommitPositions(consumer, partitions.Select(p => p.Partition.Value));
+        if (_stopping)
+        {
+            // The close runs this handler. librdkafka commits the stored offsets of the partitions it unassigns, and
+            // the close waits for that commit. A commit of our own here can reach the group once it has begun to
+            // terminate (when the stop's commit was refused because another member began a rebalance), and
+            // librdkafka then aborts the process: rd_kafka_cgrp_terminated asserts that no assignment is in progress
+            // (confluentinc/librdkafka#4027). Seen with three stream threads stopping together.
+            StorePositions(consumer, partitions.Select(p => p.Partition.Value));
+        }
+        else
+        {
+            CommitPositions(consumer, partitions.Select(p => p.Partition.Value));
+        }
         Forget(partitions.Select(p => p.Partition.Value));
     }
 
@@ -1472,9 +1484,7 @@ public sealed class StreamProcessor
             if (_trackers.TryGetValue(p, out var tracker))
             {
                 var position = Math.Max(tracker.Drain(_release), tracker.Stored);
-                // A position this processor has committed already is not committed again: the stop commits, then the
-                // close revokes the partitions, whose handler would commit the same (and be refused if another member
-                // has started a rebalance meanwhile, as stream threads leaving together do).
+                // A position this processor has committed already is not committed again (a revoke after a commit).
                 if (position >= 0 && position != tracker.Committed)
                 {
                     offsets.Add(new TopicPartitionOffset(_options.InputTopic, p, position));
@@ -1539,18 +1549,38 @@ public sealed class StreamProcessor
     {
         foreach (var tracker in _trackers.Values)
         {
-            var position = tracker.Drain(_release);
-            if (position > tracker.Stored)
+            StorePosition(_consumer!, tracker);
+        }
+    }
+
+    private void StorePositions(IConsumer<InboundCall, InboundCall> consumer, IEnumerable<int> partitions)
+    {
+        foreach (var p in partitions)
+        {
+            if (_trackers.TryGetValue(p, out var tracker))
             {
-                try
-                {
-                    _consumer!.StoreOffset(new TopicPartitionOffset(_options.InputTopic, tracker.Partition, position));
-                    tracker.Stored = position;
-                }
-                catch (KafkaException)
-                {
-                    // Not assigned any more (a rebalance under way): the revoke handler commits it.
-                }
+                StorePosition(consumer, tracker);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stores the partition's settled position for the consumer's next commit: its auto-commit, or the commit
+    /// librdkafka makes when it unassigns the partition.
+    /// </summary>
+    private void StorePosition(IConsumer<InboundCall, InboundCall> consumer, PartitionTracker tracker)
+    {
+        var position = tracker.Drain(_release);
+        if (position > tracker.Stored)
+        {
+            try
+            {
+                consumer.StoreOffset(new TopicPartitionOffset(_options.InputTopic, tracker.Partition, position));
+                tracker.Stored = position;
+            }
+            catch (KafkaException)
+            {
+                // Not assigned any more (a rebalance under way): the revoke handler commits it.
             }
         }
     }
