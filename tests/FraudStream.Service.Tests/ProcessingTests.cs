@@ -263,6 +263,52 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_processor_whose_partition_is_revoked_is_not_idle_until_it_is_assigned_again_Integration()
+    {
+        // Once everything is read, the broker says the group is rebalancing (one heartbeat refused) and answers every
+        // request 1.5 s late: the partition is revoked within 2 s, and assigned again no sooner than three round
+        // trips later (the revocation's commit, JoinGroup, SyncGroup; the embedded broker took 12.5 s). The idle time
+        // (4 s) runs out in between: had the time without an assignment counted as idle, the processor would have
+        // stopped in the middle of the rebalance (it did, 3 runs of 3).
+        using var kafka = new KafkaHarness(inputPartitions: 1);
+        var lines = KafkaHarness.MakeLines(1_000, seed: 47);
+        kafka.Produce(KafkaHarness.ToMessages(lines));
+        var logs = new ConcurrentQueue<string>();
+        var scorer = new Pipeline.CallScorer(Features.Featurizer.CreateDefault(), Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath));
+        var options = kafka.Settings(stopWhenIdle: TimeSpan.FromSeconds(4), rebuildRecords: 0).Processor; // no history re-read on the new assignment
+        options = options with
+        {
+            KafkaSettings = new Dictionary<string, string>(options.KafkaSettings) { ["consumer.heartbeat.interval.ms"] = "200" },
+        };
+        var processor = new StreamProcessor(options, scorer, logger: KafkaHarness.Logs(output, logs).CreateLogger("processor"))
+        {
+            Stopping = _ => kafka.Broker.SetRoundTripDelay(1, 0), // a prompt commit and leave
+        };
+        var run = Task.Factory.StartNew(() => processor.Run(CancellationToken.None), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        while (processor.Consumed < lines.Count && !run.IsCompleted)
+        {
+            await Task.Delay(10);
+        }
+        kafka.Broker.SetRoundTripDelay(1, 1_500);
+        kafka.Broker.PushRequestErrors(HeartbeatApiKey, Confluent.Kafka.ErrorCode.RebalanceInProgress, 1);
+        var result = await run;
+
+        Assert.Equal(StopReason.Idle, result.Reason);
+        Assert.Equal(lines.Count, result.Consumed);
+        // The rebalance callbacks and the stop, in the order logged (all on the consume thread).
+        var events = logs.Where(l => l.Contains("[3001]", StringComparison.Ordinal) || l.Contains("[3002]", StringComparison.Ordinal)
+            || l.Contains("[3010]", StringComparison.Ordinal)).ToList();
+        output.WriteLine(string.Join(Environment.NewLine, events));
+        var stop = events.FindIndex(l => l.Contains("[3010]", StringComparison.Ordinal));
+        Assert.Contains(events.Take(stop), l => l.Contains("[3002]", StringComparison.Ordinal)); // revoked while running
+        Assert.Contains("[3001]", events[stop - 1], StringComparison.Ordinal); // assigned again before the stop
+        Assert.Equal(lines.Count, kafka.Committed(options.GroupId).Sum());
+    }
+
+    /// <summary>The Kafka protocol's Heartbeat request.</summary>
+    private const short HeartbeatApiKey = 12;
+
+    [Fact]
     public void A_stop_whose_own_commit_is_refused_leaves_its_positions_to_the_close_which_commits_them_Integration()
     {
         // Stream threads stopping together can have the stop's commit refused: another member has begun a rebalance.

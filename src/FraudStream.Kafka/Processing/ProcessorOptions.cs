@@ -29,7 +29,10 @@ public sealed record ProcessorOptions
     /// <summary>How long an error that does not clear may last before the processor gives up (exits non-zero).</summary>
     public TimeSpan FatalTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>When set: after the first assignment, stop once this long passes without a new record.</summary>
+    /// <summary>
+    /// When set: after the first assignment, stop once this long passes without a new record; never while the group
+    /// rebalances (between a revocation and the next assignment, whose arrival starts the idle time again).
+    /// </summary>
     public TimeSpan? StopWhenIdle { get; init; }
 
     /// <summary>Longest wait for in-flight alerts and dead letters when stopping or giving partitions up.</summary>

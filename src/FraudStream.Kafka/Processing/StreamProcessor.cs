@@ -245,7 +245,7 @@ public sealed class StreamProcessor
     /// </summary>
     internal bool IsIdleFor(TimeSpan idle)
     {
-        if (!Volatile.Read(ref _everAssigned))
+        if (!Volatile.Read(ref _everAssigned) || _awaitingAssignment)
         {
             return false;
         }
@@ -268,6 +268,14 @@ public sealed class StreamProcessor
     private static readonly TimeSpan QuietFresh = TimeSpan.FromSeconds(1);
 
     private long _quietAt; // when the consume loop last found no record and nothing buffered (Stopwatch ticks)
+
+    /// <summary>
+    /// Between a revocation (or a loss) and the next assignment: the group is rebalancing, and this processor's share
+    /// is not known. Not idle then, for all that no record comes: stopping would leave the group in the middle of the
+    /// rebalance, and what the revocation could not commit (a broker may refuse commits while the group rebalances)
+    /// would be read again by the next run. Once assigned, the idle time starts again.
+    /// </summary>
+    private volatile bool _awaitingAssignment;
 
     /// <summary>
     /// Consumes until <paramref name="cancellationToken"/> fires, the idle time passes, or an error does not
@@ -357,7 +365,7 @@ public sealed class StreamProcessor
                 {
                     Volatile.Write(ref _quietAt, Stopwatch.GetTimestamp()); // nothing came, nothing is buffered (IsIdleFor)
                 }
-                if (next is null && _options.StopWhenIdle is { } idle && _everAssigned
+                if (next is null && _options.StopWhenIdle is { } idle && _everAssigned && !_awaitingAssignment
                     && Stopwatch.GetElapsedTime(_lastRecordAt) >= idle)
                 {
                     reason = StopReason.Idle;
@@ -1382,6 +1390,7 @@ public sealed class StreamProcessor
         _clock = Stopwatch.GetTimestamp();
         Volatile.Write(ref _lastRecordAt, _clock); // before the assignment is told (IsIdleFor reads them the other way)
         Volatile.Write(ref _everAssigned, true);
+        _awaitingAssignment = false;
         // The merge takes the new partitions in now that their fetches can start, and its wait for each starts now:
         // the watermark queries above may have taken seconds, and a wait started before them could run out before the
         // partition's first fetch.
@@ -1397,6 +1406,7 @@ public sealed class StreamProcessor
     private void OnRevoked(IConsumer<InboundCall, InboundCall> consumer, List<TopicPartitionOffset> partitions)
     {
         NotQuiet();
+        _awaitingAssignment = true;
         _rebalances++;
         // When stopping, Finish has waited for the deliveries already: the close that runs this must not wait again.
         var inFlight = Settle(partitions.Select(p => p.Partition.Value), _stopping ? TimeSpan.Zero : _options.DrainTimeout);
@@ -1420,6 +1430,7 @@ public sealed class StreamProcessor
     private void OnLost(IConsumer<InboundCall, InboundCall> consumer, List<TopicPartitionOffset> partitions)
     {
         NotQuiet();
+        _awaitingAssignment = true;
         _rebalances++;
         ProcessorLog.PartitionsLost(_logger, Describe(partitions.Select(p => p.Partition.Value)));
         Forget(partitions.Select(p => p.Partition.Value));
