@@ -26,7 +26,7 @@ internal static class RunCommand
         var threshold = new Option<string?>("--threshold") { Description = "Alert threshold instead of the model's own (0-1)." };
         var metricsPort = new Option<string?>("--metrics-port") { Description = "Port of /metrics, /healthz, /readyz [default: 9464]; 0 picks a free one." };
         var metricsHost = new Option<string?>("--metrics-host") { Description = "Address the metrics endpoint binds [default: 0.0.0.0]." };
-        var stopWhenIdle = new Option<string?>("--stop-when-idle") { Description = "After the first partition assignment, stop once this many seconds pass without a new record (not while the group rebalances)." };
+        var stopWhenIdle = new Option<string?>("--stop-when-idle") { Description = "After the first partition assignment, stop once this many seconds pass without a new record (not between a revocation and the next assignment)." };
         var rebuild = new Option<string?>("--rebuild-records") { Description = "Records re-read per newly assigned partition, before its committed offset, to rebuild history [default: 100000]." };
         var fatalTimeout = new Option<string?>("--fatal-timeout") { Description = "How long an error that does not clear may last before exiting non-zero [default: 30s]." };
         var threads = new Option<string?>("--threads") { Description = "Stream threads, each with its own consumer in the group and its own history of the partitions it is given; the caller and pair caps are shared out over them, the trunk and callee caps apply to each [default: 1]." };

@@ -14,7 +14,7 @@ internal static partial class ProcessorLog
     [LoggerMessage(3001, LogLevel.Information, "Partitions assigned: {Partitions}")]
     public static partial void PartitionsAssigned(ILogger logger, string partitions);
 
-    [LoggerMessage(3002, LogLevel.Information, "Partitions revoked: {Partitions} (committed after {InFlight} in-flight records settled)")]
+    [LoggerMessage(3002, LogLevel.Information, "Partitions revoked: {Partitions} (their positions committed, or stored for the close to commit, after {InFlight} in-flight records settled)")]
     public static partial void PartitionsRevoked(ILogger logger, string partitions, int inFlight);
 
     [LoggerMessage(3003, LogLevel.Warning, "Partitions lost: {Partitions} (another member may process their uncommitted records again)")]

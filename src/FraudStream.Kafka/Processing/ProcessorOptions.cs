@@ -30,8 +30,8 @@ public sealed record ProcessorOptions
     public TimeSpan FatalTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// When set: after the first assignment, stop once this long passes without a new record; never while the group
-    /// rebalances (between a revocation and the next assignment, whose arrival starts the idle time again).
+    /// When set: after the first assignment, stop once this long passes without a new record; not between a
+    /// revocation and the next assignment, whose arrival starts the idle time again (waited for up to 60 s).
     /// </summary>
     public TimeSpan? StopWhenIdle { get; init; }
 

@@ -245,7 +245,7 @@ public sealed class StreamProcessor
     /// </summary>
     internal bool IsIdleFor(TimeSpan idle)
     {
-        if (!Volatile.Read(ref _everAssigned) || _awaitingAssignment)
+        if (!Volatile.Read(ref _everAssigned) || AwaitingAssignment())
         {
             return false;
         }
@@ -254,7 +254,9 @@ public sealed class StreamProcessor
         var quietAt = Volatile.Read(ref _quietAt);
         var lastRecordAt = Volatile.Read(ref _lastRecordAt);
         return quietAt != 0 && lastRecordAt <= quietAt && Stopwatch.GetElapsedTime(quietAt) < QuietFresh
-            && Stopwatch.GetElapsedTime(lastRecordAt) >= idle;
+            && Stopwatch.GetElapsedTime(lastRecordAt) >= idle
+            // A rebalance while these were read (its callbacks clear the quiet moment, and the loop sets a new one).
+            && !AwaitingAssignment() && Volatile.Read(ref _quietAt) == quietAt;
     }
 
     /// <summary>The consume loop is busy elsewhere (a rebalance callback, a failure that blocks consuming): not idle until it looks again.</summary>
@@ -270,12 +272,28 @@ public sealed class StreamProcessor
     private long _quietAt; // when the consume loop last found no record and nothing buffered (Stopwatch ticks)
 
     /// <summary>
-    /// Between a revocation (or a loss) and the next assignment: the group is rebalancing, and this processor's share
-    /// is not known. Not idle then, for all that no record comes: stopping would leave the group in the middle of the
-    /// rebalance, and what the revocation could not commit (a broker may refuse commits while the group rebalances)
-    /// would be read again by the next run. Once assigned, the idle time starts again.
+    /// When the last revocation came (Stopwatch ticks), until the next assignment; 0 otherwise. In between, the group is
+    /// rebalancing and this processor's share is not known: not idle then, for all that no record comes. Stopping would
+    /// leave the group in the middle of the rebalance, and what the revocation could not commit (a broker may refuse
+    /// commits while the group rebalances) would be read again by the next run. Once assigned, the idle time starts
+    /// again. A loss is not waited for: it commits nothing, and it often means the brokers are out of reach, when the
+    /// next assignment may be long in coming.
     /// </summary>
-    private volatile bool _awaitingAssignment;
+    private long _revokedAt;
+
+    /// <summary>
+    /// The longest wait for the assignment after a revocation before the processor may count as idle again: far longer
+    /// than a rebalance takes (12.5 s on the embedded broker with every request 1.5 s late, ProcessingTests), so that a
+    /// rebalance that cannot end (brokers down) does not keep a stop when idle from coming.
+    /// </summary>
+    internal static readonly TimeSpan AssignmentWaitMax = TimeSpan.FromSeconds(60);
+
+    /// <summary>Between a revocation and the next assignment, for at most <see cref="AssignmentWaitMax"/>.</summary>
+    private bool AwaitingAssignment()
+    {
+        var revokedAt = Volatile.Read(ref _revokedAt);
+        return revokedAt != 0 && Stopwatch.GetElapsedTime(revokedAt) < AssignmentWaitMax;
+    }
 
     /// <summary>
     /// Consumes until <paramref name="cancellationToken"/> fires, the idle time passes, or an error does not
@@ -365,7 +383,7 @@ public sealed class StreamProcessor
                 {
                     Volatile.Write(ref _quietAt, Stopwatch.GetTimestamp()); // nothing came, nothing is buffered (IsIdleFor)
                 }
-                if (next is null && _options.StopWhenIdle is { } idle && _everAssigned && !_awaitingAssignment
+                if (next is null && _options.StopWhenIdle is { } idle && _everAssigned && !AwaitingAssignment()
                     && Stopwatch.GetElapsedTime(_lastRecordAt) >= idle)
                 {
                     reason = StopReason.Idle;
@@ -1390,7 +1408,7 @@ public sealed class StreamProcessor
         _clock = Stopwatch.GetTimestamp();
         Volatile.Write(ref _lastRecordAt, _clock); // before the assignment is told (IsIdleFor reads them the other way)
         Volatile.Write(ref _everAssigned, true);
-        _awaitingAssignment = false;
+        Volatile.Write(ref _revokedAt, 0);
         // The merge takes the new partitions in now that their fetches can start, and its wait for each starts now:
         // the watermark queries above may have taken seconds, and a wait started before them could run out before the
         // partition's first fetch.
@@ -1406,7 +1424,7 @@ public sealed class StreamProcessor
     private void OnRevoked(IConsumer<InboundCall, InboundCall> consumer, List<TopicPartitionOffset> partitions)
     {
         NotQuiet();
-        _awaitingAssignment = true;
+        Volatile.Write(ref _revokedAt, Stopwatch.GetTimestamp());
         _rebalances++;
         // When stopping, Finish has waited for the deliveries already: the close that runs this must not wait again.
         var inFlight = Settle(partitions.Select(p => p.Partition.Value), _stopping ? TimeSpan.Zero : _options.DrainTimeout);
@@ -1430,7 +1448,6 @@ public sealed class StreamProcessor
     private void OnLost(IConsumer<InboundCall, InboundCall> consumer, List<TopicPartitionOffset> partitions)
     {
         NotQuiet();
-        _awaitingAssignment = true;
         _rebalances++;
         ProcessorLog.PartitionsLost(_logger, Describe(partitions.Select(p => p.Partition.Value)));
         Forget(partitions.Select(p => p.Partition.Value));
@@ -1494,13 +1511,14 @@ public sealed class StreamProcessor
         {
             if (_trackers.TryGetValue(p, out var tracker))
             {
-                var position = Math.Max(tracker.Drain(_release), tracker.Stored);
+                // Stored first: the client commits its stored offsets again as the partitions are unassigned (after
+                // this handler), and an older stored offset would move the committed one back.
+                var position = StorePosition(consumer, tracker);
                 // A position this processor has committed already is not committed again (a revoke after a commit).
                 if (position >= 0 && position != tracker.Committed)
                 {
                     offsets.Add(new TopicPartitionOffset(_options.InputTopic, p, position));
                     committing.Add(tracker);
-                    tracker.Stored = position;
                 }
             }
         }
@@ -1577,9 +1595,9 @@ public sealed class StreamProcessor
 
     /// <summary>
     /// Stores the partition's settled position for the consumer's next commit: its auto-commit, or the commit
-    /// librdkafka makes when it unassigns the partition.
+    /// librdkafka makes when it unassigns the partition. Returns the position (-1 when nothing is settled yet).
     /// </summary>
-    private void StorePosition(IConsumer<InboundCall, InboundCall> consumer, PartitionTracker tracker)
+    private long StorePosition(IConsumer<InboundCall, InboundCall> consumer, PartitionTracker tracker)
     {
         var position = tracker.Drain(_release);
         if (position > tracker.Stored)
@@ -1591,9 +1609,10 @@ public sealed class StreamProcessor
             }
             catch (KafkaException)
             {
-                // Not assigned any more (a rebalance under way): the revoke handler commits it.
+                // Not assigned any more (a rebalance under way): its revocation commits the position.
             }
         }
+        return Math.Max(position, tracker.Stored);
     }
 
     private void PublishCounts()
