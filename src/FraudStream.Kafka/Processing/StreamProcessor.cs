@@ -1511,8 +1511,8 @@ public sealed class StreamProcessor
         {
             if (_trackers.TryGetValue(p, out var tracker))
             {
-                // Stored first: the client commits its stored offsets again as the partitions are unassigned (after
-                // this handler), and an older stored offset would move the committed one back.
+                // Stored first: the client commits its stored offsets again when it unassigns the partitions (after a
+                // revoke handler, and in the close), and an older stored offset would move the committed one back.
                 var position = StorePosition(consumer, tracker);
                 // A position this processor has committed already is not committed again (a revoke after a commit).
                 if (position >= 0 && position != tracker.Committed)
