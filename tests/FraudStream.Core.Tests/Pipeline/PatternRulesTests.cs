@@ -91,6 +91,30 @@ public sealed class PatternRulesTests
     }
 
     [Fact]
+    public void A_domestic_caller_id_calling_over_and_over_through_a_reseller_is_government_impersonation()
+    {
+        // A campaign's few spoofed numbers through a US VoIP reseller: each calls every few seconds. The same with A
+        // attestation (a known customer's broadcast) or a number that called only a few times stays robocall_burst.
+        FraudPattern LastOf(int calls, Attestation attest)
+        {
+            var featurizer = Featurizer.CreateDefault();
+            var rules = new PatternRules(FeatureSchema.Current);
+            var pattern = FraudPattern.Unknown;
+            for (var i = 0; i < calls; i++)
+            {
+                var call = CallBuilder.Call("+13125550123", $"+1415555{i:D4}", CallBuilder.Monday.AddSeconds(10 * i), attest: attest);
+                pattern = rules.Classify(call, featurizer.Run(call), CallScorer.IsVictimEngaged(call));
+            }
+            return pattern;
+        }
+
+        Assert.Equal(FraudPattern.GovernmentImpersonation, LastOf(12, Attestation.B));
+        Assert.Equal(FraudPattern.GovernmentImpersonation, LastOf(12, Attestation.C));
+        Assert.Equal(FraudPattern.RobocallBurst, LastOf(12, Attestation.A));
+        Assert.Equal(FraudPattern.RobocallBurst, LastOf(3, Attestation.B));
+    }
+
+    [Fact]
     public void Domestic_call_is_robocall_burst_and_foreign_caller_from_abroad_is_unknown()
     {
         var domestic = CallBuilder.Call("+13125550123", "+14155550100", CallBuilder.Monday, attest: Attestation.B);
