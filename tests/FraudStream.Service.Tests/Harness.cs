@@ -234,13 +234,27 @@ internal sealed class KafkaHarness : IDisposable
         ModelCheckInterval = TimeSpan.FromSeconds(1),
     };
 
+    /// <summary>A scorer of its own (the default featurizer, fresh state) with the default model.</summary>
+    public static CallScorer NewScorer() => new(Featurizer.CreateDefault(), FraudModel.Load(DefaultModelPath));
+
+    /// <summary><paramref name="options"/> with the given librdkafka settings added to (or replacing) its pass-through ones.</summary>
+    public static ProcessorOptions WithKafkaSettings(ProcessorOptions options, params (string Name, string Value)[] settings)
+    {
+        var merged = new Dictionary<string, string>(options.KafkaSettings);
+        foreach (var (name, value) in settings)
+        {
+            merged[name] = value;
+        }
+        return options with { KafkaSettings = merged };
+    }
+
     /// <summary>The call ids that <c>fraudstream score</c>'s path (<see cref="FileScorer"/>) alerts on for the same lines.</summary>
     public static HashSet<string> FileScorerAlertIds(List<byte[]> lines) => AlertIds(FileScorerAlerts(lines));
 
     /// <summary>The alerts, as JSON, that <c>fraudstream score</c>'s path (<see cref="FileScorer"/>) writes for the same lines.</summary>
     public static List<byte[]> FileScorerAlerts(List<byte[]> lines)
     {
-        var scorer = new CallScorer(Featurizer.CreateDefault(), FraudModel.Load(DefaultModelPath));
+        var scorer = NewScorer();
         using var alerts = new MemoryStream();
         using var deadLetters = new DeadLetterFileWriter(new MemoryStream());
         using (var file = new FileScorer(scorer, "calls.ndjson", alerts, deadLetters))

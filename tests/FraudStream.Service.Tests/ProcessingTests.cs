@@ -87,7 +87,7 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
         var logs = new ConcurrentQueue<string>();
         using var loggerFactory = KafkaHarness.Logs(output, logs);
         var options = kafka.Settings(stopWhenIdle: Idle).Processor with { WarmUp = TimeSpan.FromSeconds(5) };
-        var scorer = new Pipeline.CallScorer(Features.Featurizer.CreateDefault(), Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath));
+        var scorer = KafkaHarness.NewScorer();
         var limits = new List<TimeSpan>();
         var processor = new StreamProcessor(options, scorer, logger: loggerFactory.CreateLogger("processor"))
         {
@@ -127,7 +127,7 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
         using var kafka = new KafkaHarness(inputPartitions: 128);
         var lines = KafkaHarness.MakeLines(2_000, seed: 23);
         kafka.Produce(KafkaHarness.ToMessages(lines));
-        var scorer = new Pipeline.CallScorer(Features.Featurizer.CreateDefault(), Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath));
+        var scorer = KafkaHarness.NewScorer();
         var processor = new StreamProcessor(kafka.Settings(stopWhenIdle: Idle).Processor, scorer, logger: KafkaHarness.Logs(output).CreateLogger("processor"));
         Assert.Equal(1024, processor.BufferLimitNow);
         var limits = new ConcurrentQueue<int>();
@@ -161,7 +161,7 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
         var lines = KafkaHarness.MakeLines(16_000, seed: 31);
         var half = lines.Count / 2;
         kafka.Produce(KafkaHarness.ToMessages(lines), partitionOf: i => (i < half ? 4 : 0) + (i % 4));
-        var scorer = new Pipeline.CallScorer(Features.Featurizer.CreateDefault(), Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath));
+        var scorer = KafkaHarness.NewScorer();
         var logs = new ConcurrentQueue<string>();
         var processor = new StreamProcessor(kafka.Settings(stopWhenIdle: Idle).Processor, scorer, logger: KafkaHarness.Logs(output, logs).CreateLogger("processor"));
 
@@ -191,7 +191,7 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
         using var kafka = new KafkaHarness(inputPartitions: 2);
         var lines = KafkaHarness.MakeLines(3_000, seed: 19);
         kafka.Produce(KafkaHarness.ToMessages(lines));
-        var scorer = new Pipeline.CallScorer(Features.Featurizer.CreateDefault(), Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath));
+        var scorer = KafkaHarness.NewScorer();
         var metrics = new SettlementCounts();
         var processor = new StreamProcessor(kafka.Settings(stopWhenIdle: Idle).Processor, scorer, metrics, KafkaHarness.Logs(output).CreateLogger("processor"));
 
@@ -240,7 +240,7 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
         // falls back to Confluent.Kafka's Consume, saying so once.
         foreach (var (threaded, throughClient) in new[] { (true, false), (false, false), (true, true) })
         {
-            var scorer = new Pipeline.CallScorer(Features.Featurizer.CreateDefault(), Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath));
+            var scorer = KafkaHarness.NewScorer();
             var group = throughClient ? "consume" : threaded ? "alert-thread" : "inline";
             var options = kafka.Settings(stopWhenIdle: Idle, group: group).Processor with { AlertThread = threaded };
             var logs = new ConcurrentQueue<string>();
@@ -274,12 +274,10 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
         var lines = KafkaHarness.MakeLines(1_000, seed: 47);
         kafka.Produce(KafkaHarness.ToMessages(lines));
         var logs = new ConcurrentQueue<string>();
-        var scorer = new Pipeline.CallScorer(Features.Featurizer.CreateDefault(), Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath));
-        var options = kafka.Settings(stopWhenIdle: TimeSpan.FromSeconds(6), rebuildRecords: 0).Processor; // no history re-read on the new assignment
-        options = options with
-        {
-            KafkaSettings = new Dictionary<string, string>(options.KafkaSettings) { ["consumer.heartbeat.interval.ms"] = "200" },
-        };
+        var scorer = KafkaHarness.NewScorer();
+        var options = KafkaHarness.WithKafkaSettings(
+            kafka.Settings(stopWhenIdle: TimeSpan.FromSeconds(6), rebuildRecords: 0).Processor, // no history re-read on the new assignment
+            ("consumer.heartbeat.interval.ms", "200"));
         var processor = new StreamProcessor(options, scorer, logger: KafkaHarness.Logs(output, logs).CreateLogger("processor"))
         {
             Stopping = _ => kafka.Broker.SetRoundTripDelay(1, 0), // a prompt commit and leave
@@ -318,17 +316,10 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
         var messages = KafkaHarness.ToMessages(KafkaHarness.MakeLines(3_000, seed: 53));
         kafka.Produce(messages);
         var logs = new ConcurrentQueue<string>();
-        var scorer = new Pipeline.CallScorer(Features.Featurizer.CreateDefault(), Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath));
-        var options = kafka.Settings(stopWhenIdle: TimeSpan.FromSeconds(5), rebuildRecords: 0).Processor;
-        options = options with
-        {
-            // What is committed is what the revocation and the stop commit.
-            KafkaSettings = new Dictionary<string, string>(options.KafkaSettings)
-            {
-                ["consumer.auto.commit.interval.ms"] = "600000",
-                ["consumer.heartbeat.interval.ms"] = "100",
-            },
-        };
+        var scorer = KafkaHarness.NewScorer();
+        // What is committed is what the revocation and the stop commit.
+        var options = KafkaHarness.WithKafkaSettings(kafka.Settings(stopWhenIdle: TimeSpan.FromSeconds(5), rebuildRecords: 0).Processor,
+            ("consumer.auto.commit.interval.ms", "600000"), ("consumer.heartbeat.interval.ms", "100"));
         var held = new ConcurrentQueue<PendingDelivery>();
         var holding = 1;
         void Acknowledge(PendingDelivery pending) => pending.OnDelivered(new Confluent.Kafka.DeliveryReport<byte[]?, byte[]?>
@@ -432,13 +423,9 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
         var lines = KafkaHarness.MakeLines(3_000, seed: 43);
         kafka.Produce(KafkaHarness.ToMessages(lines));
         var logs = new ConcurrentQueue<string>();
-        var scorer = new Pipeline.CallScorer(Features.Featurizer.CreateDefault(), Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath));
-        var options = kafka.Settings(stopWhenIdle: Idle).Processor;
+        var scorer = KafkaHarness.NewScorer();
         // Commits every 10 minutes: what is committed is what the stop and the close commit.
-        options = options with
-        {
-            KafkaSettings = new Dictionary<string, string>(options.KafkaSettings) { ["consumer.auto.commit.interval.ms"] = "600000" },
-        };
+        var options = KafkaHarness.WithKafkaSettings(kafka.Settings(stopWhenIdle: Idle).Processor, ("consumer.auto.commit.interval.ms", "600000"));
         var refused = 0;
         var processor = new StreamProcessor(options, scorer, logger: KafkaHarness.Logs(output, logs).CreateLogger("processor"))
         {
@@ -471,7 +458,7 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
         var firstAlertOffset = lines.FindIndex(l => Encoding.UTF8.GetString(l).Contains($"\"{firstAlert}\"", StringComparison.Ordinal));
         Assert.True(firstAlertOffset >= 0);
         var logs = new ConcurrentQueue<string>();
-        var scorer = new Pipeline.CallScorer(Features.Featurizer.CreateDefault(), Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath));
+        var scorer = KafkaHarness.NewScorer();
         var options = kafka.Settings(stopWhenIdle: Idle).Processor with { AlertThread = true };
         var processor = new StreamProcessor(options, scorer, logger: KafkaHarness.Logs(output, logs).CreateLogger("processor"))
         {
@@ -496,7 +483,7 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
         using var kafka = new KafkaHarness(inputPartitions: 1);
         kafka.Produce(KafkaHarness.ToMessages(KafkaHarness.MakeLines(3_000, seed: 31)));
         var logs = new ConcurrentQueue<string>();
-        var scorer = new Pipeline.CallScorer(Features.Featurizer.CreateDefault(), Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath));
+        var scorer = KafkaHarness.NewScorer();
         var options = kafka.Settings().Processor with { AlertThread = true, DrainTimeout = TimeSpan.FromSeconds(20) };
         var writing = new ManualResetEventSlim(false);
         var processor = new StreamProcessor(options, scorer, logger: KafkaHarness.Logs(output, logs).CreateLogger("processor"))

@@ -385,7 +385,7 @@ public sealed partial class ResilienceTests(ITestOutputHelper output)
     {
         var logs = new ConcurrentQueue<string>();
         var options = new ProcessorOptions { BootstrapServers = "127.0.0.1:1", WarmUp = TimeSpan.Zero, DrainTimeout = TimeSpan.FromSeconds(1) };
-        var scorer = new Pipeline.CallScorer(Features.Featurizer.CreateDefault(), Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath));
+        var scorer = KafkaHarness.NewScorer();
         var processor = new StreamProcessor(options, scorer, logger: KafkaHarness.Logs(output, logs).CreateLogger("test"));
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(4));
         var clock = Stopwatch.StartNew();

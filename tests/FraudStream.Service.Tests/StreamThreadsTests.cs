@@ -112,11 +112,7 @@ public sealed class StreamThreadsTests(ITestOutputHelper output)
         var logs = new ConcurrentQueue<string>();
         using var loggers = KafkaHarness.Logs(output, logs);
         // Commits every 10 minutes: what is committed is what the stop commits.
-        var options = kafka.Settings().Processor;
-        options = options with
-        {
-            KafkaSettings = new Dictionary<string, string>(options.KafkaSettings) { ["consumer.auto.commit.interval.ms"] = "600000" },
-        };
+        var options = KafkaHarness.WithKafkaSettings(kafka.Settings().Processor, ("consumer.auto.commit.interval.ms", "600000"));
         var model = Scoring.FraudModel.Load(KafkaHarness.DefaultModelPath);
         var threads = new StreamThreads(options, [.. Enumerable.Range(0, 2).Select(_ => new Pipeline.CallScorer(Featurizer.CreateDefault(), model))],
             loggers: loggers);
