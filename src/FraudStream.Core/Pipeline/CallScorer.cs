@@ -111,11 +111,6 @@ public sealed class CallScorer
     }
 
     /// <summary>
-    /// Rare path (alerted calls only): an alerted call's reasons, its features' contributions in <paramref name="model"/>'s
-    /// trees, strongest toward fraud first. Writes only <paramref name="scratch"/> (one float per schema feature) and
-    /// <paramref name="result"/>, so threads with scratch of their own can run it at once.
-    /// </summary>
-    /// <summary>
     /// <c>Math.Round(contribution, AlertWriter.ContributionDecimals) &lt;= 0</c>, as the alert writes the value, without
     /// the rounding and the division: <c>Math.Round</c> scales the value by the same power of ten and rounds half to
     /// even, so the result is at most 0 exactly when the scaled value is at most 0.5 (false for NaN, as there;
@@ -126,6 +121,11 @@ public sealed class CallScorer
 
     private static readonly double ContributionScale = Math.Pow(10, AlertWriter.ContributionDecimals);
 
+    /// <summary>
+    /// Rare path (alerted calls only): an alerted call's reasons, its features' contributions in <paramref name="model"/>'s
+    /// trees, strongest toward fraud first. Writes only <paramref name="scratch"/> (one float per schema feature) and
+    /// <paramref name="result"/>, so threads with scratch of their own can run it at once.
+    /// </summary>
     public static void FillReasons(FraudModel model, ReadOnlySpan<float> features, Span<float> scratch, ref ScoredCall result)
     {
         ArgumentNullException.ThrowIfNull(model);
