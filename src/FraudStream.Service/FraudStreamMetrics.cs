@@ -30,6 +30,7 @@ public sealed class FraudStreamMetrics : IProcessorMetrics
     private readonly Gauge _buildInfo;
     private readonly Gauge _ready;
     private readonly Counter _clientErrors;
+    private readonly Counter _commitFailures;
     private readonly Counter.Child[] _invalidByError;
     private readonly Counter.Child[] _alertsByPattern;
     private readonly Lock _modelGate = new();
@@ -61,6 +62,8 @@ public sealed class FraudStreamMetrics : IProcessorMetrics
         _buildInfo = f.CreateGauge("fraudstream_build_info", "1, labelled with FraudStream's version.", ["version"]);
         _ready = f.CreateGauge("fraudstream_ready", "1 when ready (partitions assigned, model loaded, producing), else 0.");
         _clientErrors = f.CreateCounter("fraudstream_kafka_client_errors_total", "Errors the Kafka clients reported outside deliveries (brokers down, authorization...), by error.", ["error"]);
+        _commitFailures = f.CreateCounter("fraudstream_offset_commit_failures_total",
+            "Offset commits that failed or that the group refused, by error; the next commit carries the same offsets.", ["error"]);
 
         // Children created up front so every series shows from the start, at 0.
         _consumed.WithLabels(inputTopic);
@@ -102,6 +105,8 @@ public sealed class FraudStreamMetrics : IProcessorMetrics
     public void ProduceError(string topic, string error) => _produceErrors.WithLabels(topic, error).Inc();
 
     public void ClientError(string error) => _clientErrors.WithLabels(error).Inc();
+
+    public void OffsetCommitFailed(string error) => _commitFailures.WithLabels(error).Inc();
 
     // One histogram for all three: the contract gives it no labels (docs/contracts.md section 6).
     public void ObserveProcessing(Settlement settlement, double seconds) => _processing.Observe(seconds);

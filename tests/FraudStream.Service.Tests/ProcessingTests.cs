@@ -448,6 +448,133 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
         Assert.Equal(lines.Count, kafka.Committed(options.GroupId).Sum());
     }
 
+    /// <summary>The Kafka protocol's OffsetCommit request.</summary>
+    private const short OffsetCommitApiKey = 8;
+
+    [Fact]
+    public async Task A_periodic_commit_that_fails_is_logged_and_counted_and_a_later_one_commits_the_same_offsets_Integration()
+    {
+        // The client's own commits (auto.commit.interval.ms) report their result to the processor's handler alone:
+        // librdkafka logs no warning of its own for them. The first three commits are refused. With one member and no
+        // rebalance, the processor commits nothing itself before its stop, so at least the first are the client's.
+        using var kafka = new KafkaHarness(inputPartitions: 2);
+        var lines = KafkaHarness.MakeLines(3_000, seed: 61);
+        kafka.Produce(KafkaHarness.ToMessages(lines));
+        var logs = new ConcurrentQueue<string>();
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var metrics = new FraudStreamMetrics(registry, KafkaHarness.Input);
+        var options = KafkaHarness.WithKafkaSettings(kafka.Settings(stopWhenIdle: Idle).Processor, ("consumer.auto.commit.interval.ms", "200"));
+        kafka.Broker.PushRequestErrors(OffsetCommitApiKey, Confluent.Kafka.ErrorCode.TopicAuthorizationFailed, 3);
+        var processor = new StreamProcessor(options, KafkaHarness.NewScorer(), metrics, KafkaHarness.Logs(output, logs).CreateLogger("processor"));
+
+        var result = processor.Run(CancellationToken.None);
+
+        Assert.Equal(StopReason.Idle, result.Reason);
+        Assert.Equal(lines.Count, result.Consumed);
+        using var exported = new MemoryStream();
+        await registry.CollectAndExportAsTextAsync(exported);
+        Assert.Contains("fraudstream_offset_commit_failures_total{error=\"TopicAuthorizationFailed\"} 3\n", Encoding.UTF8.GetString(exported.ToArray()), StringComparison.Ordinal);
+        // Logged once: the next two within 30 s are held back, as repeated client errors are.
+        var logged = Assert.Single(logs, l => l.Contains("[3012]", StringComparison.Ordinal));
+        Assert.Contains("TopicAuthorizationFailed, partitions 0,1", logged, StringComparison.Ordinal);
+        Assert.Equal(lines.Count, kafka.Committed(options.GroupId).Sum());
+    }
+
+    [Fact]
+    public void A_close_whose_commit_fails_logs_and_counts_it_Integration()
+    {
+        // The stop's own commit is refused (as in the test above this one), so the close has the stored positions to
+        // commit, and the close's commit is refused too. Its failure reaches the processor only through the client's
+        // commit handler, which the close runs.
+        using var kafka = new KafkaHarness(inputPartitions: 2);
+        var lines = KafkaHarness.MakeLines(3_000, seed: 53);
+        kafka.Produce(KafkaHarness.ToMessages(lines));
+        var logs = new ConcurrentQueue<string>();
+        var metrics = new CommitFailures();
+        var options = KafkaHarness.WithKafkaSettings(kafka.Settings(stopWhenIdle: Idle).Processor, ("consumer.auto.commit.interval.ms", "600000"));
+        var processor = new StreamProcessor(options, KafkaHarness.NewScorer(), metrics, KafkaHarness.Logs(output, logs).CreateLogger("processor"))
+        {
+            WrapConsumer = consumer => ForwardingConsumer<InboundCall, InboundCall>.Wrap(consumer, method =>
+            {
+                if (method.Name == nameof(Confluent.Kafka.IConsumer<InboundCall, InboundCall>.Commit))
+                {
+                    throw new Confluent.Kafka.KafkaException(Confluent.Kafka.ErrorCode.RebalanceInProgress);
+                }
+            }),
+            BeforeLeaving = () => kafka.Broker.PushRequestErrors(OffsetCommitApiKey, Confluent.Kafka.ErrorCode.TopicAuthorizationFailed, 1),
+        };
+
+        var result = processor.Run(CancellationToken.None);
+
+        Assert.Equal(StopReason.Idle, result.Reason);
+        Assert.Equal(lines.Count, result.Consumed);
+        Assert.Equal(["RebalanceInProgress", "TopicAuthorizationFailed"], metrics.Errors); // the stop's, then the close's
+        var logged = logs.Where(l => l.Contains("[3012]", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, logged.Count);
+        Assert.Contains("TopicAuthorizationFailed, partitions 0,1", logged[1], StringComparison.Ordinal);
+        Assert.Equal(0, kafka.Committed(options.GroupId).Sum());
+    }
+
+    [Fact]
+    public async Task An_assignment_that_the_close_delivers_is_given_up_without_asking_the_group_anything_Integration()
+    {
+        // A second member joins; the processor's partitions are revoked, and it is stopped at once. The group's next
+        // assignment is made while it stops, after its loop has ended, so the close delivers it. The processor gives it
+        // up: asked for the partitions' committed offsets, the leaving client answers "Broker handle destroyed for
+        // termination" (warning 3014 for nothing) or, against a slow coordinator, could hold the close for the query.
+        using var kafka = new KafkaHarness(inputPartitions: 4);
+        var lines = KafkaHarness.MakeLines(400, seed: 67);
+        kafka.Produce(KafkaHarness.ToMessages(lines));
+        var logs = new ConcurrentQueue<string>();
+        var options = kafka.Settings().Processor;
+        using var secondAssigned = new ManualResetEventSlim();
+        using var second = new Confluent.Kafka.ConsumerBuilder<Confluent.Kafka.Ignore, Confluent.Kafka.Ignore>(new Confluent.Kafka.ConsumerConfig
+        {
+            BootstrapServers = kafka.Broker.Bootstrap,
+            GroupId = options.GroupId,
+            SessionTimeoutMs = 6_000,
+            EnableAutoCommit = false,
+        }).SetPartitionsAssignedHandler((_, _) => secondAssigned.Set()).Build();
+        using var stop = new CancellationTokenSource();
+        var processor = new StreamProcessor(options, KafkaHarness.NewScorer(), logger: KafkaHarness.Logs(output, logs).CreateLogger("processor"))
+        {
+            // The close starts once the group has made its new assignment (the second member has its share).
+            BeforeLeaving = () =>
+            {
+                secondAssigned.Wait(TimeSpan.FromSeconds(30));
+                Thread.Sleep(200);
+            },
+            BeforeLeavingMax = TimeSpan.FromSeconds(31),
+        };
+        var run = Task.Factory.StartNew(() => processor.Run(stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        while (processor.Consumed < lines.Count && !run.IsCompleted)
+        {
+            await Task.Delay(10);
+        }
+        second.Subscribe(KafkaHarness.Input);
+        var polling = Task.Factory.StartNew(() =>
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!secondAssigned.IsSet && clock.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                second.Consume(100);
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        while (!logs.Any(l => l.Contains("[3002]", StringComparison.Ordinal)) && !run.IsCompleted)
+        {
+            await Task.Delay(5);
+        }
+        stop.Cancel(); // revoked: stopped before the group assigns anew
+        var result = await run.WaitAsync(TimeSpan.FromSeconds(90));
+        await polling.WaitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.Equal(StopReason.Cancelled, result.Reason);
+        Assert.True(secondAssigned.IsSet);
+        Assert.Single(logs, l => l.Contains("[3024]", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs, l => l.Contains("[3014]", StringComparison.Ordinal) || l.Contains("[3019]", StringComparison.Ordinal));
+        second.Close();
+    }
+
     [Fact]
     public void A_failure_on_the_alert_thread_stops_the_processor_as_fatal_and_commits_nothing_past_the_alert_Integration()
     {
@@ -559,6 +686,16 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"\+\d{7,15}")]
     private static partial Regex PhoneNumber();
+
+    /// <summary>The errors of the failed commits <see cref="IProcessorMetrics.OffsetCommitFailed"/> was told of, in order; the rest goes nowhere.</summary>
+    private sealed class CommitFailures : NullProcessorMetrics
+    {
+        private readonly ConcurrentQueue<string> _errors = new();
+
+        public IReadOnlyList<string> Errors => [.. _errors];
+
+        public override void OffsetCommitFailed(string error) => _errors.Enqueue(error);
+    }
 
     /// <summary>Counts <see cref="IProcessorMetrics.ObserveProcessing"/> by settlement; the rest goes nowhere.</summary>
     private sealed class SettlementCounts : NullProcessorMetrics

@@ -25,6 +25,12 @@ public interface IProcessorMetrics
     void ClientError(string error);
 
     /// <summary>
+    /// An offset commit that failed or that the group refused, whether the processor's own or one the client made (the
+    /// periodic commit, the close's); <paramref name="error"/> is a bounded code name.
+    /// </summary>
+    void OffsetCommitFailed(string error);
+
+    /// <summary>
     /// Seconds from consuming a record to its alert or dead letter being acknowledged (or to scoring, when neither is
     /// sent), once per record; <paramref name="settlement"/> says which of the three ended it.
     /// </summary>
@@ -73,6 +79,8 @@ public class NullProcessorMetrics : IProcessorMetrics
     public virtual void ProduceError(string topic, string error) { }
 
     public virtual void ClientError(string error) { }
+
+    public virtual void OffsetCommitFailed(string error) { }
 
     public virtual void ObserveProcessing(Settlement settlement, double seconds) { }
 

@@ -44,8 +44,8 @@ internal static partial class ProcessorLog
     [LoggerMessage(3011, LogLevel.Information, "Stopped: consumed {Consumed}, valid {Valid}, invalid {Invalid}, alerts {Alerts}, history records re-read {Rebuilt}")]
     public static partial void Stopped(ILogger logger, long consumed, long valid, long invalid, long alerts, long rebuilt);
 
-    [LoggerMessage(3012, LogLevel.Warning, "Offset commit failed: {Reason}")]
-    public static partial void CommitFailed(ILogger logger, string reason);
+    [LoggerMessage(3012, LogLevel.Warning, "Offset commit failed ({Error}, partitions {Partitions}): {Reason}")]
+    public static partial void CommitFailed(ILogger logger, string error, string partitions, string reason);
 
     [LoggerMessage(3013, LogLevel.Warning, "librdkafka {Client} {Facility}: {Message}")]
     public static partial void ClientLog(ILogger logger, string client, string facility, string message);
@@ -79,4 +79,7 @@ internal static partial class ProcessorLog
 
     [LoggerMessage(3023, LogLevel.Warning, "Partition {Partition}: read again from {Offset}, where its assignment started (records taken together with a rebalance's callbacks were skipped)")]
     public static partial void Reread(ILogger logger, int partition, string offset);
+
+    [LoggerMessage(3024, LogLevel.Information, "Partitions assigned while stopping: {Partitions} (given up again by the close, nothing read or committed)")]
+    public static partial void AssignedWhileStopping(ILogger logger, string partitions);
 }

@@ -508,6 +508,7 @@ public sealed class StreamProcessor
             .SetPartitionsAssignedHandler(OnAssigned)
             .SetPartitionsRevokedHandler(OnRevoked)
             .SetPartitionsLostHandler(OnLost)
+            .SetOffsetsCommittedHandler((_, committed) => OnCommitted(committed))
             .SetErrorHandler((_, error) => OnClientError("consumer", error))
             .SetLogHandler((_, message) => OnClientLog("consumer", message))
             .Build();
@@ -1322,6 +1323,15 @@ public sealed class StreamProcessor
     {
         NotQuiet();
         var rebalance = ++_rebalances;
+        if (_stopping)
+        {
+            // The close delivers an assignment that the group made before the stop and the loop had not taken: the close
+            // gives the partitions up again at once, so nothing is read, nothing asked of the group (which is leaving:
+            // librdkafka refuses the query, "Broker handle destroyed for termination", or it waits for it), and nothing
+            // stored, so the close commits nothing for them.
+            ProcessorLog.AssignedWhileStopping(_logger, Describe(partitions.Select(p => p.Partition.Value)));
+            return partitions.Select(tp => new TopicPartitionOffset(tp, Offset.Unset)).ToList();
+        }
         ProcessorLog.PartitionsAssigned(_logger, Describe(partitions.Select(p => p.Partition.Value)));
         var committed = new Dictionary<int, long>();
         try
@@ -1536,7 +1546,40 @@ public sealed class StreamProcessor
         }
         catch (KafkaException ex)
         {
-            ProcessorLog.CommitFailed(_logger, ex.Error.Reason);
+            CommitFailed(ex.Error, offsets.Select(o => o.Partition.Value));
+        }
+    }
+
+    /// <summary>
+    /// The result of a commit the client made of its own: the periodic commit of the stored offsets
+    /// (<c>auto.commit.interval.ms</c>), and the close's. The client reports a failure of these nowhere else. Nothing is
+    /// lost by one, as the next commit carries the same offsets, but until one succeeds a restart or a rebalance reads
+    /// more records again. A commit of the processor's own reports its failure where it is made.
+    /// </summary>
+    private void OnCommitted(CommittedOffsets committed)
+    {
+        if (committed.Error.IsError)
+        {
+            if (committed.Error.Code != ErrorCode.Local_NoOffset) // nothing stored since the last commit
+            {
+                CommitFailed(committed.Error, committed.Offsets.Select(o => o.Partition.Value));
+            }
+            return;
+        }
+        foreach (var refused in committed.Offsets.Where(o => o.Error.IsError).GroupBy(o => o.Error.Code))
+        {
+            CommitFailed(refused.First().Error, refused.Select(o => o.Partition.Value));
+        }
+    }
+
+    /// <summary>Counts a failed commit and logs it (event 3012), unless one with the same error was logged lately (<see cref="RepeatFilter"/>).</summary>
+    private void CommitFailed(Error error, IEnumerable<int> partitions)
+    {
+        var code = error.Code.ToString();
+        _metrics.OffsetCommitFailed(code);
+        if (_repeats.ShouldPass("commit " + code, out var repeats))
+        {
+            ProcessorLog.CommitFailed(_logger, code, Describe(partitions), error.Reason + RepeatFilter.Describe(repeats));
         }
     }
 
@@ -1955,7 +1998,7 @@ public sealed class StreamProcessor
         }
         catch (KafkaException ex)
         {
-            ProcessorLog.CommitFailed(_logger, ex.Error.Reason);
+            CommitFailed(ex.Error, _trackers.Keys);
             _consumerLease?.OnCloseFailed();
         }
     }

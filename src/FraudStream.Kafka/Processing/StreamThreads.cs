@@ -389,6 +389,8 @@ public sealed class StreamThreads
 
             public void ProduceError(string topic, string error) => _sink.ProduceError(topic, error);
 
+            public void OffsetCommitFailed(string error) => _sink.OffsetCommitFailed(error);
+
             public void ClientError(string error) => _sink.ClientError(error);
 
             public void ObserveProcessing(Settlement settlement, double seconds) => _sink.ObserveProcessing(settlement, seconds);
