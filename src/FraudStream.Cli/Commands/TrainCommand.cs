@@ -24,7 +24,7 @@ internal static class TrainCommand
         };
         var output = new Option<string>("--out", "-o")
         {
-            Description = "The model file to write, e.g. models/NAME.zip; NAME.card.md and NAME.png are written beside it.",
+            Description = "The model file to write, e.g. models/NAME.zip; NAME.card.md and NAME.png are written beside it. A complete file is renamed over it: a symbolic link there is replaced, and the file it pointed to is left as it was.",
             Required = true,
         };
         var seed = new Option<int>("--seed")

@@ -54,6 +54,23 @@ public sealed class FileReplacementTests : IDisposable
     }
 
     [Fact]
+    public void A_symbolic_link_is_replaced_by_the_new_file_and_the_file_it_pointed_to_is_left_as_it_was()
+    {
+        // What `train --out` through a link does (its help and docs/model.md say so): a released model that a link
+        // pointed to is never overwritten in place.
+        var released = Path.Combine(_directory.FullName, "v7.zip");
+        File.WriteAllText(released, "released");
+        var link = Path.Combine(_directory.FullName, "current.zip");
+        File.CreateSymbolicLink(link, "v7.zip");
+
+        FileReplacement.Write(link, stream => stream.Write("new"u8));
+
+        Assert.False(FileReplacement.IsLink(link));
+        Assert.Equal("new", File.ReadAllText(link));
+        Assert.Equal("released", File.ReadAllText(released));
+    }
+
+    [Fact]
     public void A_symbolic_link_is_told_from_a_file_even_when_it_points_nowhere()
     {
         var file = Path.Combine(_directory.FullName, "file");
