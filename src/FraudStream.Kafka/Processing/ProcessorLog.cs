@@ -44,8 +44,8 @@ internal static partial class ProcessorLog
     [LoggerMessage(3011, LogLevel.Information, "Stopped: consumed {Consumed}, valid {Valid}, invalid {Invalid}, alerts {Alerts}, history records re-read {Rebuilt}")]
     public static partial void Stopped(ILogger logger, long consumed, long valid, long invalid, long alerts, long rebuilt);
 
-    [LoggerMessage(3012, LogLevel.Warning, "Offset commit failed ({Error}, partitions {Partitions}): {Reason}")]
-    public static partial void CommitFailed(ILogger logger, string error, string partitions, string reason);
+    [LoggerMessage(3012, LogLevel.Warning, "Offset commit failed ({Error}; partition@offset {Offsets}): {Reason}")]
+    public static partial void CommitFailed(ILogger logger, string error, string offsets, string reason);
 
     [LoggerMessage(3013, LogLevel.Warning, "librdkafka {Client} {Facility}: {Message}")]
     public static partial void ClientLog(ILogger logger, string client, string facility, string message);
@@ -82,4 +82,7 @@ internal static partial class ProcessorLog
 
     [LoggerMessage(3024, LogLevel.Information, "Partitions assigned while stopping: {Partitions} (given up again by the close, nothing read or committed)")]
     public static partial void AssignedWhileStopping(ILogger logger, string partitions);
+
+    [LoggerMessage(3025, LogLevel.Warning, "The client's own offset commit (periodic, or as it gave partitions up) failed ({Error}; partition@offset {Offsets}): {Reason}")]
+    public static partial void ClientCommitFailed(ILogger logger, string error, string offsets, string reason);
 }

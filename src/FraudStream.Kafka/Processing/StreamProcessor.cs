@@ -1325,10 +1325,10 @@ public sealed class StreamProcessor
         var rebalance = ++_rebalances;
         if (_stopping)
         {
-            // The close delivers an assignment that the group made before the stop and the loop had not taken: the close
-            // gives the partitions up again at once, so nothing is read, nothing asked of the group (which is leaving:
-            // librdkafka refuses the query, "Broker handle destroyed for termination", or it waits for it), and nothing
-            // stored, so the close commits nothing for them.
+            // The close delivers an assignment that the group made once the loop had stopped taking them: the close
+            // gives the partitions up again at once, so the processor reads nothing of them, makes no query of its own
+            // (the client, terminating, refuses one with "Broker handle destroyed for termination", or a slow
+            // coordinator holds it) and stores nothing, so the close commits nothing for them.
             ProcessorLog.AssignedWhileStopping(_logger, Describe(partitions.Select(p => p.Partition.Value)));
             return partitions.Select(tp => new TopicPartitionOffset(tp, Offset.Unset)).ToList();
         }
@@ -1544,17 +1544,23 @@ public sealed class StreamProcessor
                 committing[i].Committed = offsets[i].Offset.Value;
             }
         }
+        catch (TopicPartitionOffsetException ex)
+        {
+            // Some partitions refused (the exception's own code is Local_Partial): each error with its own partitions.
+            CommitFailed(ex.Results, byClient: false);
+        }
         catch (KafkaException ex)
         {
-            CommitFailed(ex.Error, offsets.Select(o => o.Partition.Value));
+            CommitFailed(ex.Error, offsets, byClient: false);
         }
     }
 
     /// <summary>
     /// The result of a commit the client made of its own: the periodic commit of the stored offsets
-    /// (<c>auto.commit.interval.ms</c>), and the close's. The client reports a failure of these nowhere else. Nothing is
-    /// lost by one, as the next commit carries the same offsets, but until one succeeds a restart or a rebalance reads
-    /// more records again. A commit of the processor's own reports its failure where it is made.
+    /// (<c>auto.commit.interval.ms</c>), the one it makes as it gives partitions up (at a revocation, and in the close).
+    /// With this handler set, librdkafka no longer logs a failure of these (its COMMITFAIL warning, event 3013): the
+    /// processor logs it instead, with event 3025, and counts it. Confluent.Kafka's <c>Commit</c>, the processor's own
+    /// commits, does not come here; <see cref="CommitPositions"/> reports their failures.
     /// </summary>
     private void OnCommitted(CommittedOffsets committed)
     {
@@ -1562,24 +1568,43 @@ public sealed class StreamProcessor
         {
             if (committed.Error.Code != ErrorCode.Local_NoOffset) // nothing stored since the last commit
             {
-                CommitFailed(committed.Error, committed.Offsets.Select(o => o.Partition.Value));
+                CommitFailed(committed.Error, committed.Offsets.Select(o => o.TopicPartitionOffset), byClient: true);
             }
             return;
         }
-        foreach (var refused in committed.Offsets.Where(o => o.Error.IsError).GroupBy(o => o.Error.Code))
+        CommitFailed(committed.Offsets, byClient: true);
+    }
+
+    /// <summary>The partitions of a commit that refused, grouped by their errors (none when all were taken).</summary>
+    private void CommitFailed(IEnumerable<TopicPartitionOffsetError> results, bool byClient)
+    {
+        foreach (var refused in results.Where(o => o.Error.IsError).GroupBy(o => o.Error.Code))
         {
-            CommitFailed(refused.First().Error, refused.Select(o => o.Partition.Value));
+            CommitFailed(refused.First().Error, refused.Select(o => o.TopicPartitionOffset), byClient);
         }
     }
 
-    /// <summary>Counts a failed commit and logs it (event 3012), unless one with the same error was logged lately (<see cref="RepeatFilter"/>).</summary>
-    private void CommitFailed(Error error, IEnumerable<int> partitions)
+    /// <summary>
+    /// Counts a failed commit and logs it, the processor's own (event 3012) or the client's (event 3025), unless one of
+    /// the same kind and error was logged lately (<see cref="RepeatFilter"/>).
+    /// </summary>
+    private void CommitFailed(Error error, IEnumerable<TopicPartitionOffset> offsets, bool byClient)
     {
         var code = error.Code.ToString();
         _metrics.OffsetCommitFailed(code);
-        if (_repeats.ShouldPass("commit " + code, out var repeats))
+        if (!_repeats.ShouldPass((byClient ? "client commit " : "commit ") + code, out var repeats))
         {
-            ProcessorLog.CommitFailed(_logger, code, Describe(partitions), error.Reason + RepeatFilter.Describe(repeats));
+            return;
+        }
+        var at = string.Join(",", offsets.OrderBy(o => o.Partition.Value).Select(o => $"{o.Partition.Value}@{o.Offset}"));
+        var reason = error.Reason + RepeatFilter.Describe(repeats);
+        if (byClient)
+        {
+            ProcessorLog.ClientCommitFailed(_logger, code, at, reason);
+        }
+        else
+        {
+            ProcessorLog.CommitFailed(_logger, code, at, reason);
         }
     }
 
@@ -1998,7 +2023,9 @@ public sealed class StreamProcessor
         }
         catch (KafkaException ex)
         {
-            CommitFailed(ex.Error, _trackers.Keys);
+            // Not a commit's error (a commit's reaches OnCommitted): the close itself failed.
+            _metrics.ClientError(ex.Error.Code.ToString());
+            LogClientError("consumer", ex.Error);
             _consumerLease?.OnCloseFailed();
         }
     }
