@@ -67,6 +67,10 @@ public sealed class FraudStreamMetrics : IProcessorMetrics
 
         // Children created up front so every series shows from the start, at 0.
         _consumed.WithLabels(inputTopic);
+        foreach (var code in CommonCommitErrors)
+        {
+            _commitFailures.WithLabels(code.ToString());
+        }
         var codes = RecordErrors.AllCodes;
         _invalidByError = new Counter.Child[codes.Length];
         for (var i = 1; i < codes.Length; i++)
@@ -83,6 +87,18 @@ public sealed class FraudStreamMetrics : IProcessorMetrics
     }
 
     public CollectorRegistry Registry { get; }
+
+    /// <summary>
+    /// The commit errors whose series start at 0, so that <c>increase()</c> sees their first failure: those of a
+    /// rebalance and those that last. Any other error gets its series at its first failure.
+    /// </summary>
+    public static IReadOnlyList<Confluent.Kafka.ErrorCode> CommonCommitErrors { get; } =
+    [
+        Confluent.Kafka.ErrorCode.RebalanceInProgress, Confluent.Kafka.ErrorCode.IllegalGeneration,
+        Confluent.Kafka.ErrorCode.UnknownMemberId, Confluent.Kafka.ErrorCode.GroupAuthorizationFailed,
+        Confluent.Kafka.ErrorCode.TopicAuthorizationFailed, Confluent.Kafka.ErrorCode.NotCoordinatorForGroup,
+        Confluent.Kafka.ErrorCode.RequestTimedOut,
+    ];
 
     /// <summary>Every metric name this class exports (the contract's fifteen, then FraudStream's additions).</summary>
     public static IReadOnlyList<string> ContractNames { get; } =

@@ -48,6 +48,7 @@ public sealed partial class EndpointTests(ITestOutputHelper output)
         Assert.Contains($"fraudstream_model_info{{model=\"{service.Scorer.Model.Id}\"}} 1", text, StringComparison.Ordinal);
         Assert.Matches(@"fraudstream_state_keys\{kind=""caller""\} [1-9]", text);
         Assert.Contains("fraudstream_state_evictions_total{kind=\"caller\",reason=\"cap\"} 0", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_offset_commit_failures_total{error=\"RebalanceInProgress\"} 0", text, StringComparison.Ordinal);
         Assert.Matches(@"fraudstream_consumer_lag_records\{partition=""3""\} 0", text);
         Assert.Matches(@"fraudstream_build_info\{version=""\d+\.\d+\.\d+""\} 1", text);
         Assert.DoesNotMatch(@"\+\d{7,}", text); // no phone number in any label
