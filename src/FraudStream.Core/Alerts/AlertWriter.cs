@@ -52,8 +52,11 @@ public sealed class AlertWriter
         scratch[1] = (byte)record.OrigCountry.Second;
         json.WriteString("orig_country"u8, scratch[..2]);
         json.WriteString("trunk"u8, record.Trunk.Span);
-        json.WriteNumber("score"u8, Math.Round(scored.Score, 6));
-        json.WriteNumber("threshold"u8, Math.Round(scored.Threshold, 6));
+        // The threshold in force as a float, the shortest text that reads back as it (0.4397124, as train, evaluate
+        // and the card print it), and the score as the float nearest to it: rounding to a float never passes the
+        // threshold, itself a float, so a consumer comparing the two numbers finds score >= threshold in every alert.
+        json.WriteNumber("score"u8, (float)scored.Score);
+        json.WriteNumber("threshold"u8, scored.Threshold);
         json.WriteString("model"u8, modelId);
         json.WriteString("pattern"u8, FraudPatterns.Name(scored.Pattern));
         json.WriteBoolean("victim_engaged"u8, scored.VictimEngaged);

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using FraudStream.Alerts;
 using FraudStream.Core.Tests.Features;
@@ -173,8 +175,9 @@ public sealed class CallScorerTests
         Assert.Equal("+14155550199", alert.GetProperty("callee").GetString());
         Assert.Equal("IN", alert.GetProperty("orig_country").GetString());
         Assert.Equal("trunk-1", alert.GetProperty("trunk").GetString());
-        Assert.Equal(Math.Round(scored.Score, 6), alert.GetProperty("score").GetDouble());
-        Assert.Equal(0.9, alert.GetProperty("threshold").GetDouble(), 6);
+        Assert.Equal((float)scored.Score, alert.GetProperty("score").GetSingle());
+        Assert.Equal(0.9f, alert.GetProperty("threshold").GetSingle());
+        Assert.Contains("\"threshold\":0.9,", Encoding.UTF8.GetString(buffer.WrittenSpan), StringComparison.Ordinal);
         Assert.Equal("test-model", alert.GetProperty("model").GetString());
         Assert.Equal("government_impersonation", alert.GetProperty("pattern").GetString());
         Assert.True(alert.GetProperty("victim_engaged").GetBoolean());
@@ -188,6 +191,34 @@ public sealed class CallScorerTests
         Assert.Equal(3, source.GetProperty("partition").GetInt32());
         Assert.Equal(12345, source.GetProperty("offset").GetInt64());
         Assert.Equal(15, alert.EnumerateObject().Count());
+    }
+
+    [Theory]
+    [InlineData(0.4397124f)]
+    [InlineData(0.84541225f)]
+    [InlineData(0.3f)]
+    [InlineData(1e-7f)]
+    [InlineData(1f)]
+    public void An_alert_writes_the_threshold_in_force_exactly_and_a_score_never_below_it(float threshold)
+    {
+        // The threshold as train, evaluate and the card print it (the float's shortest text), and a score written at or
+        // above it whenever it is: scores at the threshold, one double above it and a little more.
+        var record = IrsCall(600);
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new AlertWriter(buffer, FeatureSchema.Current.Names);
+        double[] scores = [threshold, Math.BitIncrement((double)threshold), threshold + 1e-8, threshold + 4e-8, Math.Min(1, threshold * 1.0000001)];
+        foreach (var score in scores.Where(s => s >= threshold && s <= 1))
+        {
+            buffer.Clear();
+            var scored = new ScoredCall { Score = score, Threshold = threshold, Alerted = true };
+            writer.Write(record, scored, "m", AlertSource.Kafka("calls", 0, 1), new DateTime(2026, 11, 23, 15, 0, 0, DateTimeKind.Utc));
+
+            var text = Encoding.UTF8.GetString(buffer.WrittenSpan);
+            Assert.Contains("\"threshold\":" + threshold.ToString("R", CultureInfo.InvariantCulture) + ",", text, StringComparison.Ordinal);
+            var alert = JsonDocument.Parse(buffer.WrittenMemory).RootElement;
+            Assert.True(alert.GetProperty("score").GetDouble() >= alert.GetProperty("threshold").GetDouble(), text);
+            Assert.True(alert.GetProperty("score").GetDecimal() >= alert.GetProperty("threshold").GetDecimal(), text);
+        }
     }
 
     [Fact]
