@@ -43,9 +43,15 @@ public sealed record EvaluationReport(
     /// <summary>Whether recall and PR-AUC are defined: there is at least one fraudulent call to find.</summary>
     public bool HasFraud => Overall.Positives > 0;
 
-    /// <summary>The last line of <c>fraudstream evaluate</c>; recall and PR-AUC are <see cref="Undefined"/> without fraud.</summary>
+    /// <summary>Whether precision is defined: at least one call was alerted (0 of 0 alerts is not a precision of 1).</summary>
+    public bool HasAlerts => Overall.Alerts > 0;
+
+    /// <summary>
+    /// The last line of <c>fraudstream evaluate</c>; recall and PR-AUC are <see cref="Undefined"/> without fraud, precision
+    /// without an alert.
+    /// </summary>
     public string SummaryLine() => string.Create(CultureInfo.InvariantCulture,
-        $"precision={Overall.Precision:0.0000} recall={Format(Overall.Recall)} pr_auc={Format(PrAuc)} alerts={Overall.Alerts} calls={Overall.Count} missed_campaigns={MissedCampaigns}");
+        $"precision={FormatPrecision()} recall={Format(Overall.Recall)} pr_auc={Format(PrAuc)} alerts={Overall.Alerts} calls={Overall.Count} missed_campaigns={MissedCampaigns}");
 
     /// <summary>A human-readable table: overall metrics, every class, then every campaign.</summary>
     public string ToTable()
@@ -54,7 +60,7 @@ public sealed record EvaluationReport(
         var sb = new StringBuilder();
         sb.Append(inv, $"model {ModelId}, threshold {ThresholdText}\n");
         sb.Append(inv, $"calls {Overall.Count}, fraud {Overall.Positives}, alerts {Overall.Alerts}, true alerts {Overall.TruePositives}\n");
-        sb.Append(inv, $"precision {Overall.Precision:0.0000}  recall {Format(Overall.Recall)}  PR-AUC {Format(PrAuc)}  alert rate {Overall.AlertRate:P3}\n\n");
+        sb.Append(inv, $"precision {FormatPrecision()}  recall {Format(Overall.Recall)}  PR-AUC {Format(PrAuc)}  alert rate {Overall.AlertRate:P3}\n\n");
         sb.Append(inv, $"{"class",-28} {"fraud",5} {"calls",9} {"alerts",8} {"alert rate",10}\n");
         foreach (var c in Classes)
             sb.Append(inv, $"{c.Scheme,-28} {(c.IsFraud ? "yes" : "no"),5} {c.Calls,9} {c.Alerts,8} {c.AlertRate,10:P2}\n");
@@ -83,7 +89,10 @@ public sealed record EvaluationReport(
         w.WriteNumber("fraud_calls", Overall.Positives);
         w.WriteNumber("alerts", Overall.Alerts);
         w.WriteNumber("true_alerts", Overall.TruePositives);
-        w.WriteNumber("precision", Overall.Precision);
+        if (HasAlerts)
+            w.WriteNumber("precision", Overall.Precision);
+        else
+            w.WriteNull("precision");
         WriteDefined(w, "recall", Overall.Recall);
         WriteDefined(w, "pr_auc", PrAuc);
         w.WriteNumber("alert_rate", Overall.AlertRate);
@@ -136,6 +145,8 @@ public sealed record EvaluationReport(
     private static string Text(float threshold) => threshold.ToString("R", CultureInfo.InvariantCulture);
 
     private string Format(double metric) => HasFraud ? metric.ToString("0.0000", CultureInfo.InvariantCulture) : Undefined;
+
+    private string FormatPrecision() => HasAlerts ? Overall.Precision.ToString("0.0000", CultureInfo.InvariantCulture) : Undefined;
 
     private void WriteDefined(Utf8JsonWriter w, string name, double metric)
     {

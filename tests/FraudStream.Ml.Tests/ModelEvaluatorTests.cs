@@ -69,6 +69,28 @@ public sealed class ModelEvaluatorTests
     }
 
     [Fact]
+    public void Precision_is_undefined_without_an_alert()
+    {
+        // 0 of 0 alerts: a model that alerts on nothing must not read as perfectly precise.
+        var data = new LabelledData(["x"]);
+        data.Add([0], new CallLabel(false, "legit_domestic", null), 0);
+        data.Add([0], new CallLabel(true, "wangiri", "w-1"), 0); // missed
+        data.EndSource("d", 0, 0);
+
+        var r = ModelEvaluator.Evaluate(data, Stump);
+
+        Assert.False(r.HasAlerts);
+        Assert.Equal("precision=NA recall=0.0000 pr_auc=0.5000 alerts=0 calls=2 missed_campaigns=1", r.SummaryLine());
+        Assert.Contains("precision NA  recall 0.0000", r.ToTable(), StringComparison.Ordinal);
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+            r.WriteJson(writer);
+        using var doc = JsonDocument.Parse(stream.ToArray());
+        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("precision").ValueKind);
+        Assert.Equal(0, doc.RootElement.GetProperty("recall").GetDouble());
+    }
+
+    [Fact]
     public void Json_report_holds_the_same_numbers()
     {
         var r = ModelEvaluator.Evaluate(Data(), Stump);
