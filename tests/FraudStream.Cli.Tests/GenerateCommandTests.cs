@@ -27,4 +27,29 @@ public sealed class GenerateCommandTests
         Assert.Empty(result.StdOut);
         Assert.StartsWith("error: " + option, result.StdErr, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("fraudstream gen ", "")]
+    [InlineData("fraudstream \"gen\" ", "")]
+    [InlineData("fraudstream-gen-", "plain")]
+    public void The_out_folder_in_the_summary_is_quoted_when_it_would_break_the_pairs(string prefix, string plain)
+    {
+        // The summary's key=value pairs are split on single spaces: a value with a space, a quote, a backslash or an
+        // equals sign is written in double quotes, its quotes and backslashes escaped (as logfmt does).
+        var dir = Path.Combine(Path.GetTempPath(), prefix + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var result = CliRunner.Run(null, TimeSpan.FromMinutes(1), "generate", "--calls", "10", "--seed", "1", "--out", dir);
+
+            Assert.Equal(0, result.ExitCode);
+            var written = plain.Length > 0 ? dir : "\"" + dir.Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+            Assert.Matches(@"^calls=10 fraud=\d+ campaigns=\d+ out=", result.LastLine);
+            Assert.EndsWith($" out={written} seconds={result.LastLine.Split(' ')[^1]["seconds=".Length..]}", result.LastLine, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+                Directory.Delete(dir, recursive: true);
+        }
+    }
 }

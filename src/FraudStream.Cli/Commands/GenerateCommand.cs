@@ -100,11 +100,20 @@ internal static class GenerateCommand
             TrafficSummary summary = TrafficGenerator.GenerateToDirectory(options, dir, progress, stop.Token);
             string seconds = clock.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture);
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"calls={summary.Calls} fraud={summary.Fraud} campaigns={summary.Campaigns} out={dir} seconds={seconds}"));
+                $"calls={summary.Calls} fraud={summary.Fraud} campaigns={summary.Campaigns} out={SummaryValue(dir)} seconds={seconds}"));
             return Task.FromResult(0);
         }));
         return command;
     }
+
+    /// <summary>
+    /// A value for the summary's <c>key=value</c> pairs, which single spaces separate: as it is, or, holding a space, a
+    /// quote, a backslash or an equals sign, in double quotes with its quotes and backslashes escaped (as logfmt does).
+    /// </summary>
+    internal static string SummaryValue(string value) =>
+        value.Length > 0 && !value.Any(c => char.IsWhiteSpace(c) || c is '"' or '\\' or '=')
+            ? value
+            : "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
     private static DateTime ParseStart(string text)
     {
