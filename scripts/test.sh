@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests call, as "command:package" pairs.
-tools=("kcat:kcat" "docker-compose:docker-compose" "promtool:prometheus" "git:git")
+tools=("kcat:kcat" "docker-compose:docker-compose" "promtool:prometheus" "prometheus:prometheus" "git:git")
 
 missing=()
 for pair in "${tools[@]}"; do

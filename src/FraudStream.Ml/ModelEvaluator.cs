@@ -51,7 +51,7 @@ public sealed record EvaluationReport(
     /// without an alert.
     /// </summary>
     public string SummaryLine() => string.Create(CultureInfo.InvariantCulture,
-        $"precision={FormatPrecision()} recall={Format(Overall.Recall)} pr_auc={Format(PrAuc)} alerts={Overall.Alerts} calls={Overall.Count} missed_campaigns={MissedCampaigns}");
+        $"precision={Format(Overall.Precision, HasAlerts)} recall={Format(Overall.Recall, HasFraud)} pr_auc={Format(PrAuc, HasFraud)} alerts={Overall.Alerts} calls={Overall.Count} missed_campaigns={MissedCampaigns}");
 
     /// <summary>A human-readable table: overall metrics, every class, then every campaign.</summary>
     public string ToTable()
@@ -60,7 +60,7 @@ public sealed record EvaluationReport(
         var sb = new StringBuilder();
         sb.Append(inv, $"model {ModelId}, threshold {ThresholdText}\n");
         sb.Append(inv, $"calls {Overall.Count}, fraud {Overall.Positives}, alerts {Overall.Alerts}, true alerts {Overall.TruePositives}\n");
-        sb.Append(inv, $"precision {FormatPrecision()}  recall {Format(Overall.Recall)}  PR-AUC {Format(PrAuc)}  alert rate {Overall.AlertRate:P3}\n\n");
+        sb.Append(inv, $"precision {Format(Overall.Precision, HasAlerts)}  recall {Format(Overall.Recall, HasFraud)}  PR-AUC {Format(PrAuc, HasFraud)}  alert rate {Overall.AlertRate:P3}\n\n");
         sb.Append(inv, $"{"class",-28} {"fraud",5} {"calls",9} {"alerts",8} {"alert rate",10}\n");
         foreach (var c in Classes)
             sb.Append(inv, $"{c.Scheme,-28} {(c.IsFraud ? "yes" : "no"),5} {c.Calls,9} {c.Alerts,8} {c.AlertRate,10:P2}\n");
@@ -89,12 +89,9 @@ public sealed record EvaluationReport(
         w.WriteNumber("fraud_calls", Overall.Positives);
         w.WriteNumber("alerts", Overall.Alerts);
         w.WriteNumber("true_alerts", Overall.TruePositives);
-        if (HasAlerts)
-            w.WriteNumber("precision", Overall.Precision);
-        else
-            w.WriteNull("precision");
-        WriteDefined(w, "recall", Overall.Recall);
-        WriteDefined(w, "pr_auc", PrAuc);
+        WriteDefined(w, "precision", Overall.Precision, HasAlerts);
+        WriteDefined(w, "recall", Overall.Recall, HasFraud);
+        WriteDefined(w, "pr_auc", PrAuc, HasFraud);
         w.WriteNumber("alert_rate", Overall.AlertRate);
         w.WriteNumber("missed_campaigns", MissedCampaigns);
         w.WriteNumber("brier", Calibration.Brier);
@@ -144,13 +141,13 @@ public sealed record EvaluationReport(
 
     private static string Text(float threshold) => threshold.ToString("R", CultureInfo.InvariantCulture);
 
-    private string Format(double metric) => HasFraud ? metric.ToString("0.0000", CultureInfo.InvariantCulture) : Undefined;
+    /// <summary>A metric to four decimals, or <see cref="Undefined"/> when it is not <paramref name="defined"/>.</summary>
+    private static string Format(double metric, bool defined) => defined ? metric.ToString("0.0000", CultureInfo.InvariantCulture) : Undefined;
 
-    private string FormatPrecision() => HasAlerts ? Overall.Precision.ToString("0.0000", CultureInfo.InvariantCulture) : Undefined;
-
-    private void WriteDefined(Utf8JsonWriter w, string name, double metric)
+    /// <summary>A metric, or null when it is not <paramref name="defined"/>.</summary>
+    private static void WriteDefined(Utf8JsonWriter w, string name, double metric, bool defined)
     {
-        if (HasFraud)
+        if (defined)
             w.WriteNumber(name, metric);
         else
             w.WriteNull(name);

@@ -63,7 +63,7 @@ public sealed class FraudStreamMetrics : IProcessorMetrics
         _ready = f.CreateGauge("fraudstream_ready", "1 when ready (partitions assigned, model loaded, producing), else 0.");
         _clientErrors = f.CreateCounter("fraudstream_kafka_client_errors_total", "Errors the Kafka clients reported outside deliveries (brokers down, authorization...), by error.", ["error"]);
         _commitFailures = f.CreateCounter("fraudstream_offset_commit_failures_total",
-            "Offset commits that failed or that the group refused, by error; the next commit carries the same offsets.", ["error"]);
+            "Offset commits that failed or that the group refused, by error; records after the last commit taken are read again after a restart or a rebalance.", ["error"]);
 
         // Children created up front so every series shows from the start, at 0.
         _consumed.WithLabels(inputTopic);
@@ -100,7 +100,7 @@ public sealed class FraudStreamMetrics : IProcessorMetrics
         Confluent.Kafka.ErrorCode.RequestTimedOut,
     ];
 
-    /// <summary>Every metric name this class exports (the contract's fifteen, then FraudStream's additions).</summary>
+    /// <summary>The fifteen metric names of contracts.md section 6; FraudStream's additions (readiness, client errors, evictions, commit failures) are not listed here.</summary>
     public static IReadOnlyList<string> ContractNames { get; } =
     [
         "fraudstream_records_consumed_total", "fraudstream_records_invalid_total", "fraudstream_alerts_total",

@@ -165,7 +165,7 @@ public sealed class TrainEvaluateCommandTests(TrainedCliModelFixture fixture) : 
     {
         var help = CliRunner.Run(null, "evaluate", "--help").StdOut;
 
-        Assert.Contains("head -n -1", help, StringComparison.Ordinal);
+        Assert.Contains("take all but the last line (sed '$d')", help, StringComparison.Ordinal);
     }
 
     [Fact]

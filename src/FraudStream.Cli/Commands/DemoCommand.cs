@@ -41,7 +41,7 @@ internal static class DemoCommand
         };
         var invalidShare = new Option<double>("--invalid-share")
         {
-            Description = "Share of records made invalid, to show the dead-letter path (0-1).",
+            Description = "Share of calls followed by a broken copy, to show the dead-letter path (0-1).",
             DefaultValueFactory = _ => 0.001,
         };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the generated traffic.", DefaultValueFactory = _ => 1UL };

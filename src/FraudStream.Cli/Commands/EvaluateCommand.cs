@@ -25,10 +25,10 @@ internal static class EvaluateCommand
         var json = new Option<bool>("--json")
         {
             Description = "Print the report as one JSON document instead of a table; the summary line still follows it, "
-                + "so take all but the last line (head -n -1) to read the document alone.",
+                + "so take all but the last line (sed '$d') to read the document alone.",
         };
         var command = new Command("evaluate", "Evaluate a model at its own threshold (or --threshold) on labelled data; the last line of output is precision=P recall=R pr_auc=A alerts=N calls=N missed_campaigns=N "
-            + "(recall and pr_auc are NA when the data holds no fraudulent call).")
+            + "(recall and pr_auc are NA when the data holds no fraudulent call, precision when nothing is alerted).")
         {
             data, model, threshold, json,
         };

@@ -25,8 +25,8 @@ public interface IProcessorMetrics
     void ClientError(string error);
 
     /// <summary>
-    /// An offset commit that failed or that the group refused, whether the processor's own or one the client made (the
-    /// periodic commit, the close's); <paramref name="error"/> is a bounded code name.
+    /// An offset commit that failed or that the group refused, whether the processor's own or one the client made of its
+    /// own (the periodic commit, and as it gives partitions up); <paramref name="error"/> is a bounded code name.
     /// </summary>
     void OffsetCommitFailed(string error);
 

@@ -48,7 +48,8 @@ public sealed record ProcessorOptions
     /// <summary>
     /// Whether alerts (their reasons and JSON) are written and produced on a thread of their own rather than on the
     /// consume thread. An alert's reasons cost several times its call's scoring: at the generated traffic's alert rate
-    /// the consume thread sheds about a quarter of its work (docs/performance.md, "An alert thread"). On by default
+    /// the alert thread takes about a sixth of the process's CPU off the consume thread (a quarter of the consume
+    /// thread's work before the reasons were compiled; docs/operations.md, "Alert thread"). On by default
     /// where the process may use more than one processor; on a single one the hand-off would only add work.
     /// </summary>
     public bool AlertThread { get; init; } = Environment.ProcessorCount > 1;
