@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using FraudStream.Features;
 using FraudStream.Kafka.Processing;
 using FraudStream.Pipeline;
@@ -9,6 +10,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 
@@ -67,7 +69,15 @@ public sealed class ProcessorService
         try
         {
             app = BuildWebApp(); // inside: whoever awaits MetricsUri learns of a failure here too
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or SocketException)
+            {
+                // An address in use (IOException) or not of this machine (SocketException): one line says which.
+                throw new IOException($"cannot listen on {_settings.MetricsHost}:{_settings.MetricsPort}: {ex.Message}", ex);
+            }
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var uri = new Uri(address.TrimEnd('/') + "/metrics");
             ServiceLog.Listening(_logger, uri.ToString());
@@ -96,6 +106,9 @@ public sealed class ProcessorService
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddSingleton(_loggerFactory);
+        // Not the host's console lifetime: it would take SIGINT and SIGTERM too, stop the endpoints at the first and
+        // swallow every later one. The command's own StopSignal stops the processor, and a second signal ends the process.
+        builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
         builder.Services.AddRoutingCore();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(options =>
         {
@@ -128,5 +141,13 @@ public sealed class ProcessorService
             return Results.Text("not ready: " + why + "\n", statusCode: StatusCodes.Status503ServiceUnavailable);
         });
         return app;
+    }
+
+    /// <summary>A host lifetime that listens for nothing: the endpoints start and stop with <see cref="RunAsync"/>.</summary>
+    private sealed class NoSignalLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

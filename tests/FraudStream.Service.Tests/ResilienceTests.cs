@@ -301,6 +301,51 @@ public sealed partial class ResilienceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Deliveries_the_broker_keeps_refusing_with_a_retriable_error_make_the_processor_not_ready_until_they_go_through_Integration()
+    {
+        // The producer retries NotEnoughReplicas without reporting it (until message.timeout.ms, 5 minutes): the stall
+        // itself must tell readiness, and say which record waits.
+        using var kafka = new KafkaHarness(inputPartitions: 2);
+        var lines = KafkaHarness.MakeLines(3_000, seed: 62);
+        var messages = KafkaHarness.ToMessages(lines);
+        kafka.Produce(messages);
+        kafka.Broker.PushRequestErrors(0, ErrorCode.NotEnoughReplicas, 100_000); // every produce request from now on
+        var logs = new ConcurrentQueue<string>();
+        var settings = kafka.Settings();
+        var service = new ProcessorService(settings with { Processor = settings.Processor with { DeliveryStall = TimeSpan.FromSeconds(3) } },
+            KafkaHarness.Logs(output, logs));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var run = service.RunAsync(stop.Token);
+        ProcessorResult result;
+        try
+        {
+            await EndpointTests.WaitUntil(() => service.Processor.Consumed >= messages.Count, stop.Token);
+            await EndpointTests.WaitUntil(() => !service.Processor.Health.Ready && service.Processor.Health.Assigned, stop.Token);
+            Assert.Equal("alerts or dead letters unacknowledged for over 3 s", service.Processor.Health.Problem);
+            var stalled = Assert.Single(logs, l => l.StartsWith("Warning [3026]", StringComparison.Ordinal));
+            Assert.Matches(@"the oldest, for partition \d offset \d+, to (fraud-alerts|calls-dlq), waited \d+ s", stalled);
+            Assert.Empty(kafka.ReadAll(KafkaHarness.Alerts));
+            Assert.True(kafka.Committed("fraudstream").Sum() < messages.Count, "committed past a delivery that waits");
+
+            kafka.Broker.ClearRequestErrors(0);
+            await EndpointTests.WaitUntil(() => service.Processor.Health.Ready, stop.Token);
+            Assert.Contains(logs, l => l == "Information [3008] Recovered from: alerts or dead letters unacknowledged for over 3 s");
+            await EndpointTests.WaitUntil(() => kafka.Committed("fraudstream").Sum() == messages.Count, stop.Token);
+        }
+        finally
+        {
+            kafka.Broker.ClearRequestErrors(0);
+            await stop.CancelAsync();
+            result = await run;
+        }
+        Assert.Equal(StopReason.Cancelled, result.Reason);
+        var alerts = kafka.ReadAll(KafkaHarness.Alerts);
+        Assert.True(result.Alerts > 0);
+        Assert.Equal(result.Alerts, alerts.Count); // each written once, none lost
+        Assert.Equal(alerts.Count, KafkaHarness.AlertIds(alerts.Select(a => a.Value!)).Count);
+    }
+
+    [Fact]
     public async Task A_non_retriable_produce_error_stops_the_processor_within_the_fatal_timeout_committing_nothing_past_it_Integration()
     {
         using var kafka = new KafkaHarness(inputPartitions: 2);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
+using FraudStream.Kafka;
 using FraudStream.Kafka.Processing;
 using Microsoft.Extensions.Configuration;
 
@@ -327,6 +328,89 @@ public sealed partial class RunCommandTests
         Assert.Equal("", stdout);
         var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         Assert.StartsWith("error: " + expected, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_on_a_metrics_host_not_of_this_machine_says_so_in_one_line()
+    {
+        // 192.0.2.1 (TEST-NET-1) is never a local address: the bind fails with a SocketException, not an IOException.
+        var (exit, _, stderr) = RunProgram([], "run", "--bootstrap", "127.0.0.1:1", "--model", KafkaHarness.DefaultModelPath,
+            "--metrics-host", "192.0.2.1", "--metrics-port", "0");
+
+        Assert.True(exit == 1, stderr);
+        Assert.Contains("error: cannot listen on 192.0.2.1:0: ", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", stderr, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"(?m)^\s+at ", stderr); // no stack trace
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
+    public async Task A_second_signal_ends_a_run_whose_stop_waits_for_deliveries_Integration()
+    {
+        using var kafka = new KafkaHarness(inputPartitions: 2);
+        var messages = KafkaHarness.ToMessages(KafkaHarness.MakeLines(3_000, seed: 63));
+        kafka.Produce(messages);
+        // No alert or dead letter is acknowledged from now on, so the stop waits for them (up to its 30 s drain).
+        kafka.Broker.PushRequestErrors(0, Confluent.Kafka.ErrorCode.NotEnoughReplicas, 100_000);
+        // Through env, which gives SIGINT its default action back: a background job of a shell without job control
+        // (CI started with `&`) ignores SIGINT, and its children inherit that.
+        var start = new ProcessStartInfo("env") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        start.Environment["FRAUDSTREAM__KAFKA__SESSION_TIMEOUT_MS"] = "6000";
+        foreach (var arg in new[]
+        {
+            "--default-signal=INT", "dotnet", Path.Combine(AppContext.BaseDirectory, "fraudstream.dll"), "run", "--bootstrap", kafka.Broker.Bootstrap,
+            "--model", KafkaHarness.DefaultModelPath, "--metrics-port", "0", "--metrics-host", "127.0.0.1", "--log-format", "json",
+        })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var run = Process.Start(start)!;
+        var stderr = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        run.ErrorDataReceived += (_, e) => stderr.Enqueue(e.Data ?? "");
+        run.BeginErrorReadLine();
+        run.BeginOutputReadLine();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await EndpointTests.WaitUntil(() => stderr.Any(l => l.StartsWith("metrics=", StringComparison.Ordinal)), timeout.Token);
+            using var http = new HttpClient();
+            var metrics = new Uri(stderr.First(l => l.StartsWith("metrics=", StringComparison.Ordinal))["metrics=".Length..]);
+            await EndpointTests.WaitUntil(async () => ConsumedTotal().Match(await http.GetStringAsync(metrics)) is { Success: true } m
+                && long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= messages.Count, timeout.Token);
+
+            Signal(run, "INT");
+            await EndpointTests.WaitUntil(() => stderr.Any(l => l.Contains("\"EventId\":3010", StringComparison.Ordinal)), timeout.Token);
+            var stopping = stderr.First(l => l.Contains("\"EventId\":3010", StringComparison.Ordinal));
+            Assert.DoesNotContain("waiting for 0 in-flight", stopping, StringComparison.Ordinal);
+            // Past the window in which a second signal is the same stop delivered twice (StopSignal.SameStopWindow).
+            Assert.False(run.WaitForExit(StopSignal.SameStopWindow * 2), "the stop did not wait for the deliveries");
+            Signal(run, "INT");
+
+            Assert.True(run.WaitForExit(TimeSpan.FromSeconds(10)), "a second signal did not end the run\n" + string.Join('\n', stderr));
+            Assert.NotEqual(0, run.ExitCode);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail("timed out; standard error:\n" + string.Join('\n', stderr));
+        }
+        finally
+        {
+            if (!run.HasExited)
+            {
+                run.Kill();
+            }
+            kafka.Broker.ClearRequestErrors(0);
+        }
+    }
+
+    [GeneratedRegex(@"(?m)^fraudstream_records_consumed_total\{topic=""calls""\} (\d+)$")]
+    private static partial Regex ConsumedTotal();
+
+    private static void Signal(Process process, string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
     }
 
     [Fact]

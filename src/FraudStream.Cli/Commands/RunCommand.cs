@@ -35,7 +35,7 @@ internal static class RunCommand
         var kafka = new KafkaPropertyOption(
             "A librdkafka property for both clients, as name=value (repeatable), e.g. -X security.protocol=SASL_SSL; prefixed consumer. or producer., for that client only (-X consumer.fetch.max.bytes=1048576).");
         var caps = new StateCapOptions();
-        var command = new Command("run", "Run the streaming service: consume call records, produce alerts and dead letters, serve metrics. Stops on SIGTERM or SIGINT (or with --stop-when-idle), and then its last line of output is consumed=N valid=N invalid=N alerts=N.")
+        var command = new Command("run", "Run the streaming service: consume call records, produce alerts and dead letters, serve metrics. Stops on SIGTERM or SIGINT (or with --stop-when-idle), and then its last line of output is consumed=N valid=N invalid=N alerts=N; a second signal ends it at once, committing nothing more.")
         {
             bootstrap, group, input, alerts, dlq, model, threshold, metricsPort, metricsHost, stopWhenIdle, rebuild, fatalTimeout, threads, logFormat, config, kafka.Option,
         };
@@ -115,7 +115,7 @@ internal static class RunCommand
         }
         catch (IOException ex)
         {
-            throw new CliException($"cannot listen on {settings.MetricsHost}:{settings.MetricsPort}: {ex.Message}");
+            throw new CliException(ex.Message); // "cannot listen on HOST:PORT: why" (ProcessorService)
         }
         var result = await run.ConfigureAwait(false);
         await Console.Out.WriteLineAsync(result.SummaryLine).ConfigureAwait(false);

@@ -85,4 +85,7 @@ internal static partial class ProcessorLog
 
     [LoggerMessage(3025, LogLevel.Warning, "The client's own offset commit (periodic, or as it gave partitions up) failed ({Error}; partition@offset {Offsets}): {Reason}")]
     public static partial void ClientCommitFailed(ILogger logger, string error, string offsets, string reason);
+
+    [LoggerMessage(3026, LogLevel.Warning, "Not ready: {Problem} (the oldest, for partition {Partition} offset {Offset}, to {Topic}, waited {Seconds:F0} s; a refusal the producer retries is reported only when message.timeout.ms runs out)")]
+    public static partial void DeliveriesStalled(ILogger logger, string problem, int partition, long offset, string topic, double seconds);
 }

@@ -39,6 +39,13 @@ public sealed record ProcessorOptions
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// How long the oldest alert or dead letter in flight may go unacknowledged before the processor says it is not
+    /// ready (<c>/readyz</c>) and logs which record waits. A producer that retries a broker's refusals (NotEnoughReplicas,
+    /// a leader moving) reports nothing until librdkafka's <c>message.timeout.ms</c> (5 minutes by default) runs out.
+    /// </summary>
+    public TimeSpan DeliveryStall { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// About the longest time spent before consuming on running the per-record path on synthetic calls, so that the
     /// first real calls run optimized code (checked between passes of 2,048 calls, so a pass may run past it; it ends
     /// sooner, once the runtime compiles nothing new); zero skips it.
@@ -74,6 +81,10 @@ public sealed record ProcessorOptions
         if (DrainTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentException("the drain timeout must be positive", nameof(DrainTimeout));
+        }
+        if (DeliveryStall <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("the delivery stall time must be positive", nameof(DeliveryStall));
         }
         if (WarmUp < TimeSpan.Zero)
         {

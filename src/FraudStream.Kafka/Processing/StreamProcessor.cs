@@ -190,12 +190,17 @@ public sealed class StreamProcessor
     private bool _alertFaultLogged;
     private const string BrokersDownProblem = "all brokers are down";
 
+    /// <summary>The problem <see cref="Health"/> tells while a delivery waits longer than <see cref="ProcessorOptions.DeliveryStall"/>.</summary>
+    private readonly string _stalledProblem;
+
     public StreamProcessor(ProcessorOptions options, CallScorer scorer, IProcessorMetrics? metrics = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(scorer);
         options.Validate();
         _options = options;
+        _stalledProblem = string.Create(CultureInfo.InvariantCulture,
+            $"alerts or dead letters unacknowledged for over {options.DeliveryStall.TotalSeconds:0.###} s");
         _scorer = scorer;
         _metrics = metrics ?? NullProcessorMetrics.Instance;
         _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
@@ -1745,7 +1750,40 @@ public sealed class StreamProcessor
         {
             ProbeBrokers(_consumer);
         }
+        CheckStalledDeliveries();
         PublishState();
+    }
+
+    /// <summary>
+    /// Not ready while the oldest alert or dead letter in flight has waited longer than
+    /// <see cref="ProcessorOptions.DeliveryStall"/>, ready again once it is settled; another problem told first stays.
+    /// </summary>
+    private void CheckStalledDeliveries()
+    {
+        PendingDelivery? oldest = null;
+        var partition = 0;
+        foreach (var tracker in _trackers.Values)
+        {
+            if (tracker.Head is { } head && (oldest is null || head.ConsumedAt < oldest.ConsumedAt))
+            {
+                oldest = head;
+                partition = tracker.Partition;
+            }
+        }
+        var waited = oldest is null ? TimeSpan.Zero : Stopwatch.GetElapsedTime(oldest.ConsumedAt);
+        if (waited >= _options.DeliveryStall)
+        {
+            if (_problem is null)
+            {
+                _problem = _stalledProblem;
+                ProcessorLog.DeliveriesStalled(_logger, _stalledProblem, partition, oldest!.Offset, oldest.Topic, waited.TotalSeconds);
+            }
+        }
+        else if (ReferenceEquals(_problem, _stalledProblem))
+        {
+            _problem = null;
+            ProcessorLog.Recovered(_logger, _stalledProblem);
+        }
     }
 
     private void PublishState()
