@@ -37,6 +37,10 @@ public sealed class ProcessorService
         _settings = settings;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("FraudStream.Service");
+        foreach (var key in settings.UnknownKeys)
+        {
+            ServiceLog.UnknownSetting(_logger, key);
+        }
         var model = FraudModel.Load(settings.ModelPath);
         Scorers = StreamThreads.CreateScorers(settings.Threads, model, settings.Featurizer, settings.Threshold);
         Metrics = new FraudStreamMetrics(Prometheus.Metrics.NewCustomRegistry(), settings.Processor.InputTopic);

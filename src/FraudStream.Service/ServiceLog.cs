@@ -9,6 +9,9 @@ internal static partial class ServiceLog
     [LoggerMessage(4000, LogLevel.Information, "Metrics and health at {Url} (/metrics, /healthz, /readyz)")]
     public static partial void Listening(ILogger logger, string url);
 
+    [LoggerMessage(4006, LogLevel.Warning, "Setting {Key} is not one FraudStream knows, and is ignored (from the settings file or FRAUDSTREAM__ variables; the keys are listed in docs/operations.md, Configuration)")]
+    public static partial void UnknownSetting(ILogger logger, string key);
+
     [LoggerMessage(4001, LogLevel.Information, "Model {Model} loaded from {Path} (threshold {Threshold})")]
     public static partial void ModelLoaded(ILogger logger, string model, string path, float threshold);
 

@@ -30,6 +30,12 @@ public sealed record ServiceSettings
 
     public required ProcessorOptions Processor { get; init; }
 
+    /// <summary>
+    /// Top-level keys of the settings file or of <c>FRAUDSTREAM__</c> variables that name no setting (a misspelt
+    /// <c>StopWhenIlde</c>): ignored, and logged as a warning when the service starts.
+    /// </summary>
+    public IReadOnlyList<string> UnknownKeys { get; init; } = [];
+
     /// <summary>The model file (resolved by the caller).</summary>
     public required string ModelPath { get; init; }
 
@@ -145,6 +151,7 @@ public sealed record ServiceSettings
             DrainTimeout = Duration(config, "DrainTimeout") ?? defaults.DrainTimeout,
             WarmUp = Duration(config, "WarmUp") ?? defaults.WarmUp,
             AlertThread = Bool(config, "AlertThread") ?? defaults.AlertThread,
+            DeliveryStall = Duration(config, "DeliveryStall") ?? defaults.DeliveryStall,
         };
         try
         {
@@ -204,6 +211,9 @@ public sealed record ServiceSettings
             ModelCheckInterval = modelCheck,
             Featurizer = StateCaps(config),
             Threads = threads,
+            UnknownKeys = [.. config.GetChildren().Select(c => c.Key)
+                .Where(k => !Options.ContainsKey(k) && !k.Equals("Kafka", StringComparison.OrdinalIgnoreCase))
+                .Order(StringComparer.OrdinalIgnoreCase)],
         };
     }
 
@@ -240,7 +250,7 @@ public sealed record ServiceSettings
         ["StopWhenIdle"] = "--stop-when-idle", ["RebuildRecords"] = "--rebuild-records", ["FatalTimeout"] = "--fatal-timeout",
         ["LogFormat"] = "--log-format", ["MaxCallers"] = "--max-callers", ["MaxCallees"] = "--max-callees", ["MaxPairs"] = "--max-pairs",
         ["MaxTrunks"] = "--max-trunks", ["DrainTimeout"] = "", ["WarmUp"] = "", ["ModelCheckInterval"] = "",
-        ["AlertThread"] = "", ["Threads"] = "--threads",
+        ["AlertThread"] = "", ["Threads"] = "--threads", ["DeliveryStall"] = "",
     };
 
     /// <summary>A setting as errors name it: <c>StopWhenIdle (--stop-when-idle)</c>, or the bare key when no option sets it.</summary>

@@ -344,6 +344,36 @@ public sealed partial class RunCommandTests
     }
 
     [Fact]
+    public void Settings_that_name_no_setting_are_kept_to_be_warned_of_and_the_delivery_stall_is_read()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Bootstrap"] = "b:9092",
+            ["StopWhenIlde"] = "5",
+            ["Kafka:linger.ms"] = "5",
+            ["DeliveryStall"] = "45s",
+            ["Logging:LogLevel:Default"] = "Debug",
+        }).Build();
+
+        var settings = ServiceSettings.From(config, m => "x.zip");
+
+        Assert.Equal(["Logging", "StopWhenIlde"], settings.UnknownKeys);
+        Assert.Null(settings.Processor.StopWhenIdle);
+        Assert.Equal(TimeSpan.FromSeconds(45), settings.Processor.DeliveryStall);
+    }
+
+    [Fact]
+    public void Run_warns_of_a_setting_it_does_not_know_by_its_key()
+    {
+        // The metrics host makes the run end at once, after the settings are read and the model is loaded.
+        var (exit, _, stderr) = RunProgram(new Dictionary<string, string> { ["FRAUDSTREAM__STOPWHENILDE"] = "5" },
+            "run", "--bootstrap", "127.0.0.1:1", "--model", KafkaHarness.DefaultModelPath, "--metrics-host", "192.0.2.1");
+
+        Assert.True(exit == 1, stderr);
+        Assert.Contains("warn: FraudStream.Service[4006] Setting STOPWHENILDE is not one FraudStream knows, and is ignored", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     [Trait("Category", "Integration")]
     public async Task A_second_signal_ends_a_run_whose_stop_waits_for_deliveries_Integration()
     {
