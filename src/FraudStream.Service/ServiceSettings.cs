@@ -152,6 +152,7 @@ public sealed record ServiceSettings
             WarmUp = Duration(config, "WarmUp") ?? defaults.WarmUp,
             AlertThread = Bool(config, "AlertThread") ?? defaults.AlertThread,
             DeliveryStall = Duration(config, "DeliveryStall") ?? defaults.DeliveryStall,
+            SummaryInterval = Duration(config, "SummaryInterval") ?? defaults.SummaryInterval,
         };
         try
         {
@@ -250,7 +251,7 @@ public sealed record ServiceSettings
         ["StopWhenIdle"] = "--stop-when-idle", ["RebuildRecords"] = "--rebuild-records", ["FatalTimeout"] = "--fatal-timeout",
         ["LogFormat"] = "--log-format", ["MaxCallers"] = "--max-callers", ["MaxCallees"] = "--max-callees", ["MaxPairs"] = "--max-pairs",
         ["MaxTrunks"] = "--max-trunks", ["DrainTimeout"] = "", ["WarmUp"] = "", ["ModelCheckInterval"] = "",
-        ["AlertThread"] = "", ["Threads"] = "--threads", ["DeliveryStall"] = "",
+        ["AlertThread"] = "", ["Threads"] = "--threads", ["DeliveryStall"] = "", ["SummaryInterval"] = "",
     };
 
     /// <summary>A setting as errors name it: <c>StopWhenIdle (--stop-when-idle)</c>, or the bare key when no option sets it.</summary>

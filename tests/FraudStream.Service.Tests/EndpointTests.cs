@@ -164,6 +164,41 @@ public sealed partial class EndpointTests(ITestOutputHelper output)
         Assert.Contains(logs, line => line.StartsWith("Warning [4005] Model walked-model-1: 1 of ", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_summary_of_what_was_done_is_logged_each_summary_interval_and_its_counts_add_up_Integration()
+    {
+        using var kafka = new KafkaHarness();
+        var messages = KafkaHarness.ToMessages(KafkaHarness.MakeLines(3_000, seed: 9));
+        kafka.Produce(messages);
+        var logs = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var settings = kafka.Settings();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var service = new ProcessorService(settings with { Processor = settings.Processor with { SummaryInterval = TimeSpan.FromSeconds(1) } },
+            KafkaHarness.Logs(output, logs));
+        var run = service.RunAsync(stop.Token);
+        await WaitUntil(() => logs.Any(l => l.Contains($"; since the start: consumed {messages.Count},", StringComparison.Ordinal)), stop.Token);
+        await stop.CancelAsync();
+        var result = await run;
+
+        var summaries = logs.Select(l => Summary().Match(l)).Where(m => m.Success)
+            .Select(m => (Consumed: Long(m, 1), Invalid: Long(m, 2), Alerts: Long(m, 3), TotalConsumed: Long(m, 4), TotalAlerts: Long(m, 5))).ToList();
+        Assert.True(summaries.Count >= 1, string.Join('\n', logs));
+        // Each summary counts what came after the one before it, so the totals grow by exactly its counts.
+        for (var i = 1; i < summaries.Count; i++)
+        {
+            Assert.Equal(summaries[i - 1].TotalConsumed + summaries[i].Consumed, summaries[i].TotalConsumed);
+            Assert.Equal(summaries[i - 1].TotalAlerts + summaries[i].Alerts, summaries[i].TotalAlerts);
+        }
+        Assert.Equal(messages.Count, summaries[^1].TotalConsumed);
+        Assert.Equal(result.Alerts, summaries[^1].TotalAlerts);
+        Assert.True(summaries.Sum(s => s.Invalid) <= result.Invalid);
+
+        static long Long(Match m, int group) => long.Parse(m.Groups[group].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [GeneratedRegex(@"^Information \[3027\] In the last \d+ s: consumed (\d+) \(\d+/s\), (\d+) of them dead-lettered, (\d+) alerts; \d+ alerts and dead letters in flight over \d+ partitions; since the start: consumed (\d+), alerts (\d+)$")]
+    private static partial Regex Summary();
+
     /// <summary>A copy of the default model in a folder of its own, removed with it.</summary>
     private sealed class ModelCopy : IDisposable
     {

@@ -88,4 +88,7 @@ internal static partial class ProcessorLog
 
     [LoggerMessage(3026, LogLevel.Warning, "Not ready: {Problem} (the oldest, for partition {Partition} offset {Offset}, to {Topic}, waited {Seconds:F0} s; a refusal the producer retries is reported only when message.timeout.ms runs out)")]
     public static partial void DeliveriesStalled(ILogger logger, string problem, int partition, long offset, string topic, double seconds);
+
+    [LoggerMessage(3027, LogLevel.Information, "In the last {Seconds:F0} s: consumed {Consumed} ({Rate:F0}/s), {Invalid} of them dead-lettered, {Alerts} alerts; {InFlight} alerts and dead letters in flight over {Partitions} partitions; since the start: consumed {TotalConsumed}, alerts {TotalAlerts}")]
+    public static partial void Summary(ILogger logger, double seconds, long consumed, double rate, long invalid, long alerts, int inFlight, int partitions, long totalConsumed, long totalAlerts);
 }

@@ -46,6 +46,12 @@ public sealed record ProcessorOptions
     public TimeSpan DeliveryStall { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// How often the processor logs what it did since the last time (consumed, dead-lettered, alerted, in flight), as
+    /// Kafka Streams' <c>log.summary.interval.ms</c> does; zero logs no summary.
+    /// </summary>
+    public TimeSpan SummaryInterval { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
     /// About the longest time spent before consuming on running the per-record path on synthetic calls, so that the
     /// first real calls run optimized code (checked between passes of 2,048 calls, so a pass may run past it; it ends
     /// sooner, once the runtime compiles nothing new); zero skips it.
@@ -85,6 +91,10 @@ public sealed record ProcessorOptions
         if (DeliveryStall <= TimeSpan.Zero)
         {
             throw new ArgumentException("the delivery stall time must be positive", nameof(DeliveryStall));
+        }
+        if (SummaryInterval < TimeSpan.Zero)
+        {
+            throw new ArgumentException("the summary interval must not be negative", nameof(SummaryInterval));
         }
         if (WarmUp < TimeSpan.Zero)
         {

@@ -1624,6 +1624,8 @@ public sealed class StreamProcessor
 
     private long _nextGauges;
     private long _nextOffsetStore;
+    private long _nextSummary;
+    private long _summaryAt, _summaryConsumed, _summaryInvalid, _summaryAlerts;
 
     private void Maintain(ref long next, bool force)
     {
@@ -1645,6 +1647,32 @@ public sealed class StreamProcessor
             _nextGauges = now + (long)(GaugeInterval.TotalSeconds * Stopwatch.Frequency);
             PublishGauges();
         }
+        if (now >= _nextSummary && _options.SummaryInterval > TimeSpan.Zero)
+        {
+            _nextSummary = now + (long)(_options.SummaryInterval.TotalSeconds * Stopwatch.Frequency);
+            LogSummary(now);
+        }
+    }
+
+    /// <summary>What was done since the last summary (none the first time: it only starts the count).</summary>
+    private void LogSummary(long now)
+    {
+        if (_summaryAt != 0)
+        {
+            var seconds = Stopwatch.GetElapsedTime(_summaryAt, now).TotalSeconds;
+            var inFlight = 0;
+            foreach (var tracker in _trackers.Values)
+            {
+                inFlight += tracker.InFlight;
+            }
+            var consumed = _consumed - _summaryConsumed;
+            ProcessorLog.Summary(_logger, seconds, consumed, consumed / seconds, _invalid - _summaryInvalid, _alerts - _summaryAlerts,
+                inFlight, _trackers.Count, _consumed, _alerts);
+        }
+        _summaryAt = now;
+        _summaryConsumed = _consumed;
+        _summaryInvalid = _invalid;
+        _summaryAlerts = _alerts;
     }
 
     private void StoreOffsets()
