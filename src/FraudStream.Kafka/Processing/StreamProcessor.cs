@@ -1660,14 +1660,9 @@ public sealed class StreamProcessor
         if (_summaryAt != 0)
         {
             var seconds = Stopwatch.GetElapsedTime(_summaryAt, now).TotalSeconds;
-            var inFlight = 0;
-            foreach (var tracker in _trackers.Values)
-            {
-                inFlight += tracker.InFlight;
-            }
             var consumed = _consumed - _summaryConsumed;
             ProcessorLog.Summary(_logger, seconds, consumed, consumed / seconds, _invalid - _summaryInvalid, _alerts - _summaryAlerts,
-                inFlight, _trackers.Count, _consumed, _alerts);
+                _trackers.Values.Sum(t => t.InFlight), _trackers.Count, _consumed, _alerts);
         }
         _summaryAt = now;
         _summaryConsumed = _consumed;
