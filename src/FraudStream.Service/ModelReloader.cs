@@ -9,7 +9,8 @@ namespace FraudStream.Service;
 /// Swaps the scorers' model (one per stream thread) when its file is replaced, without stopping: a <see cref="FileSystemWatcher"/>
 /// reacts at once, and a periodic check of the file's time, size and SHA-256 catches what the watcher misses
 /// (network file systems, replaced directories). A corrupt or incompatible file is refused (logged and
-/// counted); the running model stays until a good file appears.
+/// counted); the running model stays until a good file appears. So it does when the file is deleted: once it is
+/// missing at two checks in a row (not a writer's delete-then-write), that is logged, and so is its return.
 /// </summary>
 public sealed class ModelReloader : IDisposable
 {
@@ -25,6 +26,7 @@ public sealed class ModelReloader : IDisposable
     private FileSystemWatcher? _watcher;
     private (DateTime Time, long Length) _stamp;
     private byte[] _hash = [];
+    private int _missingChecks;
     private bool _disposed;
 
     /// <param name="path">The model file in force (already loaded into <paramref name="scorers"/>).</param>
@@ -64,6 +66,7 @@ public sealed class ModelReloader : IDisposable
             watcher.Changed += (_, _) => Soon();
             watcher.Created += (_, _) => Soon();
             watcher.Renamed += (_, _) => Soon();
+            watcher.Deleted += (_, _) => Soon();
             watcher.EnableRaisingEvents = true;
             _watcher = watcher;
         }
@@ -84,9 +87,23 @@ public sealed class ModelReloader : IDisposable
                 return;
             }
             var stamp = Stamp();
-            if (stamp == _stamp || stamp.Length < 0)
+            if (stamp.Length < 0)
             {
-                return; // unchanged, or missing for now (being replaced)
+                // Missing: for a moment while a writer replaces it, or deleted. The model in force goes on either way.
+                if (++_missingChecks == 2)
+                {
+                    ServiceLog.ModelFileGone(_logger, _path, _scorers[0].Model.Id);
+                }
+                return;
+            }
+            if (_missingChecks >= 2)
+            {
+                ServiceLog.ModelFileBack(_logger, _path);
+            }
+            _missingChecks = 0;
+            if (stamp == _stamp)
+            {
+                return; // unchanged
             }
             var hash = HashOrEmpty();
             _stamp = stamp;

@@ -27,6 +27,12 @@ internal static partial class ServiceLog
     [LoggerMessage(4005, LogLevel.Warning, "Model {Model}: {Detail}")]
     public static partial void TreesNotCompiled(ILogger logger, string model, string detail);
 
+    [LoggerMessage(4007, LogLevel.Warning, "Model file {Path} is gone; still scoring with {Model}, which a file put there replaces")]
+    public static partial void ModelFileGone(ILogger logger, string path, string model);
+
+    [LoggerMessage(4008, LogLevel.Information, "Model file {Path} is there again (loaded if it differs from the model in force)")]
+    public static partial void ModelFileBack(ILogger logger, string path);
+
     /// <summary>Says so (event 4005) when a model just loaded will be scored without all its trees compiled to code.</summary>
     public static void IfTreesNotCompiled(ILogger logger, FraudModel model)
     {
