@@ -72,9 +72,20 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
             Assert.Equal(KafkaHarness.Input, root.GetProperty("source").GetProperty("topic").GetString());
         }
 
-        // Committed: everything; nothing logged per record, and no phone number in any log line.
+        // Each error's first dead letter is logged with where it came from, then one each RepeatInterval (30 s, more
+        // than this run takes) with how many came between: one line for each error here, of one of its dead letters.
+        var logged = logs.Where(l => l.StartsWith("Warning [3028] ", StringComparison.Ordinal)).ToList();
+        foreach (var kind in deadLetters.GroupBy(d => d.Header("fraudstream-error")))
+        {
+            var line = Assert.Single(logged, l => l.Contains($", sent to {KafkaHarness.Dlq}: {kind.Key}: ", StringComparison.Ordinal));
+            Assert.Contains(kind, d => line == $"Warning [3028] Invalid record at {Origin(d.Header("fraudstream-source"))}, "
+                + $"sent to {KafkaHarness.Dlq}: {kind.Key}: {d.Header("fraudstream-error-detail")}");
+        }
+        Assert.Equal(deadLetters.Select(d => d.Header("fraudstream-error")).Distinct().Count(), logged.Count);
+
+        // Committed: everything; nothing logged per valid record, and no phone number in any log line.
         Assert.Equal(messages.Count, kafka.Committed("fraudstream").Sum());
-        Assert.True(logs.Count < 40, $"{logs.Count} log lines");
+        Assert.True(logs.Count < 50, $"{logs.Count} log lines");
         Assert.DoesNotContain(logs, l => PhoneNumber().IsMatch(l));
     }
 
@@ -684,6 +695,13 @@ public sealed partial class ProcessingTests(ITestOutputHelper output)
     private static string Fingerprint(InputMessage m) =>
         $"{Convert.ToBase64String(m.Key ?? [])}|{m.Key is null}|{Convert.ToBase64String(m.Value ?? [])}|{m.Value is null}|" +
         string.Join(";", m.Headers.Select(h => h.Key + "=" + Convert.ToBase64String(h.Value)));
+
+    /// <summary>A dead letter's <c>fraudstream-source</c> (<c>topic/partition/offset</c>) as the log names it.</summary>
+    private static string Origin(string? source)
+    {
+        var parts = (source ?? "").Split('/');
+        return $"{parts[0]} partition {parts[1]} offset {parts[2]}";
+    }
 
     [GeneratedRegex(@"^calls/[0-3]/\d+$")]
     private static partial Regex SourceHeader();

@@ -91,4 +91,7 @@ internal static partial class ProcessorLog
 
     [LoggerMessage(3027, LogLevel.Information, "In the last {Seconds:F0} s: consumed {Consumed} ({Rate:F0}/s), {Invalid} of them dead-lettered, {Alerts} alerts; {InFlight} alerts and dead letters in flight over {Partitions} partitions; since the start: consumed {TotalConsumed}, alerts {TotalAlerts}")]
     public static partial void Summary(ILogger logger, double seconds, long consumed, double rate, long invalid, long alerts, int inFlight, int partitions, long totalConsumed, long totalAlerts);
+
+    [LoggerMessage(3028, LogLevel.Warning, "Invalid record at {Topic} partition {Partition} offset {Offset}, sent to {DeadLetterTopic}: {Error}: {Detail}")]
+    public static partial void DeadLettered(ILogger logger, string topic, int partition, long offset, string deadLetterTopic, string error, string detail);
 }

@@ -181,6 +181,8 @@ public sealed class StreamProcessor
     private long _failingSince;
     private long _lastRetryAt;
     private readonly RepeatFilter _repeats = new(TimeProvider.System, RepeatInterval);
+    // Of its own: the client errors' filter is reset when a problem clears, and would lose the dead letters' counts.
+    private readonly RepeatFilter _deadLetterRepeats = new(TimeProvider.System, RepeatInterval);
     private volatile bool _brokersDown;
     private ConsumerLease? _consumerLease;
     private volatile bool _stopping;
@@ -1248,6 +1250,13 @@ public sealed class StreamProcessor
         pending.Start(call.Offset, consumedAt, Settlement.DeadLettered, _options.DeadLetterTopic, message);
         tracker.Add(pending);
         Produce(pending);
+        // Each error's first dead letter is logged at once, then one each RepeatInterval, saying how many came between
+        // (as Kafka Streams' LogAndContinueExceptionHandler logs each, but without flooding the log on a bad producer).
+        if (_deadLetterRepeats.ShouldPass(failure.Code, out var held))
+        {
+            ProcessorLog.DeadLettered(_logger, topic, tracker.Partition, call.Offset, _options.DeadLetterTopic, failure.Code,
+                failure.Detail + RepeatFilter.Describe(held));
+        }
     }
 
     private PendingDelivery RentPending() => _pool.Count > 0 ? _pool.Pop() : new PendingDelivery(this);
