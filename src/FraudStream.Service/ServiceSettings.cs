@@ -75,6 +75,8 @@ public sealed record ServiceSettings
 
     /// <summary>Builds the layered configuration: an optional JSON file, the environment, then the command line's values.</summary>
     /// <param name="jsonFile">A settings file; null reads <c>appsettings.json</c> in the working directory if there is one.</param>
+    /// <exception cref="FileNotFoundException">The settings file named is not there.</exception>
+    /// <exception cref="InvalidDataException">A settings file is not valid JSON; the message says where and why.</exception>
     public static IConfiguration BuildConfiguration(string? jsonFile, IEnumerable<KeyValuePair<string, string?>> commandLine)
     {
         var builder = new ConfigurationBuilder();
@@ -88,7 +90,21 @@ public sealed record ServiceSettings
         }
         builder.AddEnvironmentVariables(EnvironmentPrefix);
         builder.AddInMemoryCollection(commandLine);
-        return builder.Build();
+        try
+        {
+            return builder.Build();
+        }
+        catch (InvalidDataException ex) when (ex.InnerException is not null)
+        {
+            // "Failed to load configuration from file 'F'." alone: the causes below it say what and where
+            // ("Could not parse the JSON file.", then the JSON reader's "... LineNumber: 2 | BytePositionInLine: 10.").
+            var causes = new List<string> { ex.Message.TrimEnd('.') };
+            for (var inner = ex.InnerException; inner is not null; inner = inner.InnerException)
+            {
+                causes.Add(inner.Message.TrimEnd('.'));
+            }
+            throw new InvalidDataException(string.Join(": ", causes), ex);
+        }
     }
 
     /// <summary>
@@ -250,12 +266,12 @@ public sealed record ServiceSettings
         ["Model"] = "--model", ["Threshold"] = "--threshold", ["MetricsPort"] = "--metrics-port", ["MetricsHost"] = "--metrics-host",
         ["StopWhenIdle"] = "--stop-when-idle", ["RebuildRecords"] = "--rebuild-records", ["FatalTimeout"] = "--fatal-timeout",
         ["LogFormat"] = "--log-format", ["MaxCallers"] = "--max-callers", ["MaxCallees"] = "--max-callees", ["MaxPairs"] = "--max-pairs",
-        ["MaxTrunks"] = "--max-trunks", ["DrainTimeout"] = "", ["WarmUp"] = "", ["ModelCheckInterval"] = "",
-        ["AlertThread"] = "", ["Threads"] = "--threads", ["DeliveryStall"] = "", ["SummaryInterval"] = "",
+        ["MaxTrunks"] = "--max-trunks", ["DrainTimeout"] = "--drain-timeout", ["WarmUp"] = "", ["ModelCheckInterval"] = "",
+        ["AlertThread"] = "", ["Threads"] = "--threads", ["DeliveryStall"] = "--delivery-stall", ["SummaryInterval"] = "--summary-interval",
     };
 
     /// <summary>A setting as errors name it: <c>StopWhenIdle (--stop-when-idle)</c>, or the bare key when no option sets it.</summary>
-    private static string Named(string key) =>
+    public static string Named(string key) =>
         Options.TryGetValue(key, out var option) && option.Length > 0 ? $"{key} ({option})" : key;
 
     /// <summary>

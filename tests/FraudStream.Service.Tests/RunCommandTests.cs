@@ -228,10 +228,10 @@ public sealed partial class RunCommandTests
     [InlineData("Threshold", "-Infinity", "Threshold (--threshold): '-Infinity' is not a number")]
     [InlineData("Threshold", "1.5", "Threshold (--threshold) must be between 0 and 1, not '1.5'")]
     [InlineData("FatalTimeout", "1e300", "FatalTimeout (--fatal-timeout): '1e300' is not a duration")]
-    [InlineData("DrainTimeout", "1e12h", "DrainTimeout: '1e12h' is not a duration")]
+    [InlineData("DrainTimeout", "1e12h", "DrainTimeout (--drain-timeout): '1e12h' is not a duration")]
     [InlineData("WarmUp", "NaN", "WarmUp: 'NaN' is not a duration")]
     [InlineData("StopWhenIdle", "0", "StopWhenIdle (--stop-when-idle): the idle time must be positive")]
-    [InlineData("DrainTimeout", "0", "DrainTimeout: the drain timeout must be positive")]
+    [InlineData("DrainTimeout", "0", "DrainTimeout (--drain-timeout): the drain timeout must be positive")]
     [InlineData("ModelCheckInterval", "0", "ModelCheckInterval must be from 100ms to 24h, not '0'")]
     [InlineData("ModelCheckInterval", "50d", "ModelCheckInterval: '50d' is not a duration")]
     [InlineData("ModelCheckInterval", "1201h", "ModelCheckInterval must be from 100ms to 24h, not '1201h'")]
@@ -305,6 +305,9 @@ public sealed partial class RunCommandTests
     [InlineData("Kafka setting linger.ms refused: Invalid value", "-X", "linger.ms=abc")]
     [InlineData("StopWhenIdle (--stop-when-idle): the idle time must be positive", "--stop-when-idle", "0")]
     [InlineData("MetricsPort (--metrics-port): 'abc' is not a whole number", "--metrics-port", "abc")]
+    [InlineData("DrainTimeout (--drain-timeout): 'abc' is not a duration", "--drain-timeout", "abc")]
+    [InlineData("DeliveryStall (--delivery-stall): the delivery stall time must be positive", "--delivery-stall", "0")]
+    [InlineData("SummaryInterval (--summary-interval): '-1' is not a duration", "env:FRAUDSTREAM__SUMMARYINTERVAL", "-1")]
     public void Run_refuses_a_wrong_setting_in_one_line_with_exit_code_2_before_it_starts(string expected, string option, string value)
     {
         var env = new Dictionary<string, string>();
@@ -328,6 +331,40 @@ public sealed partial class RunCommandTests
         Assert.Equal("", stdout);
         var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         Assert.StartsWith("error: " + expected, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_with_a_model_file_that_is_not_there_names_the_setting_wherever_it_was_set()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "fraudstream-no-such-model-" + Guid.NewGuid().ToString("N") + ".zip");
+
+        var (exit, stdout, stderr) = RunProgram(new Dictionary<string, string> { ["FRAUDSTREAM__MODEL"] = missing },
+            "run", "--bootstrap", "127.0.0.1:1", "--metrics-host", "127.0.0.1", "--metrics-port", "0");
+
+        Assert.Equal(2, exit);
+        Assert.Equal("", stdout);
+        Assert.Equal($"error: Model (--model): model file not found: {missing}", stderr.Trim());
+    }
+
+    [Fact]
+    public void Run_with_a_settings_file_that_is_not_json_says_where_it_breaks()
+    {
+        var file = Path.Combine(Path.GetTempPath(), "fraudstream-settings-" + Guid.NewGuid().ToString("N") + ".json");
+        File.WriteAllText(file, "{\n  \"Group\": \"g\",\n  \"Input\": \n}\n");
+        try
+        {
+            var (exit, stdout, stderr) = RunProgram([], "run", "--config", file, "--bootstrap", "127.0.0.1:1");
+
+            Assert.Equal(2, exit);
+            Assert.Equal("", stdout);
+            var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            Assert.StartsWith($"error: Failed to load configuration from file '{file}': ", line, StringComparison.Ordinal);
+            Assert.Contains("LineNumber: 3", line, StringComparison.Ordinal); // the reader's position of the missing value
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     [Fact]
@@ -382,54 +419,130 @@ public sealed partial class RunCommandTests
         kafka.Produce(messages);
         // No alert or dead letter is acknowledged from now on, so the stop waits for them (up to its 30 s drain).
         kafka.Broker.PushRequestErrors(0, Confluent.Kafka.ErrorCode.NotEnoughReplicas, 100_000);
-        // Through env, which gives SIGINT its default action back: a background job of a shell without job control
-        // (CI started with `&`) ignores SIGINT, and its children inherit that.
-        var start = new ProcessStartInfo("env") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        start.Environment["FRAUDSTREAM__KAFKA__SESSION_TIMEOUT_MS"] = "6000";
-        foreach (var arg in new[]
-        {
-            "--default-signal=INT", "dotnet", Path.Combine(AppContext.BaseDirectory, "fraudstream.dll"), "run", "--bootstrap", kafka.Broker.Bootstrap,
-            "--model", KafkaHarness.DefaultModelPath, "--metrics-port", "0", "--metrics-host", "127.0.0.1", "--log-format", "json",
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var run = Process.Start(start)!;
-        var stderr = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        run.ErrorDataReceived += (_, e) => stderr.Enqueue(e.Data ?? "");
-        run.BeginErrorReadLine();
-        run.BeginOutputReadLine();
+        using var run = new RunChild(kafka);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         try
         {
-            await EndpointTests.WaitUntil(() => stderr.Any(l => l.StartsWith("metrics=", StringComparison.Ordinal)), timeout.Token);
-            using var http = new HttpClient();
-            var metrics = new Uri(stderr.First(l => l.StartsWith("metrics=", StringComparison.Ordinal))["metrics=".Length..]);
-            await EndpointTests.WaitUntil(async () => ConsumedTotal().Match(await http.GetStringAsync(metrics)) is { Success: true } m
-                && long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= messages.Count, timeout.Token);
+            await run.WaitUntilConsumed(messages.Count, timeout.Token);
 
-            Signal(run, "INT");
-            await EndpointTests.WaitUntil(() => stderr.Any(l => l.Contains("\"EventId\":3010", StringComparison.Ordinal)), timeout.Token);
-            var stopping = stderr.First(l => l.Contains("\"EventId\":3010", StringComparison.Ordinal));
+            Signal(run.Process, "INT");
+            await EndpointTests.WaitUntil(() => run.StdErr.Any(l => l.Contains("\"EventId\":3010", StringComparison.Ordinal)), timeout.Token);
+            var stopping = run.StdErr.First(l => l.Contains("\"EventId\":3010", StringComparison.Ordinal));
             Assert.DoesNotContain("waiting for 0 in-flight", stopping, StringComparison.Ordinal);
             // Past the window in which a second signal is the same stop delivered twice (StopSignal.SameStopWindow).
-            Assert.False(run.WaitForExit(StopSignal.SameStopWindow * 2), "the stop did not wait for the deliveries");
-            Signal(run, "INT");
+            Assert.False(run.Process.WaitForExit(StopSignal.SameStopWindow * 2), "the stop did not wait for the deliveries");
+            Signal(run.Process, "INT");
 
-            Assert.True(run.WaitForExit(TimeSpan.FromSeconds(10)), "a second signal did not end the run\n" + string.Join('\n', stderr));
-            Assert.NotEqual(0, run.ExitCode);
+            Assert.True(run.Process.WaitForExit(TimeSpan.FromSeconds(10)), "a second signal did not end the run\n" + run.Log);
+            Assert.NotEqual(0, run.Process.ExitCode);
         }
         catch (OperationCanceledException)
         {
-            Assert.Fail("timed out; standard error:\n" + string.Join('\n', stderr));
+            Assert.Fail("timed out; standard error:\n" + run.Log);
         }
         finally
         {
-            if (!run.HasExited)
-            {
-                run.Kill();
-            }
             kafka.Broker.ClearRequestErrors(0);
+        }
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
+    public async Task A_stop_whose_drain_ends_with_deliveries_unacknowledged_says_how_many_and_exits_non_zero_Integration()
+    {
+        using var kafka = new KafkaHarness(inputPartitions: 2);
+        var messages = KafkaHarness.ToMessages(KafkaHarness.MakeLines(3_000, seed: 64));
+        kafka.Produce(messages);
+        kafka.Broker.PushRequestErrors(0, Confluent.Kafka.ErrorCode.NotEnoughReplicas, 100_000);
+        using var run = new RunChild(kafka, "--drain-timeout", "4s", "--delivery-stall", "1");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await run.WaitUntilConsumed(messages.Count, timeout.Token);
+            using var http = new HttpClient();
+            var ready = new Uri(run.MetricsUri, "/readyz");
+            // --delivery-stall reached the processor: not ready once a delivery has waited 1 s (30 s by default).
+            await EndpointTests.WaitUntil(async () => (await http.GetAsync(ready)).StatusCode == System.Net.HttpStatusCode.ServiceUnavailable, timeout.Token);
+            Assert.Equal("not ready: alerts or dead letters unacknowledged for over 1 s\n", await (await http.GetAsync(ready)).Content.ReadAsStringAsync());
+
+            Signal(run.Process, "INT");
+            await EndpointTests.WaitUntil(() => run.StdErr.Any(l => l.Contains("\"EventId\":3010", StringComparison.Ordinal)), timeout.Token);
+            // While it drains (4 s), readiness says why: the process is stopping, not that it lacks partitions.
+            await EndpointTests.WaitUntil(async () => await (await http.GetAsync(ready)).Content.ReadAsStringAsync() == "not ready: stopping\n", timeout.Token);
+
+            Assert.True(run.Process.WaitForExit(TimeSpan.FromSeconds(30)), "the run did not stop after its drain timeout\n" + run.Log);
+            run.Process.WaitForExit(); // the output's last lines
+            Assert.Equal(1, run.Process.ExitCode);
+            var summary = Regex.Match(run.StdOut.Last(l => l.Length > 0), @"^consumed=(\d+) valid=\d+ invalid=\d+ alerts=\d+ unacknowledged=(\d+)$");
+            Assert.True(summary.Success, "summary line: " + run.StdOut.LastOrDefault());
+            Assert.Equal(messages.Count, int.Parse(summary.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+            var unacknowledged = summary.Groups[2].Value;
+            Assert.NotEqual("0", unacknowledged);
+            Assert.Contains(run.StdErr, l => l == $"error: stopped with {unacknowledged} alerts or dead letters unacknowledged by the broker after "
+                + "waiting 4 s for them (DrainTimeout, --drain-timeout): their records were not committed and will be processed again");
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail("timed out; standard error:\n" + run.Log);
+        }
+        finally
+        {
+            kafka.Broker.ClearRequestErrors(0);
+        }
+    }
+
+    /// <summary>
+    /// <c>fraudstream run</c> as a child process against the harness's broker, logging JSON, with its output collected
+    /// as it comes. Started through <c>env</c>, which gives SIGINT its default action back: a background job of a shell
+    /// without job control (CI started with <c>&amp;</c>) ignores SIGINT, and its children inherit that.
+    /// </summary>
+    private sealed class RunChild : IDisposable
+    {
+        public RunChild(KafkaHarness kafka, params string[] args)
+        {
+            var start = new ProcessStartInfo("env") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+            start.Environment["FRAUDSTREAM__KAFKA__SESSION_TIMEOUT_MS"] = "6000";
+            foreach (var arg in new[]
+            {
+                "--default-signal=INT", "dotnet", Path.Combine(AppContext.BaseDirectory, "fraudstream.dll"), "run", "--bootstrap", kafka.Broker.Bootstrap,
+                "--model", KafkaHarness.DefaultModelPath, "--metrics-port", "0", "--metrics-host", "127.0.0.1", "--log-format", "json",
+            }.Concat(args))
+            {
+                start.ArgumentList.Add(arg);
+            }
+            Process = Process.Start(start)!;
+            Process.ErrorDataReceived += (_, e) => StdErr.Enqueue(e.Data ?? "");
+            Process.OutputDataReceived += (_, e) => StdOut.Enqueue(e.Data ?? "");
+            Process.BeginErrorReadLine();
+            Process.BeginOutputReadLine();
+        }
+
+        public Process Process { get; }
+
+        public System.Collections.Concurrent.ConcurrentQueue<string> StdErr { get; } = new();
+
+        public System.Collections.Concurrent.ConcurrentQueue<string> StdOut { get; } = new();
+
+        public string Log => string.Join('\n', StdErr);
+
+        public Uri MetricsUri => new(StdErr.First(l => l.StartsWith("metrics=", StringComparison.Ordinal))["metrics=".Length..]);
+
+        /// <summary>Waits for the endpoint, then until the processor has consumed <paramref name="count"/> records.</summary>
+        public async Task WaitUntilConsumed(int count, CancellationToken cancellationToken)
+        {
+            await EndpointTests.WaitUntil(() => StdErr.Any(l => l.StartsWith("metrics=", StringComparison.Ordinal)), cancellationToken);
+            using var http = new HttpClient();
+            await EndpointTests.WaitUntil(async () => ConsumedTotal().Match(await http.GetStringAsync(MetricsUri)) is { Success: true } m
+                && long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= count, cancellationToken);
+        }
+
+        public void Dispose()
+        {
+            if (!Process.HasExited)
+            {
+                Process.Kill();
+            }
+            Process.Dispose();
         }
     }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using FraudStream.Kafka;
 using FraudStream.Kafka.Processing;
 using FraudStream.Scoring;
@@ -29,15 +30,19 @@ internal static class RunCommand
         var stopWhenIdle = new Option<string?>("--stop-when-idle") { Description = "After the first partition assignment, stop once this many seconds pass without a new record (not between a revocation and the next assignment)." };
         var rebuild = new Option<string?>("--rebuild-records") { Description = "Records re-read per newly assigned partition, before its committed offset, to rebuild history [default: 100000]." };
         var fatalTimeout = new Option<string?>("--fatal-timeout") { Description = "How long an error that does not clear may last before exiting non-zero [default: 30s]." };
+        var drainTimeout = new Option<string?>("--drain-timeout") { Description = "At a stop, how long to wait for the broker to acknowledge the alerts and dead letters in flight before committing what is settled [default: 30s]." };
+        var deliveryStall = new Option<string?>("--delivery-stall") { Description = "Not ready (/readyz 503, event 3026) while an alert or dead letter in flight has waited this long for the broker [default: 30s]." };
+        var summaryInterval = new Option<string?>("--summary-interval") { Description = "How often to log what was done since the last time (event 3027); 0 for never [default: 2m]." };
         var threads = new Option<string?>("--threads") { Description = "Stream threads, each with its own consumer in the group and its own history of the partitions it is given; the caller and pair caps are shared out over them, the trunk and callee caps apply to each [default: 1]." };
         var logFormat = new Option<string?>("--log-format") { Description = "Log format on standard error: plain or json [default: plain]." };
         var config = new Option<string?>("--config") { Description = "Settings file [default: appsettings.json in the working directory, if any]." };
         var kafka = new KafkaPropertyOption(
             "A librdkafka property for both clients, as name=value (repeatable), e.g. -X security.protocol=SASL_SSL; prefixed consumer. or producer., for that client only (-X consumer.fetch.max.bytes=1048576).");
         var caps = new StateCapOptions();
-        var command = new Command("run", "Run the streaming service: consume call records, produce alerts and dead letters, serve metrics. Stops on SIGTERM or SIGINT (or with --stop-when-idle), and then its last line of output is consumed=N valid=N invalid=N alerts=N; a second signal ends it at once, committing nothing more.")
+        var command = new Command("run", "Run the streaming service: consume call records, produce alerts and dead letters, serve metrics. Stops on SIGTERM or SIGINT (or with --stop-when-idle), and then its last line of output is consumed=N valid=N invalid=N alerts=N (with unacknowledged=N after it, and exit code 1, when the broker had not acknowledged every alert and dead letter by the end of --drain-timeout); a second signal ends it at once, committing nothing more.")
         {
-            bootstrap, group, input, alerts, dlq, model, threshold, metricsPort, metricsHost, stopWhenIdle, rebuild, fatalTimeout, threads, logFormat, config, kafka.Option,
+            bootstrap, group, input, alerts, dlq, model, threshold, metricsPort, metricsHost, stopWhenIdle, rebuild, fatalTimeout, drainTimeout,
+            deliveryStall, summaryInterval, threads, logFormat, config, kafka.Option,
         };
         caps.AddTo(command);
         command.SetAction(new Func<ParseResult, CancellationToken, Task<int>>((parse, _) =>
@@ -62,6 +67,9 @@ internal static class RunCommand
             Add("StopWhenIdle", parse.GetValue(stopWhenIdle));
             Add("RebuildRecords", parse.GetValue(rebuild));
             Add("FatalTimeout", parse.GetValue(fatalTimeout));
+            Add("DrainTimeout", parse.GetValue(drainTimeout));
+            Add("DeliveryStall", parse.GetValue(deliveryStall));
+            Add("SummaryInterval", parse.GetValue(summaryInterval));
             Add("Threads", parse.GetValue(threads));
             Add("LogFormat", parse.GetValue(logFormat));
             overrides.AddRange(caps.Overrides(parse));
@@ -89,7 +97,9 @@ internal static class RunCommand
         }
         if (!File.Exists(settings.ModelPath))
         {
-            throw new CliException($"model file not found: {settings.ModelPath}");
+            // A wrong setting like the others (exit code 2), named as they are: the path may come from the settings file
+            // or the environment.
+            throw new CliException($"{ServiceSettings.Named("Model")}: model file not found: {settings.ModelPath}", 2);
         }
         // Kestrel failing to bind logs a stack trace; the command says it in one line instead (see below), as demo does.
         using var loggerFactory = LoggerFactory.Create(builder =>
@@ -123,6 +133,13 @@ internal static class RunCommand
         if (result.Reason == StopReason.Fatal)
         {
             throw new CliException(result.FatalMessage ?? "the processor gave up");
+        }
+        if (result.Unacknowledged > 0)
+        {
+            // Nothing is lost (those records are not committed), but the stop did not finish its work: a job run with
+            // --stop-when-idle, or a supervisor, must not take it for a clean one.
+            throw new CliException(string.Create(CultureInfo.InvariantCulture,
+                $"stopped with {result.Unacknowledged} alerts or dead letters unacknowledged by the broker after waiting {settings.Processor.DrainTimeout.TotalSeconds:0.###} s for them (DrainTimeout, --drain-timeout): their records were not committed and will be processed again"));
         }
         return 0;
     }

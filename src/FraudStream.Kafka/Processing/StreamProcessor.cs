@@ -12,8 +12,11 @@ using Microsoft.Extensions.Logging;
 
 namespace FraudStream.Kafka.Processing;
 
-/// <summary>Whether the processor is ready: assigned partitions, producing, and no unresolved problem.</summary>
-public readonly record struct ProcessorHealth(bool Assigned, bool Producing, string? Problem)
+/// <summary>
+/// Whether the processor is ready: assigned partitions, producing, and no unresolved problem. <see cref="Stopping"/>: it
+/// has begun to stop (and then counts as not assigned).
+/// </summary>
+public readonly record struct ProcessorHealth(bool Assigned, bool Producing, string? Problem, bool Stopping = false)
 {
     public bool Ready => Assigned && Producing && Problem is null;
 }
@@ -217,7 +220,7 @@ public sealed class StreamProcessor
     }
 
     /// <summary>The health as <c>/readyz</c> reports it; safe from any thread.</summary>
-    public ProcessorHealth Health => new(!_stopping && Volatile.Read(ref _assigned) > 0, _producing && _producerFatal is null, _problem);
+    public ProcessorHealth Health => new(!_stopping && Volatile.Read(ref _assigned) > 0, _producing && _producerFatal is null, _problem, _stopping);
 
     /// <summary>How many partitions the processor has now (0 before its first assignment and after its stop); safe from any thread.</summary>
     internal int AssignedPartitions => Volatile.Read(ref _assigned);
@@ -2037,7 +2040,7 @@ public sealed class StreamProcessor
         {
             ProcessorLog.GivingUp(_logger, fatal);
         }
-        _stopping = true; // before the readiness is told: Health says not assigned from here on
+        _stopping = true; // before the readiness is told: Health says stopping, not assigned, from here on
         _metrics.SetReady(false);
         // Nothing more can settle after a fatal producer error (Settle itself stops once the alert thread has failed).
         Settle(_trackers.Keys.ToList(), _producerFatal is null ? _options.DrainTimeout : TimeSpan.Zero);
@@ -2079,7 +2082,7 @@ public sealed class StreamProcessor
             ProcessorLog.MergeWentOn(_logger, _mergeWaitsExpired, MergeWait.TotalMilliseconds);
         }
         ProcessorLog.Stopped(_logger, _consumed, _valid, _invalid, _alerts, _rebuilt);
-        return new ProcessorResult(_consumed, _valid, _invalid, _alerts, _rebuilt, reason, fatal);
+        return new ProcessorResult(_consumed, _valid, _invalid, _alerts, _rebuilt, reason, fatal, unsettled);
     }
 
     /// <summary>Commits what is settled and leaves the group: on a thread of its own, waited for up to <see cref="LeaveTimeout"/>.</summary>

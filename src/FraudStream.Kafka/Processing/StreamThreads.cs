@@ -111,14 +111,16 @@ public sealed class StreamThreads
             var assigned = false;
             var producing = true;
             string? problem = null;
+            var stopping = false;
             foreach (var processor in _processors)
             {
                 var health = processor.Health;
                 assigned |= health.Assigned;
                 producing &= health.Producing;
                 problem ??= health.Problem;
+                stopping |= health.Stopping;
             }
-            return new ProcessorHealth(assigned, producing, problem);
+            return new ProcessorHealth(assigned, producing, problem, stopping);
         }
     }
 
@@ -244,7 +246,7 @@ public sealed class StreamThreads
             : StopReason.Cancelled;
         return new ProcessorResult(
             results.Sum(r => r.Consumed), results.Sum(r => r.Valid), results.Sum(r => r.Invalid), results.Sum(r => r.Alerts),
-            results.Sum(r => r.Rebuilt), reason, fatal?.FatalMessage);
+            results.Sum(r => r.Rebuilt), reason, fatal?.FatalMessage, results.Sum(r => r.Unacknowledged));
     }
 
     /// <summary>
