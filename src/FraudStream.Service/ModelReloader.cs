@@ -90,7 +90,7 @@ public sealed class ModelReloader : IDisposable
             if (stamp.Length < 0)
             {
                 // Missing: for a moment while a writer replaces it, or deleted. The model in force goes on either way.
-                if (++_missingChecks == 2)
+                if (_missingChecks < 2 && ++_missingChecks == 2)
                 {
                     ServiceLog.ModelFileGone(_logger, _path, _scorers[0].Model.Id);
                 }

@@ -141,7 +141,8 @@ public sealed class ProcessorService
             {
                 return Results.Text("ready\n");
             }
-            var why = health.Stopping ? "stopping" : health.Problem ?? (!health.Assigned ? "no partitions assigned" : "not producing");
+            var why = health.Stopping ? (health.Problem is { } problem ? "stopping: " + problem : "stopping")
+                : health.Problem ?? (!health.Assigned ? "no partitions assigned" : "not producing");
             return Results.Text("not ready: " + why + "\n", statusCode: StatusCodes.Status503ServiceUnavailable);
         });
         return app;

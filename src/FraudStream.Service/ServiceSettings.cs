@@ -97,11 +97,19 @@ public sealed record ServiceSettings
         catch (InvalidDataException ex) when (ex.InnerException is not null)
         {
             // "Failed to load configuration from file 'F'." alone: the causes below it say what and where
-            // ("Could not parse the JSON file.", then the JSON reader's "... LineNumber: 2 | BytePositionInLine: 10.").
+            // ("Could not parse the JSON file.", then the JSON reader's "... LineNumber: 2 | BytePositionInLine: 10.",
+            // which counts from 0: said here as an editor counts, from 1).
             var causes = new List<string> { ex.Message.TrimEnd('.') };
             for (var inner = ex.InnerException; inner is not null; inner = inner.InnerException)
             {
-                causes.Add(inner.Message.TrimEnd('.'));
+                var message = inner.Message;
+                if (inner is System.Text.Json.JsonException { LineNumber: { } line, BytePositionInLine: { } position })
+                {
+                    var at = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+                    message = string.Create(CultureInfo.InvariantCulture,
+                        $"{(at >= 0 ? message[..at] : message).TrimEnd('.')} (line {line + 1}, byte {position + 1} of the line)");
+                }
+                causes.Add(message.TrimEnd('.'));
             }
             throw new InvalidDataException(string.Join(": ", causes), ex);
         }

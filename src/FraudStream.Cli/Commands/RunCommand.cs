@@ -39,7 +39,7 @@ internal static class RunCommand
         var kafka = new KafkaPropertyOption(
             "A librdkafka property for both clients, as name=value (repeatable), e.g. -X security.protocol=SASL_SSL; prefixed consumer. or producer., for that client only (-X consumer.fetch.max.bytes=1048576).");
         var caps = new StateCapOptions();
-        var command = new Command("run", "Run the streaming service: consume call records, produce alerts and dead letters, serve metrics. Stops on SIGTERM or SIGINT (or with --stop-when-idle), and then its last line of output is consumed=N valid=N invalid=N alerts=N (with unacknowledged=N after it, and exit code 1, when the broker had not acknowledged every alert and dead letter by the end of --drain-timeout); a second signal ends it at once, committing nothing more.")
+        var command = new Command("run", "Run the streaming service: consume call records, produce alerts and dead letters, serve metrics. Stops on SIGTERM or SIGINT (or with --stop-when-idle), and then its last line of output is consumed=N valid=N invalid=N alerts=N (and its exit code 1 when the broker had not acknowledged every alert and dead letter by the end of --drain-timeout); a second signal ends it at once, committing nothing more.")
         {
             bootstrap, group, input, alerts, dlq, model, threshold, metricsPort, metricsHost, stopWhenIdle, rebuild, fatalTimeout, drainTimeout,
             deliveryStall, summaryInterval, threads, logFormat, config, kafka.Option,
@@ -114,7 +114,7 @@ internal static class RunCommand
         }
         catch (ModelLoadException ex)
         {
-            throw new CliException(ex.Message);
+            throw new CliException($"{ServiceSettings.Named("Model")}: {ex.Message}", 2);
         }
         using var stop = new StopSignal();
         var run = service.RunAsync(stop.Token);
@@ -139,7 +139,7 @@ internal static class RunCommand
             // Nothing is lost (those records are not committed), but the stop did not finish its work: a job run with
             // --stop-when-idle, or a supervisor, must not take it for a clean one.
             throw new CliException(string.Create(CultureInfo.InvariantCulture,
-                $"stopped with {result.Unacknowledged} alerts or dead letters unacknowledged by the broker after waiting {settings.Processor.DrainTimeout.TotalSeconds:0.###} s for them (DrainTimeout, --drain-timeout): their records were not committed and will be processed again"));
+                $"stopped with {result.Unacknowledged} alerts or dead letters the broker had not acknowledged (a stop waits up to {settings.Processor.DrainTimeout.TotalSeconds:0.###} s for them, DrainTimeout or --drain-timeout): their records were not committed and will be processed again"));
         }
         return 0;
     }

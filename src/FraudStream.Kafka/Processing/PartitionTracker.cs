@@ -42,7 +42,25 @@ internal sealed class PartitionTracker(int partition)
     /// <summary>The newest offset consumed (live or rebuild), or -1.</summary>
     public long LastConsumed { get; set; } = -1;
 
+    /// <summary>Records whose settlement is pending, in offset order: each waits for its own delivery or an earlier one's.</summary>
     public int InFlight => _inFlight.Count;
+
+    /// <summary>Of <see cref="InFlight"/>, the alerts and dead letters the broker has not acknowledged (waiting or failed).</summary>
+    public int Unacknowledged
+    {
+        get
+        {
+            var count = 0;
+            foreach (var pending in _inFlight)
+            {
+                if (pending.State != PendingDelivery.Delivered)
+                {
+                    count++;
+                }
+            }
+            return count;
+        }
+    }
 
     /// <summary>
     /// Consumed records not yet processed, in offset order: the partition's side of the event-time merge. Each comes

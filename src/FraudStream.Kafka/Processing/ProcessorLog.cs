@@ -53,8 +53,8 @@ internal static partial class ProcessorLog
     [LoggerMessage(3014, LogLevel.Warning, "Partition {Partition}: no history rebuilt ({Reason})")]
     public static partial void RebuildSkipped(ILogger logger, int partition, string reason);
 
-    [LoggerMessage(3015, LogLevel.Warning, "Stopped with {InFlight} alerts or dead letters unacknowledged: their records were not committed and will be processed again")]
-    public static partial void UnsettledAtStop(ILogger logger, int inFlight);
+    [LoggerMessage(3015, LogLevel.Warning, "Stopped with {Unacknowledged} alerts or dead letters unacknowledged: {Uncommitted} records, from the first of them on in each partition, were not committed and will be processed again")]
+    public static partial void UnsettledAtStop(ILogger logger, int unacknowledged, int uncommitted);
 
     [LoggerMessage(3016, LogLevel.Information, "The event-time merge went on without a partition {Times} times: its next record did not come within {Milliseconds:F0} ms (calls of different partitions were then scored slightly out of order)")]
     public static partial void MergeWentOn(ILogger logger, long times, double milliseconds);

@@ -220,7 +220,14 @@ public sealed class StreamProcessor
     }
 
     /// <summary>The health as <c>/readyz</c> reports it; safe from any thread.</summary>
-    public ProcessorHealth Health => new(!_stopping && Volatile.Read(ref _assigned) > 0, _producing && _producerFatal is null, _problem, _stopping);
+    public ProcessorHealth Health
+    {
+        get
+        {
+            var stopping = _stopping;
+            return new(!stopping && Volatile.Read(ref _assigned) > 0, _producing && _producerFatal is null, _problem, stopping);
+        }
+    }
 
     /// <summary>How many partitions the processor has now (0 before its first assignment and after its stop); safe from any thread.</summary>
     internal int AssignedPartitions => Volatile.Read(ref _assigned);
@@ -2054,9 +2061,10 @@ public sealed class StreamProcessor
         }
         StoreOffsets();
         var unsettled = _trackers.Values.Sum(t => t.InFlight);
+        var unacknowledged = _trackers.Values.Sum(t => t.Unacknowledged);
         if (unsettled > 0)
         {
-            ProcessorLog.UnsettledAtStop(_logger, unsettled);
+            ProcessorLog.UnsettledAtStop(_logger, unacknowledged, unsettled);
         }
         // From here the closing thread alone uses the consumer and the trackers (its revoke handler runs there).
         _consumer = null;
@@ -2082,7 +2090,7 @@ public sealed class StreamProcessor
             ProcessorLog.MergeWentOn(_logger, _mergeWaitsExpired, MergeWait.TotalMilliseconds);
         }
         ProcessorLog.Stopped(_logger, _consumed, _valid, _invalid, _alerts, _rebuilt);
-        return new ProcessorResult(_consumed, _valid, _invalid, _alerts, _rebuilt, reason, fatal, unsettled);
+        return new ProcessorResult(_consumed, _valid, _invalid, _alerts, _rebuilt, reason, fatal, unacknowledged);
     }
 
     /// <summary>Commits what is settled and leaves the group: on a thread of its own, waited for up to <see cref="LeaveTimeout"/>.</summary>
